@@ -144,6 +144,17 @@ contract IdentityRegistry is Initializable, ERC721Upgradeable, OwnableUpgradeabl
         if (msg.sender != _s().wpeaq) revert InvalidAddress();
     }
 
+    /// @notice The machine wallet drops its operator (extra to the deployed ABI). Whoever calls
+    /// `registerFor` first becomes the operator, so a machine must be able to remove one it did
+    /// not choose. No-op when there is none.
+    function removeOperator(uint256 machineId) external {
+        Machine storage m = _existing(machineId);
+        if (msg.sender != m.wallet) revert NotMachineOwner();
+        if (m.operator == address(0)) return;
+        m.operator = address(0);
+        emit OperatorSet(machineId, address(0));
+    }
+
     // ------------------------------------------------------------------ status (owner only)
 
     /// @notice Pending -> Verified.

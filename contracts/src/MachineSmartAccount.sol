@@ -70,8 +70,7 @@ contract MachineSmartAccount is Initializable, ReentrancyGuard {
 
     /// @notice Calls `target` with `value` and `data`; reverts with the callee's reason.
     function execute(address target, uint256 value, bytes calldata data) external nonReentrant {
-        _requireExecutor();
-        _call(target, value, data);
+        _call(target, value, data, _requireExecutor());
     }
 
     /// @notice Runs up to `MAX_BATCH_SIZE` calls; `values` may be empty (all zero).
@@ -79,17 +78,20 @@ contract MachineSmartAccount is Initializable, ReentrancyGuard {
         external
         nonReentrant
     {
-        _requireExecutor();
+        bool byOwner = _requireExecutor();
         uint256 n = targets.length;
         if (n > MAX_BATCH_SIZE) revert BatchTooLarge();
         if (datas.length != n || (values.length != 0 && values.length != n)) revert LengthMismatch();
         for (uint256 i; i < n; ++i) {
-            _call(targets[i], values.length == 0 ? 0 : values[i], datas[i]);
+            _call(targets[i], values.length == 0 ? 0 : values[i], datas[i], byOwner);
         }
     }
 
-    function _call(address target, uint256 value, bytes calldata data) private {
+    /// @dev Only the owner, calling directly, may call the EntryPoint: the machine key must not
+    /// reach `withdrawTo` around the owner-only `withdrawDeposit`.
+    function _call(address target, uint256 value, bytes calldata data, bool byOwner) private {
         if (target == address(this)) revert SelfCallBlocked();
+        if (target == ENTRY_POINT && !byOwner) revert OnlyOwner();
         (bool ok, bytes memory ret) = target.call{value: value}(data);
         if (!ok) {
             if (ret.length == 0) revert ExecutionFailed();
@@ -183,9 +185,11 @@ contract MachineSmartAccount is Initializable, ReentrancyGuard {
         return signer != address(0) && (signer == $.owner || signer == $.machine);
     }
 
-    function _requireExecutor() private view {
+    /// @dev Reverts unless the caller may execute; tells whether it is the owner.
+    function _requireExecutor() private view returns (bool byOwner) {
         AccountStorage storage $ = _s();
-        if (msg.sender != ENTRY_POINT && msg.sender != $.owner && msg.sender != $.machine) revert OnlyOwner();
+        byOwner = msg.sender == $.owner;
+        if (!byOwner && msg.sender != ENTRY_POINT && msg.sender != $.machine) revert OnlyOwner();
     }
 
     function _requireOwner() private view {

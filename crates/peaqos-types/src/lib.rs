@@ -1,1 +1,19 @@
-//! tmp
+#![doc = include_str!("../README.md")]
+
+pub mod constants;
+pub mod did;
+pub mod error;
+pub mod event;
+pub mod machine;
+pub mod network;
+
+pub use did::Did;
+pub use error::TypesError;
+pub use event::{DataVisibility, EventType, TrustLevel, validate_currency};
+pub use machine::{MachineId, MachineStatus};
+pub use network::{ContractAddresses, Network};
+
+/// The address type used throughout peaqOS (re-exported from `alloy-primitives`).
+pub use alloy_primitives::Address;
+/// The 256-bit unsigned integer type used for on-chain amounts and ids.
+pub use alloy_primitives::U256;

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The project's test command: installs what the tests need (idempotent), then runs every check
+# and test. Exits non-zero on the first failure; ends with one summary line of all test counts.
+#
+#   ./scripts/test.sh            everything
+#   SKIP_LINT=1 ./scripts/test.sh   skip fmt/clippy (quicker local runs)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+LOG_DIR="$(mktemp -d)"
+trap 'rm -rf "$LOG_DIR"' EXIT
+
+step() { printf '\n==> %s\n' "$*"; STEP_START=$(date +%s); }
+done_step() { printf '    (%ss)\n' "$(( $(date +%s) - STEP_START ))"; }
+
+# ---------------------------------------------------------------- install
+step "install contract toolchain (npm ci in contracts/: solc, OpenZeppelin, LayerZero, forge, anvil)"
+if [ ! -x contracts/node_modules/.bin/solcjs ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then
+  (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "    contracts/node_modules is current"
+fi
+FORGE="$ROOT/contracts/node_modules/@foundry-rs/forge-linux-amd64/bin/forge"
+export PEAQOS_ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+"$FORGE" --version | head -1
+"$PEAQOS_ANVIL" --version | head -1
+done_step
+
+# ---------------------------------------------------------------- static checks
+if [ -z "${SKIP_LINT:-}" ]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+  done_step
+
+  step "cargo clippy -D warnings"
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+  done_step
+fi
+
+step "contract artifacts are current (rebuilt with the pinned solc and compared)"
+(cd contracts && node scripts/build-artifacts.js --check)
+done_step
+
+# ---------------------------------------------------------------- tests
+step "forge test (contracts)"
+set +e
+(cd contracts && "$FORGE" test > "$LOG_DIR/forge.log" 2>&1)
+forge_status=$?
+set -e
+# The compiler prints hundreds of library warnings; show the results only.
+grep -E '^(Ran |Suite result|\[FAIL|\[PASS|Failing tests|Encountered)' "$LOG_DIR/forge.log" || true
+if [ "$forge_status" -ne 0 ]; then
+  echo "forge test failed (exit $forge_status):"; grep -v -E '^(Warning|  -->|   \||[0-9]+ \|)' "$LOG_DIR/forge.log" | tail -60
+  exit "$forge_status"
+fi
+done_step
+
+step "Rust tests (cargo nextest)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast 2>&1 | tee "$LOG_DIR/nextest.log"
+  status=${PIPESTATUS[0]}
+else
+  cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$LOG_DIR/nextest.log"
+  status=${PIPESTATUS[0]}
+fi
+[ "$status" -eq 0 ] || { echo "Rust tests failed"; exit "$status"; }
+done_step
+
+step "Rust doc tests"
+cargo test --workspace --locked --doc 2>&1 | tee "$LOG_DIR/doctest.log" | grep -E '^(test result|failures|---- )' || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "doc tests failed"; exit 1; }
+done_step
+
+# ---------------------------------------------------------------- summary
+python3 - "$LOG_DIR" <<'PY'
+import re, sys, pathlib
+d = pathlib.Path(sys.argv[1])
+passed = failed = skipped = 0
+forge = (d / "forge.log").read_text()
+suites = re.findall(r"Suite result: \w+\. (\d+) passed; (\d+) failed; (\d+) skipped", forge)
+fp, ff, fs = (sum(int(s[i]) for s in suites) for i in range(3))
+passed += fp; failed += ff; skipped += fs
+print(f"forge:   {fp} passed, {ff} failed, {fs} skipped ({len(suites)} suites)")
+rust = (d / "nextest.log").read_text()
+m = re.search(r"(\d+) tests? run: (\d+) passed(?:.*?, (\d+) failed)?(?:.*?(\d+) skipped)?", rust)
+if m:
+    p, f, s = int(m[2]), int(m[3] or 0), int(m[4] or 0)
+else:
+    p = sum(int(x) for x in re.findall(r"test result: \w+\. (\d+) passed", rust))
+    f = sum(int(x) for x in re.findall(r"; (\d+) failed", rust)); s = 0
+passed += p; failed += f; skipped += s
+print(f"rust:    {p} passed, {f} failed, {s} skipped")
+doc = (d / "doctest.log").read_text()
+dp = sum(int(x) for x in re.findall(r"test result: \w+\. (\d+) passed", doc))
+df = sum(int(x) for x in re.findall(r"; (\d+) failed", doc))
+passed += dp; failed += df
+print(f"doc:     {dp} passed, {df} failed")
+print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed or not fp or not p else 0)
+PY
