@@ -27,6 +27,19 @@ export PEAQOS_ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/
 "$PEAQOS_ANVIL" --version | head -1
 done_step
 
+step "Python venv with the official client (peaq-os-sdk 0.1.0) for the interop tests"
+if ! .venv-interop/bin/python -c "import peaq_os_sdk" >/dev/null 2>&1; then
+  python3 -m venv .venv-interop
+  .venv-interop/bin/pip install --quiet --disable-pip-version-check peaq-os-sdk==0.1.0
+else
+  echo "    .venv-interop is current"
+fi
+export PEAQOS_INTEROP_PYTHON="$ROOT/.venv-interop/bin/python"
+# The official SDK would send analytics; there is no network, and we never want it to.
+export DO_NOT_TRACK=1 PEAQOS_TELEMETRY=0
+"$PEAQOS_INTEROP_PYTHON" -c "import importlib.metadata as m; print('    peaq-os-sdk', m.version('peaq-os-sdk'))"
+done_step
+
 # ---------------------------------------------------------------- static checks
 if [ -z "${SKIP_LINT:-}" ]; then
   step "cargo fmt --check"

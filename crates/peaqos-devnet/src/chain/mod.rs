@@ -1,0 +1,899 @@
+//! The chain: state, blocks, receipts, time, snapshots. Single-threaded; the server wraps it in
+//! a mutex.
+
+mod exec;
+pub mod types;
+
+use std::collections::{BTreeMap, HashMap};
+
+use alloy::{
+    consensus::{Header, Transaction, TxEnvelope, transaction::SignerRecoverable},
+    eips::{Decodable2718, Typed2718, eip1559::BaseFeeParams},
+    primitives::{Address, B256, Bloom, Bytes, Log, TxKind, U256, keccak256},
+};
+use revm::{
+    DatabaseCommit,
+    bytecode::Bytecode,
+    context::{BlockEnv, TxEnv},
+    context_interface::block::BlobExcessGasAndPrice,
+    database::{CacheDB, EmptyDB},
+    state::{AccountInfo, EvmState},
+};
+use serde::{Deserialize, Serialize};
+
+use exec::{ExecEnv, intrinsic_gas, transact, transact_batch};
+pub use exec::{SPEC, TxRejected};
+pub use types::{Outcome, StoredBlock, StoredReceipt, StoredTx};
+
+use crate::precompiles::{PRECOMPILE_STUB_CODE, decode_batch};
+use peaqos_types::constants::{
+    BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS, WPEAQ_PRECOMPILE_ADDRESS,
+};
+
+/// Fixed parameters of a chain.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChainConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Gas limit of every block.
+    pub block_gas_limit: u64,
+    /// Base fee of the genesis block, in wei.
+    pub initial_base_fee: u64,
+    /// Where priority fees go.
+    pub coinbase: Address,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            chain_id: peaqos_types::constants::LOCAL_CHAIN_ID,
+            block_gas_limit: 30_000_000,
+            initial_base_fee: 1_000_000_000,
+            coinbase: Address::ZERO,
+        }
+    }
+}
+
+/// Everything that changes: what a snapshot copies and `--state` saves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChainState {
+    /// The configuration the state was made with.
+    pub config: ChainConfig,
+    /// Accounts, code and storage (the precompiles' storage included).
+    pub db: CacheDB<EmptyDB>,
+    /// Sealed blocks, from genesis.
+    pub blocks: Vec<StoredBlock>,
+    /// Mined transactions by hash.
+    pub txs: HashMap<B256, StoredTx>,
+    /// Block numbers by block hash.
+    pub block_numbers: HashMap<B256, u64>,
+    /// Seconds added to the wall clock (`evm_increaseTime`).
+    pub time_offset: i64,
+    /// Timestamp of the next block (`evm_setNextBlockTimestamp`).
+    pub next_timestamp: Option<u64>,
+    /// Transactions executed into the open block, not sealed yet (interval mining).
+    pub pending: Vec<StoredTx>,
+    /// The open block's environment, when there are pending transactions.
+    #[serde(skip)]
+    pending_env: Option<PendingEnv>,
+}
+
+#[derive(Debug, Clone)]
+struct PendingEnv {
+    number: u64,
+    timestamp: u64,
+    base_fee: u64,
+    gas_used: u64,
+}
+
+/// The chain.
+#[derive(Debug)]
+pub struct Chain {
+    state: ChainState,
+    snapshots: BTreeMap<u64, ChainState>,
+    next_snapshot: u64,
+}
+
+/// Errors of chain queries and dev controls.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The transaction was refused (nothing mined).
+    #[error(transparent)]
+    Rejected(#[from] TxRejected),
+    /// The raw transaction could not be decoded or its signature recovered.
+    #[error("invalid transaction: {0}")]
+    Decode(String),
+    /// A call or estimate reverted; `data` is the revert data.
+    #[error("execution reverted{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Reverted {
+        /// The decoded `Error(string)` reason, if any.
+        reason: Option<String>,
+        /// The revert data.
+        data: Bytes,
+    },
+    /// A call or estimate halted (out of gas, invalid opcode, …).
+    #[error("execution halted: {0}")]
+    Halted(String),
+    /// A block older than the latest was asked for state (only the latest state is kept).
+    #[error("state of block {0} is not kept: only the latest state is available")]
+    HistoricalState(u64),
+    /// The timestamp asked for would not be after the latest block's.
+    #[error("timestamp {requested} is not after the latest block's {latest}")]
+    TimestampNotIncreasing {
+        /// The timestamp asked for.
+        requested: u64,
+        /// The latest block's.
+        latest: u64,
+    },
+}
+
+/// A call or gas estimate request (the fields of an `eth_call` transaction object).
+#[derive(Debug, Clone, Default)]
+pub struct CallRequest {
+    /// Sender (zero address when absent).
+    pub from: Option<Address>,
+    /// Target; `None` deploys `input`.
+    pub to: Option<Address>,
+    /// Gas limit (the block gas limit when absent).
+    pub gas: Option<u64>,
+    /// Value sent.
+    pub value: Option<U256>,
+    /// Calldata.
+    pub input: Bytes,
+    /// Nonce (ignored by calls).
+    pub nonce: Option<u64>,
+}
+
+impl Chain {
+    /// A new chain whose genesis funds `alloc`. The precompile accounts get peaq's stub code.
+    pub fn new(config: ChainConfig, alloc: &[(Address, U256)]) -> Self {
+        let mut db = CacheDB::new(EmptyDB::default());
+        for (address, balance) in alloc {
+            db.insert_account_info(
+                *address,
+                AccountInfo {
+                    balance: *balance,
+                    ..Default::default()
+                },
+            );
+        }
+        for precompile in [
+            DID_PRECOMPILE_ADDRESS,
+            BATCH_PRECOMPILE_ADDRESS,
+            WPEAQ_PRECOMPILE_ADDRESS,
+        ] {
+            let code = Bytecode::new_raw(Bytes::from_static(PRECOMPILE_STUB_CODE));
+            db.insert_account_info(
+                precompile,
+                AccountInfo {
+                    nonce: 1,
+                    code_hash: code.hash_slow(),
+                    code: Some(code),
+                    ..Default::default()
+                },
+            );
+        }
+        let timestamp = now();
+        let header = Header {
+            number: 0,
+            timestamp,
+            gas_limit: config.block_gas_limit,
+            base_fee_per_gas: Some(config.initial_base_fee),
+            beneficiary: config.coinbase,
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            state_root: state_root_stub(0),
+            ..Default::default()
+        };
+        let hash = header.hash_slow();
+        let state = ChainState {
+            config,
+            db,
+            blocks: vec![StoredBlock {
+                header,
+                hash,
+                transactions: Vec::new(),
+            }],
+            txs: HashMap::new(),
+            block_numbers: HashMap::from([(hash, 0)]),
+            time_offset: 0,
+            next_timestamp: None,
+            pending: Vec::new(),
+            pending_env: None,
+        };
+        Self {
+            state,
+            snapshots: BTreeMap::new(),
+            next_snapshot: 1,
+        }
+    }
+
+    /// Resumes from a saved state.
+    pub fn from_state(state: ChainState) -> Self {
+        Self {
+            state,
+            snapshots: BTreeMap::new(),
+            next_snapshot: 1,
+        }
+    }
+
+    /// The state (for saving). Pending transactions are sealed first.
+    pub fn state(&mut self) -> &ChainState {
+        self.seal_pending();
+        &self.state
+    }
+
+    /// The chain's configuration.
+    pub fn config(&self) -> &ChainConfig {
+        &self.state.config
+    }
+
+    // ------------------------------------------------------------------ blocks
+
+    /// Number of the latest sealed block.
+    pub fn block_number(&self) -> u64 {
+        self.latest().header.number
+    }
+
+    /// The latest sealed block.
+    pub fn latest(&self) -> &StoredBlock {
+        // Genesis is created in `new`, so there is always one block.
+        &self.state.blocks[self.state.blocks.len() - 1]
+    }
+
+    /// A block by number.
+    pub fn block(&self, number: u64) -> Option<&StoredBlock> {
+        self.state.blocks.get(usize::try_from(number).ok()?)
+    }
+
+    /// A block by hash.
+    pub fn block_by_hash(&self, hash: &B256) -> Option<&StoredBlock> {
+        self.state
+            .block_numbers
+            .get(hash)
+            .and_then(|n| self.block(*n))
+    }
+
+    /// A mined transaction (with its receipt) by hash.
+    pub fn tx(&self, hash: &B256) -> Option<&StoredTx> {
+        self.state.txs.get(hash)
+    }
+
+    /// Base fee the next block will have.
+    pub fn next_base_fee(&self) -> u64 {
+        if let Some(env) = &self.state.pending_env {
+            return env.base_fee;
+        }
+        let parent = &self.latest().header;
+        BaseFeeParams::ethereum().next_block_base_fee(
+            parent.gas_used,
+            parent.gas_limit,
+            parent
+                .base_fee_per_gas
+                .unwrap_or(self.state.config.initial_base_fee),
+        )
+    }
+
+    // ------------------------------------------------------------------ state reads
+
+    /// Checks that `block` (a number; `None` = latest/pending) names the latest state.
+    pub fn check_latest(&self, block: Option<u64>) -> Result<(), ChainError> {
+        match block {
+            Some(n) if n < self.block_number() => Err(ChainError::HistoricalState(n)),
+            _ => Ok(()),
+        }
+    }
+
+    fn account(&self, address: Address) -> AccountInfo {
+        use revm::DatabaseRef;
+        self.state
+            .db
+            .basic_ref(address)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Balance in wei.
+    pub fn balance(&self, address: Address) -> U256 {
+        self.account(address).balance
+    }
+
+    /// Next nonce (mined transactions only).
+    pub fn nonce(&self, address: Address) -> u64 {
+        self.account(address).nonce
+    }
+
+    /// Runtime code.
+    pub fn code(&self, address: Address) -> Bytes {
+        use revm::DatabaseRef;
+        let info = self.account(address);
+        match info.code {
+            Some(code) => code.original_bytes(),
+            None => self
+                .state
+                .db
+                .code_by_hash_ref(info.code_hash)
+                .map(|c| c.original_bytes())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A storage slot.
+    pub fn storage(&self, address: Address, slot: U256) -> U256 {
+        use revm::DatabaseRef;
+        self.state.db.storage_ref(address, slot).unwrap_or_default()
+    }
+
+    // ------------------------------------------------------------------ execution
+
+    fn env(&self, number: u64, timestamp: u64, base_fee: u64) -> ExecEnv {
+        ExecEnv {
+            chain_id: self.state.config.chain_id,
+            block: BlockEnv {
+                number: U256::from(number),
+                beneficiary: self.state.config.coinbase,
+                timestamp: U256::from(timestamp),
+                gas_limit: self.state.config.block_gas_limit,
+                basefee: base_fee,
+                difficulty: U256::ZERO,
+                prevrandao: Some(keccak256(number.to_be_bytes())),
+                blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 3_338_477)),
+                ..BlockEnv::default()
+            },
+        }
+    }
+
+    /// The environment of the block the next transaction goes into.
+    fn pending_env(&mut self) -> ExecEnv {
+        if self.state.pending_env.is_none() {
+            let number = self.block_number() + 1;
+            let timestamp = self.next_block_timestamp();
+            let base_fee = self.next_base_fee();
+            self.state.pending_env = Some(PendingEnv {
+                number,
+                timestamp,
+                base_fee,
+                gas_used: 0,
+            });
+        }
+        let p = self.state.pending_env.clone().unwrap_or(PendingEnv {
+            number: 0,
+            timestamp: 0,
+            base_fee: 0,
+            gas_used: 0,
+        });
+        self.env(p.number, p.timestamp, p.base_fee)
+    }
+
+    /// Executes a call on the latest state (as `eth_call`).
+    pub fn call(&self, req: &CallRequest) -> Outcome {
+        let env = self.env(
+            self.block_number() + 1,
+            self.next_block_timestamp(),
+            self.next_base_fee(),
+        );
+        let gas = req.gas.unwrap_or(self.state.config.block_gas_limit);
+        self.run_call(&env, req, gas)
+    }
+
+    fn run_call(&self, env: &ExecEnv, req: &CallRequest, gas: u64) -> Outcome {
+        let from = req.from.unwrap_or_default();
+        let value = req.value.unwrap_or_default();
+        if req.to == Some(BATCH_PRECOMPILE_ADDRESS) {
+            let intrinsic = intrinsic_gas(&req.input, false, 0, 0);
+            if gas < intrinsic {
+                return failed_outcome(gas, "out of gas");
+            }
+            return match decode_batch(&req.input) {
+                Ok(batch) => {
+                    match transact_batch(&self.state.db, env, from, batch, value, gas, intrinsic) {
+                        Ok((outcome, _)) => outcome,
+                        Err(e) => failed_outcome(gas, &e.to_string()),
+                    }
+                }
+                Err(e) => Outcome::failed(intrinsic, e.revert_data()),
+            };
+        }
+        let tx = TxEnv {
+            caller: from,
+            kind: req.to.map_or(TxKind::Create, TxKind::Call),
+            value,
+            data: req.input.clone(),
+            gas_limit: gas,
+            gas_price: 0,
+            nonce: req.nonce.unwrap_or_else(|| self.nonce(from)),
+            chain_id: Some(self.state.config.chain_id),
+            ..TxEnv::default()
+        };
+        match transact(&self.state.db, env, tx, true) {
+            Ok((outcome, _)) => outcome,
+            Err(e) => failed_outcome(gas, &e.to_string()),
+        }
+    }
+
+    /// `eth_estimateGas`: the smallest gas limit with which the call succeeds.
+    pub fn estimate_gas(&self, req: &CallRequest) -> Result<u64, ChainError> {
+        let env = self.env(
+            self.block_number() + 1,
+            self.next_block_timestamp(),
+            self.next_base_fee(),
+        );
+        let cap = req.gas.unwrap_or(self.state.config.block_gas_limit);
+        let first = self.run_call(&env, req, cap);
+        if !first.success {
+            return Err(call_error(first));
+        }
+        // Refunds and the 63/64 rule can make the needed limit exceed what was used.
+        let mut lo = first.gas_used.saturating_sub(1);
+        let mut hi = cap;
+        let guess = first.gas_used.saturating_mul(64) / 63 + 2_300;
+        if guess < hi && self.run_call(&env, req, guess).success {
+            hi = guess;
+            if self.run_call(&env, req, first.gas_used).success {
+                return Ok(first.gas_used);
+            }
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.run_call(&env, req, mid).success {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(hi)
+    }
+
+    /// `eth_sendRawTransaction`: validates, executes and (with automine) mines the transaction.
+    pub fn send_raw_transaction(&mut self, raw: &[u8], automine: bool) -> Result<B256, ChainError> {
+        let envelope = TxEnvelope::decode_2718(&mut &raw[..])
+            .map_err(|e| ChainError::Decode(e.to_string()))?;
+        let from = envelope
+            .recover_signer()
+            .map_err(|e| ChainError::Decode(e.to_string()))?;
+        let hash = *envelope.tx_hash();
+        if self.state.txs.contains_key(&hash)
+            || self
+                .state
+                .pending
+                .iter()
+                .any(|t| t.envelope.tx_hash() == &hash)
+        {
+            return Err(TxRejected::Invalid("already known".to_owned()).into());
+        }
+        if let Some(id) = envelope.chain_id()
+            && id != self.state.config.chain_id
+        {
+            return Err(TxRejected::Invalid(format!(
+                "invalid chain id: have {id}, want {}",
+                self.state.config.chain_id
+            ))
+            .into());
+        }
+        let env = self.pending_env();
+        let base_fee = env.block.basefee;
+        let (outcome, state) = if envelope.to() == Some(BATCH_PRECOMPILE_ADDRESS) {
+            self.execute_batch_tx(&envelope, from, &env)?
+        } else {
+            let tx = tx_env(&envelope, from);
+            let (outcome, state) = transact(&self.state.db, &env, tx, false)?;
+            (outcome, Some(state))
+        };
+        if let Some(state) = state {
+            self.state.db.commit(state);
+        }
+        let price = effective_gas_price(&envelope, base_fee);
+        if envelope.to() == Some(BATCH_PRECOMPILE_ADDRESS) {
+            self.charge_batch_fee(from, &envelope, outcome.gas_used, price, base_fee);
+        }
+        self.record(envelope, from, outcome, price);
+        if automine {
+            self.seal_pending();
+        }
+        Ok(hash)
+    }
+
+    fn execute_batch_tx(
+        &self,
+        envelope: &TxEnvelope,
+        from: Address,
+        env: &ExecEnv,
+    ) -> Result<(Outcome, Option<EvmState>), ChainError> {
+        // The checks revm does for ordinary transactions.
+        let access = envelope.access_list().map(|l| {
+            (
+                l.len() as u64,
+                l.iter().map(|i| i.storage_keys.len() as u64).sum(),
+            )
+        });
+        let (accounts, slots) = access.unwrap_or((0, 0));
+        let intrinsic = intrinsic_gas(envelope.input(), false, accounts, slots);
+        let expected = self.nonce(from);
+        if envelope.nonce() < expected {
+            return Err(TxRejected::Invalid(format!(
+                "nonce too low: next nonce {expected}, tx nonce {}",
+                envelope.nonce()
+            ))
+            .into());
+        }
+        if envelope.nonce() > expected {
+            return Err(TxRejected::Invalid(format!(
+                "nonce too high: next nonce {expected}, tx nonce {}",
+                envelope.nonce()
+            ))
+            .into());
+        }
+        if envelope.gas_limit() < intrinsic {
+            return Err(TxRejected::Invalid(format!(
+                "intrinsic gas too low: have {}, want {intrinsic}",
+                envelope.gas_limit()
+            ))
+            .into());
+        }
+        if envelope.gas_limit() > self.state.config.block_gas_limit {
+            return Err(TxRejected::Invalid("exceeds block gas limit".to_owned()).into());
+        }
+        if envelope.max_fee_per_gas() < u128::from(env.block.basefee) {
+            return Err(
+                TxRejected::Invalid("max fee per gas less than block base fee".to_owned()).into(),
+            );
+        }
+        let max_cost = U256::from(envelope.gas_limit()) * U256::from(envelope.max_fee_per_gas())
+            + envelope.value();
+        let balance = self.balance(from);
+        if balance < max_cost {
+            return Err(TxRejected::Invalid(format!(
+                "insufficient funds for gas * price + value: have {balance} want {max_cost}"
+            ))
+            .into());
+        }
+        match decode_batch(envelope.input()) {
+            Ok(batch) => Ok(transact_batch(
+                &self.state.db,
+                env,
+                from,
+                batch,
+                envelope.value(),
+                envelope.gas_limit(),
+                intrinsic,
+            )?),
+            Err(e) => Ok((Outcome::failed(intrinsic, e.revert_data()), None)),
+        }
+    }
+
+    /// A Batch transaction ran with a zero gas price: bump the nonce and take the fee here.
+    fn charge_batch_fee(
+        &mut self,
+        from: Address,
+        envelope: &TxEnvelope,
+        gas_used: u64,
+        price: u128,
+        base_fee: u64,
+    ) {
+        let fee = U256::from(gas_used) * U256::from(price);
+        let tip = U256::from(gas_used) * U256::from(price.saturating_sub(u128::from(base_fee)));
+        let coinbase = self.state.config.coinbase;
+        let Ok(account) = self.state.db.load_account(from);
+        account.info.balance = account.info.balance.saturating_sub(fee);
+        account.info.nonce = envelope.nonce() + 1;
+        if !tip.is_zero() {
+            let Ok(account) = self.state.db.load_account(coinbase);
+            account.info.balance += tip;
+        }
+    }
+
+    fn record(&mut self, envelope: TxEnvelope, from: Address, outcome: Outcome, price: u128) {
+        let Some(pending) = self.state.pending_env.as_mut() else {
+            return;
+        };
+        pending.gas_used += outcome.gas_used;
+        let cumulative = pending.gas_used;
+        let first_log_index = self
+            .state
+            .pending
+            .iter()
+            .map(|t| t.receipt.logs.len() as u64)
+            .sum();
+        let mut bloom = Bloom::default();
+        for log in &outcome.logs {
+            bloom.accrue_log(log);
+        }
+        let contract_address = if envelope.to().is_none() && outcome.success {
+            outcome.contract_address
+        } else {
+            None
+        };
+        let index = self.state.pending.len() as u64;
+        self.state.pending.push(StoredTx {
+            envelope,
+            from,
+            block_number: pending.number,
+            block_hash: B256::ZERO,
+            index,
+            receipt: StoredReceipt {
+                success: outcome.success,
+                gas_used: outcome.gas_used,
+                cumulative_gas_used: cumulative,
+                effective_gas_price: price,
+                contract_address,
+                logs: outcome.logs,
+                first_log_index,
+                logs_bloom: bloom,
+            },
+        });
+    }
+
+    /// Seals the open block, if any transactions are pending.
+    pub fn seal_pending(&mut self) {
+        if self.state.pending_env.is_some() {
+            self.seal(None);
+        }
+    }
+
+    /// Mines one block (empty if nothing is pending), optionally at `timestamp`.
+    pub fn mine(&mut self, timestamp: Option<u64>) -> Result<(), ChainError> {
+        if let Some(ts) = timestamp {
+            self.set_next_block_timestamp(ts)?;
+        }
+        if self.state.pending_env.is_none() {
+            let _ = self.pending_env();
+        }
+        self.seal(timestamp);
+        Ok(())
+    }
+
+    fn seal(&mut self, timestamp: Option<u64>) {
+        let Some(p) = self.state.pending_env.take() else {
+            return;
+        };
+        let parent = self.latest().clone();
+        let txs = std::mem::take(&mut self.state.pending);
+        let mut bloom = Bloom::default();
+        for tx in &txs {
+            bloom.accrue_bloom(&tx.receipt.logs_bloom);
+        }
+        let tx_hashes: Vec<B256> = txs.iter().map(|t| *t.envelope.tx_hash()).collect();
+        let header = Header {
+            parent_hash: parent.hash,
+            number: p.number,
+            timestamp: timestamp.unwrap_or(p.timestamp),
+            gas_limit: self.state.config.block_gas_limit,
+            gas_used: p.gas_used,
+            base_fee_per_gas: Some(p.base_fee),
+            beneficiary: self.state.config.coinbase,
+            logs_bloom: bloom,
+            transactions_root: list_root(&tx_hashes),
+            receipts_root: list_root(
+                &txs.iter()
+                    .map(|t| keccak256(t.envelope.tx_hash().as_slice()))
+                    .collect::<Vec<_>>(),
+            ),
+            state_root: state_root_stub(p.number),
+            mix_hash: keccak256(p.number.to_be_bytes()),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            ..Default::default()
+        };
+        let hash = header.hash_slow();
+        for mut tx in txs {
+            tx.block_hash = hash;
+            self.state.txs.insert(*tx.envelope.tx_hash(), tx);
+        }
+        self.state.block_numbers.insert(hash, p.number);
+        self.state.blocks.push(StoredBlock {
+            header,
+            hash,
+            transactions: tx_hashes,
+        });
+        self.state.next_timestamp = None;
+    }
+
+    // ------------------------------------------------------------------ time
+
+    /// Timestamp the next block gets: strictly after the latest one.
+    pub fn next_block_timestamp(&self) -> u64 {
+        if let Some(env) = &self.state.pending_env {
+            return env.timestamp;
+        }
+        let latest = self.latest().header.timestamp;
+        if let Some(ts) = self.state.next_timestamp {
+            return ts.max(latest + 1);
+        }
+        let clock = now().saturating_add_signed(self.state.time_offset);
+        clock.max(latest + 1)
+    }
+
+    /// `evm_increaseTime`: moves the clock forward; returns the total offset in seconds.
+    pub fn increase_time(&mut self, seconds: u64) -> i64 {
+        self.state.time_offset = self
+            .state
+            .time_offset
+            .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX));
+        self.state.time_offset
+    }
+
+    /// `evm_setNextBlockTimestamp`.
+    pub fn set_next_block_timestamp(&mut self, timestamp: u64) -> Result<(), ChainError> {
+        let latest = self.latest().header.timestamp;
+        if timestamp <= latest {
+            return Err(ChainError::TimestampNotIncreasing {
+                requested: timestamp,
+                latest,
+            });
+        }
+        self.state.next_timestamp = Some(timestamp);
+        // Later blocks continue from the new time.
+        self.state.time_offset =
+            i64::try_from(timestamp).unwrap_or(i64::MAX) - i64::try_from(now()).unwrap_or(0);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------------ dev controls
+
+    /// `evm_snapshot`: returns the snapshot id.
+    pub fn snapshot(&mut self) -> u64 {
+        self.seal_pending();
+        let id = self.next_snapshot;
+        self.next_snapshot += 1;
+        self.snapshots.insert(id, self.state.clone());
+        id
+    }
+
+    /// `evm_revert`: goes back to snapshot `id` (dropping it and later ones).
+    pub fn revert(&mut self, id: u64) -> bool {
+        let Some(state) = self.snapshots.remove(&id) else {
+            return false;
+        };
+        self.snapshots.retain(|k, _| *k < id);
+        self.state = state;
+        true
+    }
+
+    /// Sets an account's balance.
+    pub fn set_balance(&mut self, address: Address, balance: U256) {
+        let Ok(account) = self.state.db.load_account(address);
+        account.info.balance = balance;
+    }
+
+    /// Sets an account's code (`anvil_setCode`).
+    pub fn set_code(&mut self, address: Address, code: Bytes) {
+        let code = Bytecode::new_raw(code);
+        let mut info = self.account(address);
+        info.code_hash = code.hash_slow();
+        info.code = Some(code);
+        self.state.db.insert_account_info(address, info);
+    }
+
+    /// Sets an account's nonce.
+    pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        let Ok(account) = self.state.db.load_account(address);
+        account.info.nonce = nonce;
+    }
+
+    /// Sets a storage slot.
+    pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        let _ = self.state.db.insert_account_storage(address, slot, value);
+    }
+
+    // ------------------------------------------------------------------ logs
+
+    /// Logs of blocks `from..=to` matching `addresses` (any, when empty) and `topics`
+    /// (per position: any of the given, or any when empty).
+    pub fn logs(
+        &self,
+        from: u64,
+        to: u64,
+        addresses: &[Address],
+        topics: &[Vec<B256>],
+    ) -> Vec<(Log, &StoredTx, u64)> {
+        let mut out = Vec::new();
+        let to = to.min(self.block_number());
+        for number in from..=to {
+            let Some(block) = self.block(number) else {
+                break;
+            };
+            if !addresses.is_empty()
+                && !addresses.iter().any(|a| {
+                    block
+                        .header
+                        .logs_bloom
+                        .contains_input(alloy::primitives::BloomInput::Raw(a.as_slice()))
+                })
+            {
+                continue;
+            }
+            for hash in &block.transactions {
+                let Some(tx) = self.state.txs.get(hash) else {
+                    continue;
+                };
+                for (i, log) in tx.receipt.logs.iter().enumerate() {
+                    if !addresses.is_empty() && !addresses.contains(&log.address) {
+                        continue;
+                    }
+                    let matches = topics.iter().enumerate().all(|(pos, wanted)| {
+                        wanted.is_empty()
+                            || log
+                                .data
+                                .topics()
+                                .get(pos)
+                                .is_some_and(|t| wanted.contains(t))
+                    });
+                    if matches {
+                        out.push((log.clone(), tx, tx.receipt.first_log_index + i as u64));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Builds revm's transaction from a signed one.
+fn tx_env(envelope: &TxEnvelope, from: Address) -> TxEnv {
+    TxEnv {
+        tx_type: envelope.ty(),
+        caller: from,
+        gas_limit: envelope.gas_limit(),
+        gas_price: envelope.max_fee_per_gas(),
+        kind: envelope.kind(),
+        value: envelope.value(),
+        data: envelope.input().clone(),
+        nonce: envelope.nonce(),
+        chain_id: envelope.chain_id(),
+        access_list: envelope.access_list().cloned().unwrap_or_default(),
+        gas_priority_fee: envelope.max_priority_fee_per_gas(),
+        ..TxEnv::default()
+    }
+}
+
+fn effective_gas_price(envelope: &TxEnvelope, base_fee: u64) -> u128 {
+    envelope.effective_gas_price(Some(base_fee))
+}
+
+fn failed_outcome(gas: u64, reason: &str) -> Outcome {
+    Outcome::halted(gas, reason)
+}
+
+/// The error a failed call or estimate reports.
+pub fn call_error(outcome: Outcome) -> ChainError {
+    match outcome.halt {
+        Some(reason) => ChainError::Halted(reason),
+        None => ChainError::Reverted {
+            reason: decode_error_string(&outcome.output),
+            data: outcome.output,
+        },
+    }
+}
+
+/// Decodes `Error(string)` revert data.
+pub fn decode_error_string(data: &[u8]) -> Option<String> {
+    use alloy::sol_types::{Revert, SolError};
+    Revert::abi_decode(data).ok().map(|r| r.reason)
+}
+
+/// A commitment over a list of hashes (not a Merkle-Patricia root: nothing here verifies it).
+fn list_root(hashes: &[B256]) -> B256 {
+    if hashes.is_empty() {
+        return alloy::consensus::EMPTY_ROOT_HASH;
+    }
+    let mut buf = Vec::with_capacity(hashes.len() * 32);
+    for h in hashes {
+        buf.extend_from_slice(h.as_slice());
+    }
+    keccak256(buf)
+}
+
+/// The devnet keeps no state trie; blocks carry a deterministic placeholder root.
+fn state_root_stub(number: u64) -> B256 {
+    keccak256([b"peaqos-devnet-state".as_slice(), &number.to_be_bytes()].concat())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}

@@ -1,0 +1,296 @@
+//! Starting a devnet: genesis, the RPC server, the peaqOS stack, the `.env`.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::{Address, U256},
+    providers::ProviderBuilder,
+};
+use peaqos_contracts::{DeployConfig, Deployment, deploy_with_progress};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::{
+    accounts::{DEV_MNEMONIC, DevAccount, derive_accounts},
+    chain::{Chain, ChainConfig, ChainState},
+    node::Node,
+    rpc,
+};
+
+/// How to start a devnet.
+#[derive(Debug, Clone)]
+pub struct DevnetConfig {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// EIP-155 chain id (default 33380, distinct from peaq 3338 and agung 9990).
+    pub chain_id: u64,
+    /// Mnemonic of the dev accounts.
+    pub mnemonic: String,
+    /// How many dev accounts to fund.
+    pub accounts: u32,
+    /// Balance of each dev account, in wei.
+    pub balance: U256,
+    /// Mine a block every interval instead of one per transaction.
+    pub block_interval: Option<Duration>,
+    /// Load the state from this file if it exists, save it there on shutdown.
+    pub state_file: Option<PathBuf>,
+    /// Deploy the peaqOS stack at genesis.
+    pub deploy_stack: bool,
+    /// `MachineNFT` base URI (the MCR API's `/metadata/`).
+    pub nft_base_uri: String,
+    /// IdentityRegistry base URI (the MCR API's `/machines/`).
+    pub machine_card_base_uri: String,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8545)),
+            chain_id: peaqos_types::constants::LOCAL_CHAIN_ID,
+            mnemonic: DEV_MNEMONIC.to_owned(),
+            accounts: 10,
+            balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
+            block_interval: None,
+            state_file: None,
+            deploy_stack: true,
+            nft_base_uri: peaqos_contracts::deploy::DEFAULT_NFT_BASE_URI.to_owned(),
+            machine_card_base_uri: peaqos_contracts::deploy::DEFAULT_MACHINE_CARD_BASE_URI
+                .to_owned(),
+        }
+    }
+}
+
+impl DevnetConfig {
+    /// Defaults on a free loopback port: what tests use.
+    pub fn ephemeral() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            ..Self::default()
+        }
+    }
+}
+
+/// Errors starting a devnet.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The mnemonic is invalid.
+    #[error("{0}")]
+    Accounts(String),
+    /// The state file could not be read or written.
+    #[error("state file {path}: {message}")]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Deploying the peaqOS stack failed.
+    #[error("deploying the peaqOS stack: {0}")]
+    Deploy(#[from] peaqos_contracts::DeployError),
+}
+
+/// A running devnet. Dropping it stops the server (and saves the state when configured).
+#[derive(Debug)]
+pub struct Devnet {
+    /// The JSON-RPC URL (`http://127.0.0.1:PORT`).
+    pub url: String,
+    /// The chain id.
+    pub chain_id: u64,
+    /// The dev accounts; account 0 deployed and owns the stack.
+    pub accounts: Vec<DevAccount>,
+    /// The deployed stack (None when `deploy_stack` was off and no saved deployment exists).
+    pub deployment: Option<Deployment>,
+    /// The node (for in-process access).
+    pub node: Arc<Node>,
+    state_file: Option<PathBuf>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+    miner: Option<JoinHandle<()>>,
+}
+
+/// Saved next to the chain state, so a restarted devnet knows its stack.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedDevnet {
+    chain: ChainState,
+    deployment: Option<Deployment>,
+}
+
+impl Devnet {
+    /// Starts a devnet: genesis (or the saved state), the RPC server, and the stack.
+    pub async fn spawn(config: DevnetConfig) -> Result<Self, DevnetError> {
+        Self::spawn_with_progress(config, |_| {}).await
+    }
+
+    /// [`Devnet::spawn`], calling `progress` with a line per deployment step.
+    pub async fn spawn_with_progress(
+        config: DevnetConfig,
+        progress: impl Fn(&str),
+    ) -> Result<Self, DevnetError> {
+        let accounts =
+            derive_accounts(&config.mnemonic, config.accounts).map_err(DevnetError::Accounts)?;
+        let saved = match &config.state_file {
+            Some(path) if path.exists() => Some(load_state(path)?),
+            _ => None,
+        };
+        let (chain, deployment) = match saved {
+            Some(saved) => (Chain::from_state(saved.chain), saved.deployment),
+            None => {
+                let alloc: Vec<(Address, U256)> = accounts
+                    .iter()
+                    .map(|a| (a.address, config.balance))
+                    .collect();
+                let chain_config = ChainConfig {
+                    chain_id: config.chain_id,
+                    ..ChainConfig::default()
+                };
+                (Chain::new(chain_config, &alloc), None)
+            }
+        };
+        let chain_id = chain.config().chain_id;
+        let node = Arc::new(Node::new(
+            chain,
+            config.block_interval.is_none(),
+            accounts.clone(),
+        ));
+
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| DevnetError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| DevnetError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let url = format!("http://{addr}");
+        let (shutdown, rx) = oneshot::channel::<()>();
+        let app = rpc::router(node.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        let miner = config.block_interval.map(|every| {
+            let node = node.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let _ = node.with_chain_mut(|c| c.mine(None));
+                }
+            })
+        });
+
+        let mut devnet = Self {
+            url,
+            chain_id,
+            accounts,
+            deployment,
+            node,
+            state_file: config.state_file.clone(),
+            shutdown: Some(shutdown),
+            server: Some(server),
+            miner,
+        };
+        if devnet.deployment.is_none() && config.deploy_stack {
+            devnet.deployment = Some(devnet.deploy(&config, progress).await?);
+        }
+        Ok(devnet)
+    }
+
+    async fn deploy(
+        &self,
+        config: &DevnetConfig,
+        progress: impl Fn(&str),
+    ) -> Result<Deployment, DevnetError> {
+        let owner = &self.accounts[0];
+        let url = self
+            .url
+            .parse()
+            .map_err(|e| DevnetError::Accounts(format!("bad url: {e}")))?;
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(owner.signer()))
+            .connect_http(url);
+        let mut deploy = DeployConfig::new(owner.address);
+        deploy.nft_base_uri.clone_from(&config.nft_base_uri);
+        deploy.machine_card_base_uri = Some(config.machine_card_base_uri.clone());
+        Ok(deploy_with_progress(&provider, &deploy, progress).await?)
+    }
+
+    /// Stops the server and the block timer and saves the state when configured.
+    pub async fn shutdown(mut self) -> Result<(), DevnetError> {
+        self.stop().await;
+        self.save()
+    }
+
+    async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(miner) = self.miner.take() {
+            miner.abort();
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// Writes the state file now (also done by [`Devnet::shutdown`]).
+    pub fn save(&self) -> Result<(), DevnetError> {
+        let Some(path) = &self.state_file else {
+            return Ok(());
+        };
+        let chain = self.node.with_chain_mut(|c| c.state().clone());
+        let saved = SavedDevnet {
+            chain,
+            deployment: self.deployment.clone(),
+        };
+        let err = |message: String| DevnetError::State {
+            path: path.clone(),
+            message,
+        };
+        let json = serde_json::to_vec(&saved).map_err(|e| err(e.to_string()))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, json).map_err(|e| err(e.to_string()))?;
+        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+    }
+
+    /// The `.env` that the official clients and ours read (see [`crate::env_file`]).
+    pub fn env_file(&self, account: usize) -> String {
+        crate::env_file::render(self, account)
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(miner) = self.miner.take() {
+            miner.abort();
+        }
+    }
+}
+
+fn load_state(path: &PathBuf) -> Result<SavedDevnet, DevnetError> {
+    let err = |message: String| DevnetError::State {
+        path: path.clone(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| err(format!("not a devnet state file: {e}")))
+}

@@ -1,0 +1,152 @@
+//! `peaqos-devnet`: a local peaq chain with the peaqOS stack deployed at genesis.
+#![allow(clippy::print_stdout)] // the banner and addresses are the program's output
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+use eyre::WrapErr;
+use peaqos_devnet::{DEV_MNEMONIC, Devnet, DevnetConfig};
+
+/// A local peaq chain: revm with peaq's DID, Batch and WPEAQ precompiles, Ethereum JSON-RPC on
+/// loopback, ten prefunded dev accounts and the whole peaqOS stack deployed at genesis.
+///
+/// It prints the addresses and writes a `.env` that the peaqOS SDKs and CLIs read as they are.
+#[derive(Debug, Parser)]
+#[command(name = "peaqos-devnet", version, about, long_about = None)]
+struct Args {
+    /// Port of the JSON-RPC server on 127.0.0.1.
+    #[arg(long, short, default_value_t = 8545, env = "PEAQOS_DEVNET_PORT")]
+    port: u16,
+    /// Address to listen on (loopback by default; the devnet has no authentication).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// EIP-155 chain id (default 33380: not peaq 3338 nor agung 9990, so nothing signed here
+    /// replays there).
+    #[arg(long, default_value_t = peaqos_types::constants::LOCAL_CHAIN_ID)]
+    chain_id: u64,
+    /// Mine a block every N seconds instead of one block per transaction.
+    #[arg(long, value_name = "SECONDS")]
+    block_time: Option<u64>,
+    /// Load the chain from FILE if it exists and save it there on shutdown (Ctrl-C).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Where to write the `.env` (nothing is written with `--no-env`).
+    #[arg(long, default_value = ".env")]
+    env_file: PathBuf,
+    /// Do not write a `.env`.
+    #[arg(long)]
+    no_env: bool,
+    /// Which dev account's key goes into the `.env` as PEAQOS_PRIVATE_KEY (0 deployed the stack).
+    #[arg(long, default_value_t = 1)]
+    env_account: usize,
+    /// Mnemonic of the dev accounts.
+    #[arg(long, default_value = DEV_MNEMONIC)]
+    mnemonic: String,
+    /// Number of prefunded dev accounts.
+    #[arg(long, default_value_t = 10)]
+    accounts: u32,
+    /// Start an empty chain (no peaqOS stack).
+    #[arg(long)]
+    no_deploy: bool,
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = DevnetConfig {
+        listen: SocketAddr::new(args.host, args.port),
+        chain_id: args.chain_id,
+        mnemonic: args.mnemonic.clone(),
+        accounts: args.accounts,
+        block_interval: args.block_time.map(Duration::from_secs),
+        state_file: args.state.clone(),
+        deploy_stack: !args.no_deploy,
+        ..DevnetConfig::default()
+    };
+    eprintln!(
+        "peaqos-devnet: starting on {}:{} (chain id {}) ...",
+        args.host, args.port, args.chain_id
+    );
+    let devnet = Devnet::spawn_with_progress(config, |step| eprintln!("  deploy: {step}"))
+        .await
+        .wrap_err("could not start the devnet")?;
+    print_banner(&devnet, &args);
+    if !args.no_env {
+        write_env(&args.env_file, &devnet.env_file(args.env_account))?;
+        println!("\n.env written to {}", args.env_file.display());
+    }
+    println!("\nListening on {}  (Ctrl-C to stop)", devnet.url);
+    tokio::signal::ctrl_c()
+        .await
+        .wrap_err("waiting for Ctrl-C")?;
+    eprintln!(
+        "\nstopping{} ...",
+        if args.state.is_some() {
+            " and saving the state"
+        } else {
+            ""
+        }
+    );
+    devnet.shutdown().await.wrap_err("saving the state")?;
+    Ok(())
+}
+
+fn print_banner(devnet: &Devnet, args: &Args) {
+    println!(
+        "peaqOS devnet  chain id {}  rpc {}",
+        devnet.chain_id, devnet.url
+    );
+    println!("\nMnemonic: {}", args.mnemonic);
+    println!("\nDev accounts (public keys of a public mnemonic: never use them elsewhere)");
+    for (i, a) in devnet.accounts.iter().enumerate() {
+        println!("  ({i}) {}  {}", a.address, a.private_key);
+    }
+    if let Some(d) = &devnet.deployment {
+        let c = d.contract_addresses();
+        println!("\nContracts");
+        println!("  IdentityRegistry       {}", c.identity_registry);
+        println!("  IdentityStaking        {}", c.identity_staking);
+        println!("  EventRegistry          {}", c.event_registry);
+        println!("  MachineNFT             {}", c.machine_nft);
+        if let Some(a) = c.admin_flags {
+            println!("  AdminFlags             {a}");
+        }
+        if let Some(a) = c.machine_account_factory {
+            println!("  MachineAccountFactory  {a}");
+        }
+        println!("  DID precompile         {}", c.did_registry);
+        println!("  Batch precompile       {}", c.batch_precompile);
+        println!(
+            "  WPEAQ precompile       {}",
+            peaqos_types::constants::WPEAQ_PRECOMPILE_ADDRESS
+        );
+    }
+}
+
+/// Writes the `.env` with mode 0600 set before the key is written.
+fn write_env(path: &std::path::Path, contents: &str) -> eyre::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .wrap_err_with(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Ethereum JSON-RPC over HTTP: single and batch requests, errors as geth / anvil report them.
+
+mod format;
+mod methods;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use serde_json::{Value, json};
+
+use crate::node::Node;
+
+pub use methods::dispatch;
+
+/// Largest request body accepted (a batch of 512 subcalls of 64 KiB fits).
+pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
+
+/// JSON-RPC error codes.
+pub mod codes {
+    /// Invalid JSON.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// Not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// Unknown method.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Bad parameters.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Server-side failure (a refused transaction, a missing block, …).
+    pub const SERVER_ERROR: i64 = -32000;
+    /// Execution reverted (geth / anvil), with the revert bytes in `data`.
+    pub const EXECUTION_REVERTED: i64 = 3;
+}
+
+/// A JSON-RPC error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcError {
+    /// The code.
+    pub code: i64,
+    /// The message.
+    pub message: String,
+    /// Extra data (revert bytes as hex for reverts).
+    pub data: Option<Value>,
+}
+
+impl RpcError {
+    /// An error without data.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// `-32602 invalid params`.
+    pub fn params(message: impl Into<String>) -> Self {
+        Self::new(codes::INVALID_PARAMS, message)
+    }
+
+    fn to_json(&self) -> Value {
+        let mut e = json!({ "code": self.code, "message": self.message });
+        if let Some(data) = &self.data {
+            e["data"] = data.clone();
+        }
+        e
+    }
+}
+
+/// The HTTP router: `POST /` takes JSON-RPC; bodies over [`MAX_BODY_BYTES`] get 413.
+pub fn router(node: Arc<Node>) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(node)
+}
+
+async fn handle(State(node): State<Arc<Node>>, body: Bytes) -> Response {
+    let reply = handle_body(&node, &body);
+    match reply {
+        Some(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    }
+}
+
+/// Answers a raw request body (`None` for a batch of notifications only).
+pub fn handle_body(node: &Node, body: &[u8]) -> Option<Value> {
+    let parsed: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Some(error_response(
+                &Value::Null,
+                &RpcError::new(codes::PARSE_ERROR, format!("parse error: {e}")),
+            ));
+        }
+    };
+    match parsed {
+        Value::Array(items) if items.is_empty() => Some(error_response(
+            &Value::Null,
+            &RpcError::new(codes::INVALID_REQUEST, "empty batch"),
+        )),
+        Value::Array(items) => {
+            let out: Vec<Value> = items
+                .into_iter()
+                .filter_map(|i| handle_one(node, i))
+                .collect();
+            if out.is_empty() {
+                None
+            } else {
+                Some(Value::Array(out))
+            }
+        }
+        one => handle_one(node, one),
+    }
+}
+
+fn handle_one(node: &Node, request: Value) -> Option<Value> {
+    let Value::Object(obj) = request else {
+        return Some(error_response(
+            &Value::Null,
+            &RpcError::new(codes::INVALID_REQUEST, "invalid request: not an object"),
+        ));
+    };
+    let id = obj.get("id").cloned();
+    let Some(Value::String(method)) = obj.get("method") else {
+        return Some(error_response(
+            &id.unwrap_or(Value::Null),
+            &RpcError::new(codes::INVALID_REQUEST, "invalid request: missing method"),
+        ));
+    };
+    let params = match obj.get("params") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(p)) => p.clone(),
+        Some(_) => {
+            return Some(error_response(
+                &id.unwrap_or(Value::Null),
+                &RpcError::params("params must be an array"),
+            ));
+        }
+    };
+    let result = dispatch(node, method, &params);
+    // A request without an id is a notification: no reply.
+    let id = id?;
+    Some(match result {
+        Ok(v) => json!({ "jsonrpc": "2.0", "id": id, "result": v }),
+        Err(e) => error_response(&id, &e),
+    })
+}
+
+fn error_response(id: &Value, e: &RpcError) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": e.to_json() })
+}
