@@ -80,6 +80,14 @@ fi
 [ "$status" -eq 0 ] || { echo "Rust tests failed"; exit "$status"; }
 done_step
 
+step "SDK examples (each starts an in-process devnet)"
+for example in self_managed proxy_fleet; do
+  cargo run --quiet --locked -p peaqos-sdk --example "$example" > "$LOG_DIR/example-$example.log" 2>&1 \
+    || { echo "example $example failed:"; tail -30 "$LOG_DIR/example-$example.log"; exit 1; }
+  echo "    example $example: ok ($(tail -1 "$LOG_DIR/example-$example.log"))"
+done
+done_step
+
 step "Rust doc tests"
 cargo test --workspace --locked --doc 2>&1 | tee "$LOG_DIR/doctest.log" | grep -E '^(test result|failures|---- )' || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "doc tests failed"; exit 1; }

@@ -7,6 +7,7 @@ pub mod env_file;
 pub mod node;
 pub mod precompiles;
 pub mod rpc;
+pub mod testkit;
 
 pub use accounts::{DEV_MNEMONIC, DevAccount};
 pub use devnet::{Devnet, DevnetConfig, DevnetError};

@@ -1,0 +1,178 @@
+//! The SDK's one error type, with the documented families and stable codes.
+//!
+//! | family | variant | `code()` |
+//! | --- | --- | --- |
+//! | bad input, caught before any network call | [`Error::Validation`] | `VALIDATION_ERROR` |
+//! | chain / RPC / transaction | [`Error::Rpc`] | the decoded custom error name (`AlreadyRegistered`, …), or `TX_REVERTED`, `RECEIPT_AWAIT_FAILED`, `REGISTERED_EVENT_MISSING`, `REGISTERED_EVENT_MALFORMED`, `ACCOUNT_CREATED_EVENT_MISSING`, `ACCOUNT_CREATED_EVENT_MALFORMED`, `INVALID_FEE_RESULT`, `RPC_ERROR`, `WALLET_NOT_CONFIGURED` |
+//! | HTTP APIs (Gas Station, MCR) | [`Error::Api`] | the service's code (`INVALID_2FA`, `NOT_FOUND`, …) or `INVALID_RESPONSE`, `UNEXPECTED_RESPONSE`, `NETWORK_ERROR`, `TIMEOUT`, `BAD_RESPONSE`, `HTTP_ERROR`, `SERVER_ERROR`, `SERVICE_UNAVAILABLE` |
+//! | operational limits | [`Error::ValueCapExceeded`], [`Error::RateLimitExceeded`] | `VALUE_CAP_EXCEEDED`, `RATE_LIMIT_EXCEEDED` |
+
+use alloy::primitives::U256;
+
+/// Result with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Boxed underlying cause.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Every error the SDK returns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Bad input, caught before anything was sent.
+    #[error("{0}")]
+    Validation(#[from] ValidationError),
+    /// A chain, RPC or transaction failure.
+    #[error("{message}")]
+    Rpc {
+        /// Stable code: a decoded custom error name or an SDK sentinel (see the module docs).
+        code: String,
+        /// What happened and what to do.
+        message: String,
+        /// The transaction, when one was sent.
+        tx_hash: Option<alloy::primitives::B256>,
+        /// The underlying error.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// An HTTP API (Gas Station, MCR API) failure.
+    #[error("{message}")]
+    Api {
+        /// The service's code (`INVALID_2FA`, `NOT_FOUND`, …) or an SDK sentinel.
+        code: String,
+        /// What happened and what to do.
+        message: String,
+        /// The HTTP status, when a response arrived.
+        status: Option<u16>,
+        /// The underlying error.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// An event's value is above the client's per-transaction cap.
+    #[error("Value {value} exceeds cap {cap}")]
+    ValueCapExceeded {
+        /// The value submitted.
+        value: U256,
+        /// The configured cap.
+        cap: U256,
+    },
+    /// A machine submitted more events than the client's rate limit allows.
+    #[error("Machine {machine_id}: {count}/{max_events} events in {window_seconds}s")]
+    RateLimitExceeded {
+        /// The machine.
+        machine_id: U256,
+        /// Events in the window, including this one.
+        count: u64,
+        /// The limit.
+        max_events: u64,
+        /// The window length.
+        window_seconds: u64,
+    },
+}
+
+impl Error {
+    /// The stable code (see the module docs).
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Validation(_) => "VALIDATION_ERROR",
+            Self::Rpc { code, .. } | Self::Api { code, .. } => code,
+            Self::ValueCapExceeded { .. } => "VALUE_CAP_EXCEEDED",
+            Self::RateLimitExceeded { .. } => "RATE_LIMIT_EXCEEDED",
+        }
+    }
+
+    /// An RPC-family error.
+    pub fn rpc(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Rpc {
+            code: code.into(),
+            message: message.into(),
+            tx_hash: None,
+            source: None,
+        }
+    }
+
+    /// An API-family error.
+    pub fn api(code: impl Into<String>, message: impl Into<String>, status: Option<u16>) -> Self {
+        Self::Api {
+            code: code.into(),
+            message: message.into(),
+            status,
+            source: None,
+        }
+    }
+
+    /// Attaches an underlying cause (RPC and API families; others unchanged).
+    #[must_use]
+    pub fn with_source(mut self, cause: impl Into<Cause>) -> Self {
+        match &mut self {
+            Self::Rpc { source, .. } | Self::Api { source, .. } => *source = Some(cause.into()),
+            _ => {}
+        }
+        self
+    }
+
+    /// Attaches the hash of the transaction the error is about (RPC family; others unchanged).
+    #[must_use]
+    pub fn with_tx_hash(mut self, hash: alloy::primitives::B256) -> Self {
+        if let Self::Rpc { tx_hash, .. } = &mut self {
+            *tx_hash = Some(hash);
+        }
+        self
+    }
+
+    /// The hash of the transaction the error is about, when one was sent.
+    pub fn tx_hash(&self) -> Option<alloy::primitives::B256> {
+        match self {
+            Self::Rpc { tx_hash, .. } => *tx_hash,
+            _ => None,
+        }
+    }
+}
+
+/// Bad input: which field, which rule, and the offending value (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValidationError {
+    /// The parameter (`machine_id`, `currency`, …).
+    pub field: String,
+    /// The rule it broke (`positive integer`, `^[A-Z0-9]{3,10}$`, …).
+    pub constraint: String,
+    /// A sentence for humans.
+    pub message: String,
+    /// The offending value, as text, when it is safe to show.
+    pub value: Option<String>,
+}
+
+impl ValidationError {
+    /// A validation error.
+    pub fn new(
+        field: impl Into<String>,
+        constraint: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.into(),
+            constraint: constraint.into(),
+            message: message.into(),
+            value: None,
+        }
+    }
+
+    /// With the offending value.
+    #[must_use]
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
+impl Error {
+    /// Shorthand for a [`ValidationError`].
+    pub fn validation(
+        field: impl Into<String>,
+        constraint: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Validation(ValidationError::new(field, constraint, message))
+    }
+}

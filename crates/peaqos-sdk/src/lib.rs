@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod did;
+pub mod error;
+pub mod events;
+pub mod gas_station;
+pub mod http;
+pub mod limits;
+pub mod mcr;
+pub mod nft;
+pub mod registration;
+pub mod revert;
+pub mod signer;
+pub mod smart_account;
+pub mod tx;
+pub mod validation;
+
+pub use client::{ClientConfig, PeaqosClient};
+pub use did::DidAttribute;
+pub use error::{Error, Result, ValidationError};
+pub use gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat};
+pub use limits::OperationalLimits;
+pub use mcr::McrClient;
+pub use signer::{PrivateKey, Signer};
+pub use tx::{SendOptions, TxOutcome};
+pub use validation::SubmitEventParams;
