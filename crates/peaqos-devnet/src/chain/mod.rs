@@ -368,14 +368,36 @@ impl Chain {
     }
 
     /// Executes a call on the latest state (as `eth_call`).
-    pub fn call(&self, req: &CallRequest) -> Outcome {
-        let env = self.env(
+    ///
+    /// With `pending` the call runs in the environment of the next block (number, timestamp,
+    /// base fee), otherwise in the latest block's, as geth and anvil do for `latest`.
+    pub fn call(&self, req: &CallRequest, pending: bool) -> Outcome {
+        let env = if pending {
+            self.next_env()
+        } else {
+            self.latest_env()
+        };
+        let gas = req.gas.unwrap_or(self.state.config.block_gas_limit);
+        self.run_call(&env, req, gas)
+    }
+
+    /// The environment of the latest sealed block.
+    fn latest_env(&self) -> ExecEnv {
+        let h = &self.latest().header;
+        self.env(
+            h.number,
+            h.timestamp,
+            h.base_fee_per_gas.unwrap_or_default(),
+        )
+    }
+
+    /// The environment the next transaction will run in.
+    fn next_env(&self) -> ExecEnv {
+        self.env(
             self.block_number() + 1,
             self.next_block_timestamp(),
             self.next_base_fee(),
-        );
-        let gas = req.gas.unwrap_or(self.state.config.block_gas_limit);
-        self.run_call(&env, req, gas)
+        )
     }
 
     fn run_call(&self, env: &ExecEnv, req: &CallRequest, gas: u64) -> Outcome {
@@ -414,12 +436,11 @@ impl Chain {
     }
 
     /// `eth_estimateGas`: the smallest gas limit with which the call succeeds.
+    ///
+    /// Estimates run in the next block's environment: that is where the transaction will run
+    /// (an event stamped "now" is not in the future there).
     pub fn estimate_gas(&self, req: &CallRequest) -> Result<u64, ChainError> {
-        let env = self.env(
-            self.block_number() + 1,
-            self.next_block_timestamp(),
-            self.next_base_fee(),
-        );
+        let env = self.next_env();
         let cap = req.gas.unwrap_or(self.state.config.block_gas_limit);
         let first = self.run_call(&env, req, cap);
         if !first.success {

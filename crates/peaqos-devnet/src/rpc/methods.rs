@@ -130,7 +130,8 @@ pub fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, Rp
         "eth_call" => node.with_chain(|c| {
             let req = call_request(p.get_value(0)?)?;
             latest_only(c, p.opt(1))?;
-            let outcome = c.call(&req);
+            let pending = matches!(p.opt(1), Some(Value::String(s)) if s == "pending");
+            let outcome = c.call(&req, pending);
             if outcome.success {
                 Ok(json!(outcome.output))
             } else {
