@@ -3,6 +3,7 @@
 pub mod artifacts;
 pub mod bindings;
 pub mod deploy;
+pub mod dev;
 
 pub use artifacts::{Artifact, ContractName};
 pub use deploy::{

@@ -4,7 +4,7 @@
 //! anvil comes from npm (`npm ci` in `contracts/`) or from `PEAQOS_ANVIL`. A missing anvil
 //! fails the test: it is part of the build, not an optional extra.
 
-use std::{path::PathBuf, sync::Mutex};
+use std::sync::Mutex;
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -30,16 +30,7 @@ use peaqos_types::{
     },
 };
 
-fn anvil_path() -> PathBuf {
-    std::env::var_os("PEAQOS_ANVIL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
-            ))
-        })
-}
+use peaqos_contracts::dev::anvil_path;
 
 fn spawn_anvil() -> AnvilInstance {
     let path = anvil_path();

@@ -205,14 +205,9 @@ fn devnet_bin(args: &Args) -> PathBuf {
 }
 
 fn anvil_bin(args: &Args) -> PathBuf {
-    args.anvil.clone().unwrap_or_else(default_anvil)
-}
-
-fn default_anvil() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
-    ))
+    args.anvil
+        .clone()
+        .unwrap_or_else(peaqos_contracts::dev::anvil_path)
 }
 
 /// Spawns `peaqos-devnet --port P --no-env` and reads the addresses from its banner.

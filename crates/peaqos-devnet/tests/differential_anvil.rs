@@ -39,7 +39,7 @@
 //! anvil comes from `PEAQOS_ANVIL` or the npm binary installed by `npm ci` in `contracts/`; a
 //! missing anvil fails the test. Run with `-- --nocapture` for the report.
 
-use std::{borrow::Cow, collections::BTreeSet, fmt::Debug, path::PathBuf, time::Duration};
+use std::{borrow::Cow, collections::BTreeSet, fmt::Debug, time::Duration};
 
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope},
@@ -131,16 +131,7 @@ const ACCOUNTS_USED: usize = 6;
 
 // ---------------------------------------------------------------------- spawning
 
-fn anvil_path() -> PathBuf {
-    std::env::var_os("PEAQOS_ANVIL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
-            ))
-        })
-}
+use peaqos_contracts::dev::anvil_path;
 
 fn spawn_anvil(chain_id: u64) -> AnvilInstance {
     let path = anvil_path();
