@@ -358,13 +358,12 @@ impl Chain {
                 gas_used: 0,
             });
         }
-        let p = self.state.pending_env.clone().unwrap_or(PendingEnv {
-            number: 0,
-            timestamp: 0,
-            base_fee: 0,
-            gas_used: 0,
-        });
-        self.env(p.number, p.timestamp, p.base_fee)
+        let (number, timestamp, base_fee) = self
+            .state
+            .pending_env
+            .as_ref()
+            .map_or((0, 0, 0), |p| (p.number, p.timestamp, p.base_fee));
+        self.env(number, timestamp, base_fee)
     }
 
     /// Executes a call on the latest state (as `eth_call`).
@@ -493,14 +492,26 @@ impl Chain {
             ))
             .into());
         }
+        let opened_block = self.state.pending_env.is_none();
         let env = self.pending_env();
         let base_fee = env.block.basefee;
-        let (outcome, state) = if envelope.to() == Some(BATCH_PRECOMPILE_ADDRESS) {
-            self.execute_batch_tx(&envelope, from, &env)?
+        let executed = if envelope.to() == Some(BATCH_PRECOMPILE_ADDRESS) {
+            self.execute_batch_tx(&envelope, from, &env)
         } else {
-            let tx = tx_env(&envelope, from);
-            let (outcome, state) = transact(&self.state.db, &env, tx, false)?;
-            (outcome, Some(state))
+            transact(&self.state.db, &env, tx_env(&envelope, from), false)
+                .map(|(outcome, state)| (outcome, Some(state)))
+                .map_err(ChainError::from)
+        };
+        let (outcome, state) = match executed {
+            Ok(done) => done,
+            Err(e) => {
+                // A refused transaction must not leave an empty block open (its timestamp would
+                // go stale).
+                if opened_block {
+                    self.state.pending_env = None;
+                }
+                return Err(e);
+            }
         };
         if let Some(state) = state {
             self.state.db.commit(state);
