@@ -362,7 +362,8 @@ contract IdentityStakingErrorsTest is PeaqosBase {
     }
 }
 
-contract EventRegistryErrorsTest is PeaqosBase {
+/// A self-managed machine and a machine registered by a proxy operator.
+abstract contract TwoMachinesFixture is PeaqosBase {
     address internal machine = makeAddr("machine");
     address internal proxyOp = makeAddr("proxyOp");
     address internal managed = makeAddr("managed");
@@ -374,6 +375,9 @@ contract EventRegistryErrorsTest is PeaqosBase {
         machineId = registerSelf(machine);
         managedId = registerFor(proxyOp, managed);
     }
+}
+
+contract EventRegistryErrorsTest is TwoMachinesFixture {
 
     function _expectSubmitRevert(address from, EventInput memory e, bytes4 selector) internal {
         vm.prank(from);
@@ -555,18 +559,7 @@ contract EventRegistryErrorsTest is PeaqosBase {
     }
 }
 
-contract MachineNFTErrorsTest is PeaqosBase {
-    address internal machine = makeAddr("machine");
-    address internal proxyOp = makeAddr("proxyOp");
-    address internal managed = makeAddr("managed");
-    uint256 internal machineId;
-    uint256 internal managedId;
-
-    function setUp() public override {
-        super.setUp();
-        machineId = registerSelf(machine);
-        managedId = registerFor(proxyOp, managed);
-    }
+contract MachineNFTErrorsTest is TwoMachinesFixture {
 
     function test_RevertWhen_UnknownMachine_MachineNotFound() public {
         vm.prank(machine);

@@ -93,7 +93,24 @@ fn add_attribute(did: Address, name: &str, value: &str) -> Bytes {
 }
 
 async fn send(p: &DynProvider, to: Address, data: Bytes) -> alloy::rpc::types::TransactionReceipt {
-    let tx = TransactionRequest::default().with_to(to).with_input(data);
+    send_tx(
+        p,
+        TransactionRequest::default().with_to(to).with_input(data),
+    )
+    .await
+}
+
+/// A Batch transaction with a fixed gas limit, so that a failing subcall is mined rather than
+/// caught by the estimate.
+async fn send_batch(p: &DynProvider, input: Bytes) -> alloy::rpc::types::TransactionReceipt {
+    let tx = TransactionRequest::default()
+        .with_to(BATCH_PRECOMPILE_ADDRESS)
+        .with_input(input)
+        .with_gas_limit(2_000_000);
+    send_tx(p, tx).await
+}
+
+async fn send_tx(p: &DynProvider, tx: TransactionRequest) -> alloy::rpc::types::TransactionReceipt {
     p.send_transaction(tx)
         .await
         .expect("sent")
@@ -373,17 +390,11 @@ async fn batch_modes_and_atomicity() {
     assert_eq!(attribute(&p, me, "a").await, None, "nothing written");
 
     // batchSome: the failure is skipped, the rest applies.
-    let tx = TransactionRequest::default()
-        .with_to(BATCH_PRECOMPILE_ADDRESS)
-        .with_input(encode(1, vec![good.clone(), dup.clone(), other.clone()]))
-        .with_gas_limit(2_000_000);
-    let r = p
-        .send_transaction(tx)
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("receipt");
+    let r = send_batch(
+        &p,
+        encode(1, vec![good.clone(), dup.clone(), other.clone()]),
+    )
+    .await;
     assert!(r.status());
     let kinds: Vec<bool> = r
         .inner
@@ -404,33 +415,13 @@ async fn batch_modes_and_atomicity() {
 
     // batchSomeUntilFailure: stops at the first failure.
     let c = add_attribute(me, "c", "4");
-    let tx = TransactionRequest::default()
-        .with_to(BATCH_PRECOMPILE_ADDRESS)
-        .with_input(encode(2, vec![dup, c]))
-        .with_gas_limit(2_000_000);
-    let r = p
-        .send_transaction(tx)
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("receipt");
+    let r = send_batch(&p, encode(2, vec![dup, c])).await;
     assert!(r.status());
     assert_eq!(attribute(&p, me, "c").await, None, "stopped before c");
 
     // A mined batchAll failure: status 0 and nothing applied.
     let d_attr = add_attribute(me, "d", "5");
-    let tx = TransactionRequest::default()
-        .with_to(BATCH_PRECOMPILE_ADDRESS)
-        .with_input(encode(0, vec![d_attr, add_attribute(me, "a", "x")]))
-        .with_gas_limit(2_000_000);
-    let r = p
-        .send_transaction(tx)
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("receipt");
+    let r = send_batch(&p, encode(0, vec![d_attr, add_attribute(me, "a", "x")])).await;
     assert!(!r.status(), "batchAll reverted");
     assert_eq!(attribute(&p, me, "d").await, None, "atomic");
 
