@@ -351,6 +351,23 @@ impl Run {
         (ours, anvil)
     }
 
+    /// `eth_getTransactionByHash` on both chains once the transaction shows as mined: under
+    /// load anvil can serve the receipt while its transaction lookup still says pending
+    /// (`blockNumber: null`) for a moment.
+    async fn mined_tx(&self, hash: B256) -> (Answer, Answer) {
+        let mut answers = self.both("eth_getTransactionByHash", json!([hash])).await;
+        for _ in 0..1_000 {
+            let pending =
+                |a: &Answer| matches!(&a.reply, Reply::Ok(v) if v["blockNumber"].is_null());
+            if !pending(&answers.0) && !pending(&answers.1) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            answers = self.both("eth_getTransactionByHash", json!([hash])).await;
+        }
+        answers
+    }
+
     /// Records whether anvil did what the scenario expects.
     fn expect(&mut self, what: &str, anvil: &Answer, expect: Expect) {
         match (expect, &anvil.reply) {
@@ -457,7 +474,7 @@ impl Run {
 
         let r_ours = receipt(&self.sides[0], hash).await;
         let r_anvil = receipt(&self.sides[1], hash).await;
-        let (ours, anvil) = self.both("eth_getTransactionByHash", json!([hash])).await;
+        let (ours, anvil) = self.mined_tx(hash).await;
         if let (Reply::Ok(o), Reply::Ok(a)) = (&ours.reply, &anvil.reply) {
             for f in TX_FIELDS {
                 self.check(&format!("transaction {f}"), &o.get(f), &a.get(f));
