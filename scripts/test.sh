@@ -27,17 +27,26 @@ export PEAQOS_ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/
 "$PEAQOS_ANVIL" --version | head -1
 done_step
 
-step "Python venv with the official client (peaq-os-sdk 0.1.0) for the interop tests"
-if ! .venv-interop/bin/python -c "import peaq_os_sdk" >/dev/null 2>&1; then
-  python3 -m venv .venv-interop
-  .venv-interop/bin/pip install --quiet --disable-pip-version-check peaq-os-sdk==0.1.0
+step "Python venv with the official clients (peaq-os-sdk 0.1.0, peaq-os-cli 0.0.2, open-wallet-standard) for the interop tests"
+if ! .venv-interop/bin/python -c "import peaq_os_sdk, peaq_os_cli, ows" >/dev/null 2>&1; then
+  [ -x .venv-interop/bin/python ] || python3 -m venv .venv-interop
+  .venv-interop/bin/pip install --quiet --disable-pip-version-check \
+    peaq-os-sdk==0.1.0 peaq-os-cli==0.0.2 "open-wallet-standard>=1.4,<1.5"
 else
   echo "    .venv-interop is current"
 fi
 export PEAQOS_INTEROP_PYTHON="$ROOT/.venv-interop/bin/python"
 # The official SDK would send analytics; there is no network, and we never want it to.
 export DO_NOT_TRACK=1 PEAQOS_TELEMETRY=0
-"$PEAQOS_INTEROP_PYTHON" -c "import importlib.metadata as m; print('    peaq-os-sdk', m.version('peaq-os-sdk'))"
+"$PEAQOS_INTEROP_PYTHON" -c "import importlib.metadata as m; [print('   ', p, m.version(p)) for p in ('peaq-os-sdk', 'peaq-os-cli', 'open-wallet-standard')]"
+export PEAQOS_INTEROP_PEAQOS_CLI="$ROOT/.venv-interop/bin/peaqos"
+done_step
+
+step "PostgreSQL server on loopback for the store tests (Debian's package, started as the postgres user)"
+PEAQOS_TEST_PG_URL="$(./scripts/pg-test-server.sh | tail -1)"
+export PEAQOS_TEST_PG_URL
+trap 'rm -rf "$LOG_DIR"; ./scripts/pg-test-server.sh stop' EXIT
+echo "    $PEAQOS_TEST_PG_URL"
 done_step
 
 # ---------------------------------------------------------------- static checks
