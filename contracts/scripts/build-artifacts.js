@@ -25,6 +25,40 @@ const DEPLOYABLE = [
   ['src/proxy/PeaqosProxy.sol', 'ERC1967Proxy', '@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol'],
 ];
 
+/** LayerZero's own prebuilt artifacts, copied (not recompiled) for the local two-chain bridge. */
+const LZ_PREBUILT = [
+  ['@layerzerolabs/lz-evm-protocol-v2', 'artifacts/contracts/EndpointV2.sol/EndpointV2.json'],
+  ['@layerzerolabs/lz-evm-protocol-v2', 'artifacts/contracts/messagelib/SimpleMessageLib.sol/SimpleMessageLib.json'],
+];
+
+/** Writes (or checks) artifacts/layerzero/<Name>.json; returns the names that were stale. */
+function layerzero(check) {
+  const dir = path.join(OUT, 'layerzero');
+  fs.mkdirSync(dir, { recursive: true });
+  const stale = [];
+  for (const [pkg, rel] of LZ_PREBUILT) {
+    const pkgDir = path.join(ROOT, 'node_modules', pkg);
+    const version = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).version;
+    const src = JSON.parse(fs.readFileSync(path.join(pkgDir, rel), 'utf8'));
+    const artifact = {
+      contractName: src.contractName,
+      sourceName: `${pkg}/${src.sourceName}`,
+      compiler: `prebuilt by ${pkg}@${version}`,
+      abi: src.abi,
+      bytecode: src.bytecode,
+      deployedBytecode: src.deployedBytecode,
+    };
+    const text = JSON.stringify(artifact, null, 2) + '\n';
+    const target = path.join(dir, src.contractName + '.json');
+    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : null;
+    if (current !== text) {
+      stale.push('layerzero/' + src.contractName);
+      if (!check) fs.writeFileSync(target, text);
+    }
+  }
+  return stale;
+}
+
 function main() {
   const check = process.argv.includes('--check');
   const started = Date.now();
@@ -65,6 +99,7 @@ function main() {
       if (!check) fs.unlinkSync(path.join(OUT, f));
     }
   }
+  stale.push(...layerzero(check));
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (check && stale.length) {
     process.stderr.write(`artifacts are stale: ${stale.join(', ')}\nrun: (cd contracts && npm run build)\n`);

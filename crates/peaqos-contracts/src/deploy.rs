@@ -278,13 +278,23 @@ impl DeployError {
 }
 
 /// Sends transactions one at a time, waits for each receipt, and reports progress.
-struct Runner<'a, P, F> {
+pub(crate) struct Runner<'a, P, F> {
     provider: &'a P,
     progress: F,
 }
 
+impl<'a, P: Provider> Runner<'a, P, fn(&str)> {
+    /// A runner that reports no progress.
+    pub(crate) fn quiet(provider: &'a P) -> Self {
+        Self {
+            provider,
+            progress: |_| {},
+        }
+    }
+}
+
 impl<P: Provider, F: Fn(&str)> Runner<'_, P, F> {
-    async fn send<Q: Provider, D: CallDecoder>(
+    pub(crate) async fn send<Q: Provider, D: CallDecoder>(
         &self,
         step: &str,
         call: CallBuilder<Q, D>,
@@ -307,7 +317,7 @@ impl<P: Provider, F: Fn(&str)> Runner<'_, P, F> {
         Ok(receipt)
     }
 
-    async fn create<Q: Provider, D: CallDecoder>(
+    pub(crate) async fn create<Q: Provider, D: CallDecoder>(
         &self,
         step: &str,
         call: CallBuilder<Q, D>,

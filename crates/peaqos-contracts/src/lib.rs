@@ -4,6 +4,7 @@ pub mod artifacts;
 pub mod bindings;
 pub mod deploy;
 pub mod dev;
+pub mod layerzero;
 
 pub use artifacts::{Artifact, ContractName};
 pub use deploy::{

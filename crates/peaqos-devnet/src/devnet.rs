@@ -96,6 +96,9 @@ pub enum DevnetError {
     /// Deploying the peaqOS stack failed.
     #[error("deploying the peaqOS stack: {0}")]
     Deploy(#[from] peaqos_contracts::DeployError),
+    /// Setting up or running the local bridge failed.
+    #[error("local bridge: {0}")]
+    Bridge(String),
 }
 
 /// A running devnet. Dropping it stops the server (and saves the state when configured).

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bridge;
 pub mod client;
 pub mod did;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod smart_account;
 pub mod tx;
 pub mod validation;
 
+pub use bridge::{BridgeChain, BridgeNftParams, WaitForBridgeArrival, wait_for_bridge_arrival};
 pub use client::{ClientConfig, PeaqosClient};
 pub use did::DidAttribute;
 pub use error::{Error, Result, ValidationError};

@@ -1,0 +1,291 @@
+//! The local Machine NFT bridge: two devnets (peaq and Base), LayerZero's own `EndpointV2` +
+//! `SimpleMessageLib` on each (see `peaqos_contracts::layerzero`), and a relayer that plays
+//! the DVN and executor roles: it watches `PacketSent` on each endpoint, validates the packet
+//! on the other chain's library and calls `lzReceive` on the other endpoint.
+//!
+//! Real LayerZero contracts run on both sides; only the off-chain delivery is ours, so the
+//! SDK's `bridge_nft` / `wait_for_bridge_arrival` behave as on mainnet, just in seconds.
+
+use std::{
+    collections::HashSet,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use alloy::{
+    network::EthereumWallet,
+    primitives::{Address, B256, Bytes},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
+    signers::local::PrivateKeySigner,
+    sol_types::SolEvent,
+};
+use peaqos_contracts::layerzero::{
+    ILocalEndpoint, ILocalMessageLib, LocalBridgeDeployment, LocalEndpoint, Packet,
+    deploy_local_bridge,
+};
+use tokio::{sync::watch, task::JoinHandle};
+
+use crate::{Devnet, DevnetError};
+
+/// The dev account (index) the relayer signs with on both chains.
+pub const RELAYER_ACCOUNT: usize = 9;
+/// How often the relayer looks for new packets.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// A running local bridge: the deployment and its relayer. Dropping it stops the relayer.
+#[derive(Debug)]
+pub struct LocalBridge {
+    /// What was deployed on each chain.
+    pub deployment: LocalBridgeDeployment,
+    delivered: Arc<AtomicU64>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl LocalBridge {
+    /// Deploys the bridge between `peaq` (which must have the peaqOS stack) and `base`, then
+    /// starts the relayer. Account 0 of each devnet deploys and owns; account
+    /// [`RELAYER_ACCOUNT`] relays.
+    pub async fn spawn(peaq: &Devnet, base: &Devnet) -> Result<Self, DevnetError> {
+        let machine_nft = peaq
+            .deployment
+            .as_ref()
+            .ok_or_else(|| DevnetError::Bridge("the peaq devnet has no peaqOS stack".into()))?
+            .machine_nft
+            .proxy;
+        let owner = |d: &Devnet| -> Result<_, DevnetError> {
+            let account = d
+                .accounts
+                .first()
+                .ok_or_else(|| DevnetError::Bridge("no dev accounts".into()))?;
+            Ok((account.address, connect(&d.url, Some(account.signer()))?))
+        };
+        let relayer = peaq
+            .accounts
+            .get(RELAYER_ACCOUNT)
+            .ok_or_else(|| DevnetError::Bridge("no relayer dev account".into()))?
+            .signer();
+        let (peaq_owner, peaq_provider) = owner(peaq)?;
+        let (base_owner, base_provider) = owner(base)?;
+        let deployment = deploy_local_bridge(
+            (&peaq_provider, peaq_owner),
+            (&base_provider, base_owner),
+            machine_nft,
+            peaqos_contracts::deploy::DEFAULT_NFT_BASE_URI,
+            relayer.address(),
+        )
+        .await
+        .map_err(|e| DevnetError::Bridge(e.to_string()))?;
+        Self::relay(&peaq.url, &base.url, deployment, relayer).await
+    }
+
+    /// Starts only the relayer, for a bridge deployed earlier (e.g. a restarted devnet pair).
+    pub async fn relay(
+        peaq_url: &str,
+        base_url: &str,
+        deployment: LocalBridgeDeployment,
+        relayer: PrivateKeySigner,
+    ) -> Result<Self, DevnetError> {
+        let peaq = connect(peaq_url, Some(relayer.clone()))?;
+        let base = connect(base_url, Some(relayer))?;
+        let mut routes = [
+            Route::new(peaq.clone(), deployment.peaq, base.clone(), deployment.base).await?,
+            Route::new(base, deployment.base, peaq, deployment.peaq).await?,
+        ];
+        let delivered = Arc::new(AtomicU64::new(0));
+        let (stop, mut stopped) = watch::channel(false);
+        let counter = Arc::clone(&delivered);
+        let task = tokio::spawn(async move {
+            loop {
+                for route in &mut routes {
+                    match route.relay_new_packets().await {
+                        Ok(n) => {
+                            counter.fetch_add(n, Ordering::Relaxed);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "relayer: will retry"),
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+        });
+        Ok(Self {
+            deployment,
+            delivered,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// How many packets the relayer has delivered so far.
+    pub fn delivered(&self) -> u64 {
+        self.delivered.load(Ordering::Relaxed)
+    }
+
+    /// Stops the relayer and waits for it.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for LocalBridge {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+fn connect(url: &str, signer: Option<PrivateKeySigner>) -> Result<DynProvider, DevnetError> {
+    let url = url
+        .parse()
+        .map_err(|e| DevnetError::Bridge(format!("bad RPC URL {url}: {e}")))?;
+    Ok(match signer {
+        Some(signer) => ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(url)
+            .erased(),
+        None => ProviderBuilder::new().connect_http(url).erased(),
+    })
+}
+
+/// One direction: packets sent on `src` are delivered on `dst`.
+struct Route {
+    src: DynProvider,
+    src_endpoint: Address,
+    dst: DynProvider,
+    dst_end: LocalEndpoint,
+    next_block: u64,
+    /// Guids delivered already: a block is rescanned after a failure in it.
+    done: HashSet<B256>,
+}
+
+impl Route {
+    async fn new(
+        src: DynProvider,
+        src_end: LocalEndpoint,
+        dst: DynProvider,
+        dst_end: LocalEndpoint,
+    ) -> Result<Self, DevnetError> {
+        // Packets sent before the relayer starts are not lost: scan from genesis once.
+        let _ = src
+            .get_block_number()
+            .await
+            .map_err(|e| DevnetError::Bridge(format!("source chain unreachable: {e}")))?;
+        Ok(Self {
+            src,
+            src_endpoint: src_end.endpoint,
+            dst,
+            dst_end,
+            next_block: 0,
+            done: HashSet::new(),
+        })
+    }
+
+    /// Delivers every packet sent since the last call; returns how many.
+    async fn relay_new_packets(&mut self) -> Result<u64, String> {
+        let latest = self
+            .src
+            .get_block_number()
+            .await
+            .map_err(|e| format!("eth_blockNumber: {e}"))?;
+        if latest < self.next_block {
+            return Ok(0);
+        }
+        let filter = Filter::new()
+            .address(self.src_endpoint)
+            .event_signature(ILocalEndpoint::PacketSent::SIGNATURE_HASH)
+            .from_block(self.next_block)
+            .to_block(latest);
+        let logs = self
+            .src
+            .get_logs(&filter)
+            .await
+            .map_err(|e| format!("eth_getLogs: {e}"))?;
+        let mut delivered = 0;
+        for log in logs {
+            let sent = ILocalEndpoint::PacketSent::decode_log_data(log.data())
+                .map_err(|e| format!("undecodable PacketSent: {e}"))?;
+            let packet = Packet::decode(&sent.encodedPayload).map_err(|e| e.to_string())?;
+            if packet.dst_eid != self.dst_end.eid || self.done.contains(&packet.guid) {
+                continue;
+            }
+            if let Err(e) = self.deliver(&sent.encodedPayload, &packet).await {
+                // Rescan from this block next time; delivered guids are skipped.
+                if let Some(block) = log.block_number {
+                    self.next_block = block;
+                }
+                return Err(e);
+            }
+            self.done.insert(packet.guid);
+            delivered += 1;
+        }
+        self.next_block = latest + 1;
+        Ok(delivered)
+    }
+
+    async fn deliver(&self, encoded: &Bytes, packet: &Packet) -> Result<(), String> {
+        let lib = ILocalMessageLib::new(self.dst_end.message_lib, &self.dst);
+        let endpoint = ILocalEndpoint::new(self.dst_end.endpoint, &self.dst);
+        let origin = ILocalEndpoint::Origin {
+            srcEid: packet.src_eid,
+            sender: packet.sender,
+            nonce: packet.nonce,
+        };
+        let pending_hash = endpoint
+            .inboundPayloadHash(packet.receiver, packet.src_eid, packet.sender, packet.nonce)
+            .call()
+            .await
+            .map_err(|e| format!("inboundPayloadHash: {e}"))?;
+        if pending_hash.is_zero() {
+            let receipt = lib
+                .validatePacket(encoded.clone())
+                .send()
+                .await
+                .map_err(|e| format!("validatePacket: {e}"))?
+                .get_receipt()
+                .await
+                .map_err(|e| format!("validatePacket receipt: {e}"))?;
+            if !receipt.status() {
+                return Err(format!(
+                    "validatePacket reverted ({})",
+                    receipt.transaction_hash
+                ));
+            }
+        }
+        let receipt = endpoint
+            .lzReceive(
+                origin,
+                packet.receiver,
+                packet.guid,
+                packet.message.clone(),
+                Bytes::new(),
+            )
+            .send()
+            .await
+            .map_err(|e| format!("lzReceive: {e}"))?
+            .get_receipt()
+            .await
+            .map_err(|e| format!("lzReceive receipt: {e}"))?;
+        if !receipt.status() {
+            return Err(format!("lzReceive reverted ({})", receipt.transaction_hash));
+        }
+        tracing::info!(
+            src_eid = packet.src_eid,
+            dst_eid = packet.dst_eid,
+            nonce = packet.nonce,
+            guid = %packet.guid,
+            "relayer: packet delivered"
+        );
+        Ok(())
+    }
+}
