@@ -18,6 +18,8 @@
 //! 3. Every machine, concurrently, writes its six DID attributes with
 //!    `operator = did:peaq:<proxy>`.
 //! 4. The proxy writes its own DID: `machineId` and `machines = [id, id, …]`.
+//!
+//! Steps 1-4 are one SDK call, `PeaqosClient::onboard_fleet`.
 //! 5. Everything is read back, then a summary and the wall time are printed.
 //!
 //! A proxy lists its machines once (peaqOS writes DID attributes with `addAttribute` only), so
@@ -28,15 +30,14 @@
 
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Address, U256};
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
-    Error,
     client::{ClientConfig, PeaqosClient},
+    fleet::{FleetMachine, FleetOptions},
     signer::{PrivateKey, Signer},
 };
 use peaqos_types::{DataVisibility, Did, constants::MACHINE_DID_ATTRIBUTES};
-use tokio::task::JoinSet;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -93,51 +94,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// One onboarded machine.
-struct Machine {
-    key: PrivateKey,
-    machine_id: U256,
-    token_id: U256,
-}
-
-/// Step 2 for one machine, from a clone of the proxy's client.
-async fn onboard(proxy: PeaqosClient, key: PrivateKey, fund_wei: U256) -> Result<Machine, Error> {
-    let address = key.address();
-    let machine_id = proxy.register_for(address).await?;
-    proxy.mint_nft(machine_id, address).await?;
-    let token_id = proxy.token_id_of(machine_id).await?;
-    if !fund_wei.is_zero() {
-        proxy.send_call(address, Bytes::new(), fund_wei).await?;
-    }
-    Ok(Machine {
-        key,
-        machine_id,
-        token_id,
-    })
-}
-
-/// Step 3 for one machine, with its own client.
-async fn write_machine_did(
-    client: PeaqosClient,
-    m: (U256, U256),
-    operator: String,
-) -> Result<(), Error> {
-    let (machine_id, token_id) = m;
-    let docs = format!("https://fleet.example.com/machines/{machine_id}");
-    let api = format!("https://fleet.example.com/api/v1/machines/{machine_id}");
-    client
-        .write_machine_did_attributes(
-            machine_id,
-            token_id,
-            Some(&operator),
-            &docs,
-            &api,
-            DataVisibility::Public,
-        )
-        .await
-        .map(|_| ())
-}
-
 async fn run(args: Args) -> Result<(), BoxError> {
     let started = Instant::now();
     let mut devnet = None;
@@ -159,8 +115,6 @@ async fn run(args: Args) -> Result<(), BoxError> {
         devnet = Some(net);
         client
     };
-    let rpc_url = proxy.rpc_url().to_owned();
-    let contracts = *proxy.contracts();
     let proxy_did = Did::new(proxy.address()).to_string();
     println!("proxy {proxy_did}, onboarding {} machines", args.machines);
 
@@ -174,63 +128,38 @@ async fn run(args: Args) -> Result<(), BoxError> {
         .into());
     }
 
-    // 1. The proxy's own machine id.
+    // 1-4. The proxy registers (if needed), registers, mints and funds every machine
+    //      concurrently (the client's nonce manager orders its transactions), every machine
+    //      writes its DID, the proxy lists them: `PeaqosClient::onboard_fleet`.
     let t = Instant::now();
-    let proxy_id = match proxy.machine_id_of(proxy.address()).await? {
-        id if !id.is_zero() => id,
-        _ => proxy.register_machine().await?,
+    let specs: Vec<FleetMachine> = (0..args.machines)
+        .map(|_| {
+            let key = PrivateKey::random();
+            let address = key.address();
+            FleetMachine {
+                key,
+                documentation_url: format!("https://fleet.example.com/machines/{address}"),
+                data_api: format!("https://fleet.example.com/api/v1/machines/{address}"),
+                visibility: DataVisibility::Public,
+            }
+        })
+        .collect();
+    let options = FleetOptions {
+        fund_wei: args.fund_wei,
     };
-    println!("  proxy machine id {proxy_id} ({:.2?})", t.elapsed());
-
-    // 2. Register, mint and fund every machine, concurrently (the client's nonce manager
-    //    orders the proxy's transactions).
-    let t = Instant::now();
-    let mut tasks = JoinSet::new();
-    for index in 0..args.machines {
-        let proxy = proxy.clone();
-        let fund = args.fund_wei;
-        tasks.spawn(async move { (index, onboard(proxy, PrivateKey::random(), fund).await) });
-    }
-    let mut fleet: Vec<Option<Machine>> = (0..args.machines).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined?;
-        fleet[index] =
-            Some(result.map_err(|e| format!("onboarding machine #{index}: {e} ({})", e.code()))?);
-    }
-    let mut fleet: Vec<Machine> = fleet.into_iter().flatten().collect();
-    fleet.sort_by_key(|m| m.machine_id);
+    let report = proxy.onboard_fleet(&specs, options).await?;
+    let fleet = report.machines;
+    let ids: Vec<U256> = fleet.iter().map(|m| m.machine_id).collect();
     println!(
-        "  registered, minted and funded {} machines ({:.2?}, {} proxy transactions)",
+        "  proxy machine id {}; {} machines registered, minted, funded, DIDs written, proxy DID \
+         {} ({:.2?})",
+        report.proxy_machine_id,
         fleet.len(),
-        t.elapsed(),
-        fleet.len() * if args.fund_wei.is_zero() { 2 } else { 3 }
-    );
-
-    // 3. Every machine writes its DID (one batch transaction each), concurrently.
-    let t = Instant::now();
-    let mut tasks = JoinSet::new();
-    for m in &fleet {
-        let config = ClientConfig::new(rpc_url.clone(), m.key.signer(), contracts);
-        let client = PeaqosClient::new(config)?;
-        let operator = proxy_did.clone();
-        let ids = (m.machine_id, m.token_id);
-        tasks.spawn(async move { (ids.0, write_machine_did(client, ids, operator).await) });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let (machine_id, result) = joined?;
-        result.map_err(|e| format!("DID of machine {machine_id}: {e} ({})", e.code()))?;
-    }
-    println!(
-        "  {} machine DIDs written, 6 attributes each ({:.2?})",
-        fleet.len(),
+        report
+            .proxy_did_tx
+            .map_or_else(|| "unchanged".to_owned(), |tx| format!("written in {tx}")),
         t.elapsed()
     );
-
-    // 4. The proxy's DID lists its machines.
-    let t = Instant::now();
-    let ids: Vec<U256> = fleet.iter().map(|m| m.machine_id).collect();
-    let tx = proxy.write_proxy_did_attributes(proxy_id, &ids).await?;
-    println!("  proxy DID written in {tx} ({:.2?})", t.elapsed());
 
     // 5. Read everything back.
     let t = Instant::now();
@@ -250,7 +179,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         "machine id", "token id", "address"
     );
     for m in &fleet {
-        let address: Address = m.key.address();
+        let address: Address = m.address;
         let mut values = Vec::with_capacity(MACHINE_DID_ATTRIBUTES.len());
         for name in MACHINE_DID_ATTRIBUTES {
             let attr = proxy

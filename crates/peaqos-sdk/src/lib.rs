@@ -5,6 +5,7 @@ pub mod client;
 pub mod did;
 pub mod error;
 pub mod events;
+pub mod fleet;
 pub mod gas_station;
 pub mod http;
 pub mod limits;
@@ -16,6 +17,7 @@ pub mod signer;
 pub mod smart_account;
 pub mod tx;
 pub mod validation;
+pub mod wallet;
 
 pub use bridge::{BridgeChain, BridgeNftParams, WaitForBridgeArrival, wait_for_bridge_arrival};
 pub use client::{ClientConfig, PeaqosClient};

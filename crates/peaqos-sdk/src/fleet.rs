@@ -1,0 +1,199 @@
+//! Proxy fleet onboarding in one call: the proxy registers, mints and funds every machine,
+//! each machine writes its DID, the proxy lists them on its own DID.
+//!
+//! Every step checks chain state first, so a re-run after a failure finishes the work without
+//! repeating it (a machine registered before is not registered again, a minted NFT is not
+//! minted again, a written DID is not rewritten). The proxy's transactions run concurrently
+//! under the client's nonce manager; each machine signs its own DID.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::Provider as _,
+};
+use peaqos_types::{DataVisibility, Did};
+use tokio::task::JoinSet;
+
+use crate::{
+    Error, Result,
+    client::{ClientConfig, PeaqosClient},
+    signer::PrivateKey,
+    validation::machines_json,
+};
+
+/// One machine to onboard.
+#[derive(Debug, Clone)]
+pub struct FleetMachine {
+    /// The machine's key (it signs its DID; the Identity NFT and Machine NFT go to its address).
+    pub key: PrivateKey,
+    /// Its `documentation_url` DID attribute.
+    pub documentation_url: String,
+    /// Its `data_api` DID attribute.
+    pub data_api: String,
+    /// Its `data_visibility` DID attribute.
+    pub visibility: DataVisibility,
+}
+
+/// Options of [`PeaqosClient::onboard_fleet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetOptions {
+    /// Gas money for the machine's DID transaction: the proxy tops up a machine whose DID is
+    /// not written yet and whose balance is below this (0 = none; the machine then needs gas
+    /// from elsewhere).
+    pub fund_wei: U256,
+}
+
+/// One onboarded machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnboardedMachine {
+    /// Its address.
+    pub address: Address,
+    /// Its machine id.
+    pub machine_id: U256,
+    /// Its Machine NFT token id.
+    pub token_id: U256,
+}
+
+/// What [`PeaqosClient::onboard_fleet`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetReport {
+    /// The proxy's own machine id.
+    pub proxy_machine_id: U256,
+    /// The machines, in the order given.
+    pub machines: Vec<OnboardedMachine>,
+    /// The proxy DID transaction (`None` when the list was written before).
+    pub proxy_did_tx: Option<B256>,
+}
+
+impl PeaqosClient {
+    /// Onboards `machines` with this client as their proxy (operator): registers the proxy
+    /// itself when needed, `register_for` + `mint_nft` (+ gas money) for each machine, each
+    /// machine's six DID attributes with `operator = did:peaq:<proxy>`, then the proxy's
+    /// `machineId` and `machines` attributes.
+    ///
+    /// The proxy's `machines` list is written once (DID attributes are added, not updated):
+    /// when it exists already with other ids, the error names the field `machines`.
+    pub async fn onboard_fleet(
+        &self,
+        machines: &[FleetMachine],
+        options: FleetOptions,
+    ) -> Result<FleetReport> {
+        let proxy_machine_id = match self.machine_id_of(self.address()).await? {
+            id if !id.is_zero() => id,
+            _ => self.register_machine().await?,
+        };
+
+        let mut tasks = JoinSet::new();
+        for (index, m) in machines.iter().enumerate() {
+            let proxy = self.clone();
+            let address = m.key.address();
+            tasks.spawn(async move { (index, proxy.onboard_one(address, options).await) });
+        }
+        let mut onboarded = vec![None; machines.len()];
+        while let Some(joined) = tasks.join_next().await {
+            let (index, result) = joined.map_err(join_error)?;
+            onboarded[index] = Some(result?);
+        }
+        let onboarded: Vec<OnboardedMachine> = onboarded.into_iter().flatten().collect();
+
+        let operator = Did::new(self.address()).to_string();
+        let mut tasks = JoinSet::new();
+        for (m, done) in machines.iter().zip(&onboarded) {
+            let config = ClientConfig::new(self.rpc_url(), m.key.signer(), *self.contracts());
+            let client = Self::new(config)?;
+            let (m, done, operator) = (m.clone(), *done, operator.clone());
+            tasks.spawn(async move { client.write_fleet_machine_did(&m, done, &operator).await });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            joined.map_err(join_error)??;
+        }
+
+        let ids: Vec<U256> = onboarded.iter().map(|m| m.machine_id).collect();
+        let proxy_did_tx = match self.read_attribute(self.address(), "machines").await? {
+            Some(listed) if listed.value == machines_json(&ids) => None,
+            Some(listed) => {
+                return Err(Error::validation(
+                    "machines",
+                    "written once",
+                    format!(
+                        "the proxy's DID already lists machines {} (DID attributes are written \
+                         once); use another proxy key",
+                        listed.value
+                    ),
+                ));
+            }
+            None => Some(
+                self.write_proxy_did_attributes(proxy_machine_id, &ids)
+                    .await?,
+            ),
+        };
+        Ok(FleetReport {
+            proxy_machine_id,
+            machines: onboarded,
+            proxy_did_tx,
+        })
+    }
+
+    async fn onboard_one(
+        &self,
+        address: Address,
+        options: FleetOptions,
+    ) -> Result<OnboardedMachine> {
+        let machine_id = match self.machine_id_of(address).await? {
+            id if !id.is_zero() => id,
+            _ => self.register_for(address).await?,
+        };
+        let token_id = match self.token_id_of(machine_id).await? {
+            id if !id.is_zero() => id,
+            _ => {
+                self.mint_nft(machine_id, address).await?;
+                self.token_id_of(machine_id).await?
+            }
+        };
+        let did_written = self.read_attribute(address, "machineId").await?.is_some();
+        if !options.fund_wei.is_zero() && !did_written {
+            let balance = self
+                .provider()
+                .get_balance(address)
+                .await
+                .map_err(|e| crate::tx::failure(e, "reading a machine's balance"))?;
+            if balance < options.fund_wei {
+                self.send_call(address, Bytes::new(), options.fund_wei - balance)
+                    .await?;
+            }
+        }
+        Ok(OnboardedMachine {
+            address,
+            machine_id,
+            token_id,
+        })
+    }
+
+    async fn write_fleet_machine_did(
+        &self,
+        m: &FleetMachine,
+        done: OnboardedMachine,
+        operator: &str,
+    ) -> Result<()> {
+        if self
+            .read_attribute(done.address, "machineId")
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        self.write_machine_did_attributes(
+            done.machine_id,
+            done.token_id,
+            Some(operator),
+            &m.documentation_url,
+            &m.data_api,
+            m.visibility,
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> Error {
+    Error::rpc("INTERNAL_ERROR", format!("an onboarding task failed: {e}")).with_source(e)
+}
