@@ -1,0 +1,14 @@
+//! `peaqos demo`: a fleet, a year of events, ratings.
+
+use crate::{
+    env::Env,
+    error::{CliError, CliResult},
+    ui::Ui,
+};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) async fn run(_ui: &Ui, _env: &Env, _args: Args) -> CliResult {
+    Err(CliError::config("not yet"))
+}

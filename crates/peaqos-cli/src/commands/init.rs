@@ -1,0 +1,203 @@
+//! `peaqos init`: writes `./.env` (mode 0600 before any byte) from built-in network presets
+//! and a key source; never echoes a secret.
+
+use std::{fmt::Write as _, path::Path};
+
+use peaqos_sdk::{PeaqosClient, signer::PrivateKey};
+
+use crate::{
+    env::{ENV_NETWORK, ENV_PRIVATE_KEY, Env, write_secret_file},
+    error::{CliError, CliResult},
+    presets::{NETWORKS, Preset, address_lines, preset},
+    ui::Ui,
+};
+
+/// Key sources.
+const KEY_SOURCES: [&str; 4] = ["generate", "paste", "file", "wallet"];
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Take every answer from flags and the environment; never prompt.
+    #[arg(long)]
+    non_interactive: bool,
+    /// Overwrite an existing .env without asking.
+    #[arg(long)]
+    force: bool,
+    /// mainnet, testnet (agung) or local (`peaqos dev`). Default: PEAQOS_NETWORK, else mainnet.
+    #[arg(long, value_parser = ["mainnet", "testnet", "local", "peaq", "agung", "devnet"])]
+    network: Option<String>,
+    /// Where the signing key comes from. Non-interactive default: PEAQOS_PRIVATE_KEY from the
+    /// environment when set, else an error.
+    #[arg(long, value_parser = KEY_SOURCES)]
+    key_source: Option<String>,
+    /// With --key-source file: a file holding one 0x + 64 hex key.
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<std::path::PathBuf>,
+    /// With --key-source wallet: the OWS wallet name (created if it does not exist).
+    #[arg(long, value_name = "NAME")]
+    wallet: Option<String>,
+    /// JSON-RPC URL (default: the network's).
+    #[arg(long)]
+    rpc_url: Option<String>,
+    /// MCR API URL (default: the network's).
+    #[arg(long)]
+    mcr_api_url: Option<String>,
+    /// Gas Station URL (default: the network's).
+    #[arg(long)]
+    gas_station_url: Option<String>,
+    /// Do not run `whoami` after writing.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// The signing identity written to the `.env`.
+enum Signer {
+    Key(PrivateKey),
+    Wallet(String),
+}
+
+pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
+    let interactive = !args.non_interactive;
+    let network = match (&args.network, interactive) {
+        (Some(n), _) => n.clone(),
+        (None, true) => ui.choose(
+            "Network",
+            &NETWORKS,
+            &env.get(ENV_NETWORK).unwrap_or_else(|| "mainnet".into()),
+        )?,
+        (None, false) => env.get(ENV_NETWORK).unwrap_or_else(|| "mainnet".into()),
+    };
+    let preset = preset(&network).ok_or_else(|| {
+        CliError::user(format!(
+            "Unknown network '{network}'. Known values: mainnet, testnet, local."
+        ))
+    })?;
+    let source = match (&args.key_source, interactive) {
+        (Some(s), _) => s.clone(),
+        (None, true) => ui.choose("Private key source", &KEY_SOURCES, "generate")?,
+        (None, false) => "env".to_owned(),
+    };
+    let signer = match source.as_str() {
+        "env" => Signer::Key(parse_key(&env.get(ENV_PRIVATE_KEY).ok_or_else(|| {
+            CliError::user(format!(
+                "Missing required env var: {ENV_PRIVATE_KEY} (or pass --key-source generate|paste|file|wallet)"
+            ))
+        })?)?),
+        "generate" => {
+            let (address, key) = PeaqosClient::generate_keypair();
+            ui.info(format!("  Address:  {address}"));
+            ui.info("  Key:      generated; written only to .env (mode 0600). Back it up securely.");
+            Signer::Key(key)
+        }
+        "paste" => Signer::Key(parse_key(&ui.prompt_hidden("Private key")?)?),
+        "file" => {
+            let path = match (&args.key_file, interactive) {
+                (Some(p), _) => p.clone(),
+                (None, true) => ui.prompt("Key file", None)?.into(),
+                (None, false) => return Err(CliError::user("--key-source file needs --key-file PATH")),
+            };
+            Signer::Key(read_key_file(&path)?)
+        }
+        _ => {
+            let default = std::env::current_dir()
+                .ok()
+                .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "peaqos".into());
+            let name = match (&args.wallet, interactive) {
+                (Some(n), _) => n.clone(),
+                (None, true) => ui.prompt("Wallet name", Some(&default))?,
+                (None, false) => default,
+            };
+            crate::commands::wallet::ensure_wallet(ui, env, &name).await?;
+            Signer::Wallet(name)
+        }
+    };
+    let url = |flag: &Option<String>, label: &str, default: &str| -> CliResult<String> {
+        Ok(match (flag, interactive) {
+            (Some(v), _) => v.clone(),
+            (None, true) => ui.prompt(label, Some(default))?,
+            (None, false) => default.to_owned(),
+        })
+    };
+    let rpc = url(&args.rpc_url, "RPC URL", preset.rpc_url)?;
+    let mcr = url(&args.mcr_api_url, "MCR API URL", preset.mcr_api_url)?;
+    let gas = url(
+        &args.gas_station_url,
+        "Gas Station URL",
+        preset.gas_station_url,
+    )?;
+
+    let path = Path::new(".env");
+    if path.exists() && !args.force {
+        if !interactive {
+            return Err(CliError::user(
+                ".env already exists. Pass --force to overwrite it.",
+            ));
+        }
+        if !ui.confirm("Overwrite existing .env?", false)? {
+            return Err(CliError::user("Aborted! .env left unchanged."));
+        }
+    }
+    let text = render(&preset, &signer, &rpc, &mcr, &gas);
+    let written = write_secret_file(path, &text)?;
+    ui.out(format!("  Config: .env written to {}", written.display()));
+    if !args.no_verify {
+        ui.info("\n  Running whoami to verify...");
+        let fresh = Env::load()?;
+        if crate::commands::whoami::run(ui, &fresh, &crate::commands::whoami::Args::default())
+            .await
+            .is_err()
+        {
+            ui.warn("Warning: whoami verification failed; check your .env.");
+        }
+    }
+    Ok(())
+}
+
+fn parse_key(text: &str) -> CliResult<PrivateKey> {
+    let t = text.trim();
+    let valid =
+        t.len() == 66 && t.starts_with("0x") && t[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if !valid {
+        return Err(CliError::user(
+            "Invalid private key: expected '0x' followed by 64 hex characters.",
+        ));
+    }
+    PrivateKey::parse(t, "private_key")
+        .map_err(|_| CliError::user("Invalid private key: not a valid secp256k1 secret."))
+}
+
+/// Reads a key file (one `0x` + 64 hex key, whitespace trimmed); never echoes its content.
+pub(crate) fn read_key_file(path: &Path) -> CliResult<PrivateKey> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::io(&format!("cannot read key file {}", path.display()), &e))?;
+    parse_key(&text).map_err(|e| CliError::user(format!("{}: {}", path.display(), e.message)))
+}
+
+fn render(preset: &Preset, signer: &Signer, rpc: &str, mcr: &str, gas: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# peaqOS CLI Configuration");
+    let _ = writeln!(out, "# Generated by: peaqos init");
+    let _ = writeln!(out, "# Network: {}", preset.name);
+    let _ = writeln!(out);
+    match signer {
+        Signer::Key(key) => {
+            let _ = writeln!(out, "PEAQOS_PRIVATE_KEY={}", key.to_hex());
+        }
+        Signer::Wallet(name) => {
+            let _ = writeln!(out, "PEAQOS_OWS_WALLET={name}");
+        }
+    }
+    let _ = writeln!(out, "PEAQOS_RPC_URL={rpc}");
+    let _ = writeln!(out, "PEAQOS_MCR_API_URL={mcr}");
+    let _ = writeln!(out, "PEAQOS_NETWORK={}", preset.name);
+    let _ = writeln!(out, "PEAQOS_GAS_STATION_URL={gas}");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "# Contract Addresses ({})", preset.name);
+    for (name, value) in address_lines(&preset.contracts) {
+        if let Some(a) = value {
+            let _ = writeln!(out, "{name}={a}");
+        }
+    }
+    out
+}

@@ -1,0 +1,12 @@
+//! One module per subcommand.
+
+pub(crate) mod activate;
+pub(crate) mod demo;
+pub(crate) mod dev;
+pub(crate) mod init;
+pub(crate) mod qualify_event;
+pub(crate) mod qualify_mcr;
+pub(crate) mod show_machine;
+pub(crate) mod show_operator;
+pub(crate) mod wallet;
+pub(crate) mod whoami;

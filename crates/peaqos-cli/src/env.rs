@@ -1,0 +1,193 @@
+//! Configuration: `./.env` in the current directory (the official CLI searches next to its
+//! install instead), then the process environment, which wins.
+
+use std::{
+    collections::BTreeMap,
+    io::Write as _,
+    path::{Path, PathBuf},
+};
+
+use peaqos_sdk::{ClientConfig, PeaqosClient, mcr::McrClient};
+use peaqos_types::constants::REQUIRED_ADDRESS_ENV_VARS;
+
+use crate::error::{CliError, CliResult};
+
+/// Env var names the CLI reads besides the SDK's.
+pub(crate) const ENV_NETWORK: &str = "PEAQOS_NETWORK";
+pub(crate) const ENV_GAS_STATION_URL: &str = "PEAQOS_GAS_STATION_URL";
+pub(crate) const ENV_OWS_WALLET: &str = "PEAQOS_OWS_WALLET";
+pub(crate) const ENV_PRIVATE_KEY: &str = "PEAQOS_PRIVATE_KEY";
+pub(crate) const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
+pub(crate) const ENV_MCR_API_URL: &str = "PEAQOS_MCR_API_URL";
+
+/// The configuration the CLI sees: the process environment over `./.env`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Env {
+    dotenv: BTreeMap<String, String>,
+}
+
+impl Env {
+    /// Reads `./.env` (if there is one) from the current directory.
+    pub(crate) fn load() -> CliResult<Self> {
+        let path = Path::new(".env");
+        let dotenv = match std::fs::read_to_string(path) {
+            Ok(text) => parse_dotenv(&text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(CliError::config(format!("cannot read .env: {e}"))),
+        };
+        Ok(Self { dotenv })
+    }
+
+    /// The value of `name`, empty counting as unset.
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name)
+            .ok()
+            .or_else(|| self.dotenv.get(name).cloned())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// A required variable: missing → exit 3 with the official hint.
+    pub(crate) fn require(&self, name: &str) -> CliResult<String> {
+        self.get(name).ok_or_else(|| missing_env(name))
+    }
+
+    /// The MCR API URL (default `http://127.0.0.1:8000`).
+    pub(crate) fn mcr_api_url(&self) -> String {
+        self.get(ENV_MCR_API_URL)
+            .unwrap_or_else(|| peaqos_sdk::client::DEFAULT_API_URL.to_owned())
+    }
+
+    /// An MCR API client: needs no key or contract addresses (the official CLI needs both).
+    pub(crate) fn mcr(&self) -> McrClient {
+        McrClient::new(http_client(), self.mcr_api_url())
+    }
+
+    /// The signing client: the OWS wallet when `PEAQOS_OWS_WALLET` is set, else
+    /// `PEAQOS_PRIVATE_KEY`; plus `PEAQOS_RPC_URL` and the six contract addresses.
+    pub(crate) fn client(&self) -> CliResult<PeaqosClient> {
+        if self.get(ENV_OWS_WALLET).is_some() {
+            return crate::commands::wallet::client_from_wallet(self);
+        }
+        self.require(ENV_PRIVATE_KEY)?;
+        let config = self.client_config(|name| self.get(name))?;
+        PeaqosClient::new(config).map_err(invalid_config)
+    }
+
+    /// The client configuration through `lookup`, after checking the required variables are
+    /// present in the official order (key first when it is needed).
+    pub(crate) fn client_config(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> CliResult<ClientConfig> {
+        self.require(ENV_RPC_URL)?;
+        for name in REQUIRED_ADDRESS_ENV_VARS {
+            self.require(name)?;
+        }
+        ClientConfig::from_lookup(lookup).map_err(invalid_config)
+    }
+}
+
+/// The HTTP client for the MCR API when no SDK client is built (30 s timeout, as the SDK's).
+pub(crate) fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(peaqos_sdk::client::HTTP_TIMEOUT)
+        .build()
+        .unwrap_or_default()
+}
+
+#[allow(clippy::needless_pass_by_value)] // used as map_err(invalid_config)
+/// Exit 3: an invalid configuration value (the SDK never echoes a key).
+pub(crate) fn invalid_config(err: peaqos_sdk::Error) -> CliError {
+    match &err {
+        peaqos_sdk::Error::Validation(v) => CliError::config(format!(
+            "Invalid configuration: {} — {}",
+            v.field, v.message
+        )),
+        _ => CliError::config(format!("Failed to initialize SDK client: {err}")),
+    }
+}
+
+/// Exit 3 with the official multi-line hint.
+pub(crate) fn missing_env(name: &str) -> CliError {
+    CliError::config(format!(
+        "Missing required env var: {name}\n  Add it to your .env file or set it in your \
+         shell:\n    export {name}=...\n\n  Or run 'peaqos init' to generate your configuration."
+    ))
+}
+
+/// Parses `.env` text: `KEY=VALUE` lines, `#` comments, optional `export `, single or double
+/// quotes around the value.
+pub(crate) fn parse_dotenv(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        let mut value = value.trim();
+        if value.len() >= 2
+            && ((value.starts_with('"') && value.ends_with('"'))
+                || (value.starts_with('\'') && value.ends_with('\'')))
+        {
+            value = &value[1..value.len() - 1];
+        } else if let Some(i) = value.find(" #") {
+            value = value[..i].trim_end();
+        }
+        out.insert(key.to_owned(), value.to_owned());
+    }
+    out
+}
+
+/// Creates (or truncates) `path` with mode 0600 before any byte is written, then writes.
+pub(crate) fn write_secret_file(path: &Path, contents: &str) -> CliResult<PathBuf> {
+    let mut file = open_private(path, false)
+        .map_err(|e| CliError::io(&format!("cannot write {}", path.display()), &e))?;
+    file.write_all(contents.as_bytes())
+        .map_err(|e| CliError::io(&format!("cannot write {}", path.display()), &e))?;
+    Ok(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Opens `path` for writing (append or truncate), created 0600 and re-chmodded 0600.
+pub(crate) fn open_private(path: &Path, append: bool) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true);
+    if append {
+        options.append(true);
+    } else {
+        options.write(true).truncate(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_lines() {
+        let env =
+            parse_dotenv("# c\nA=1\nexport B='two words'\nC=\"x=y\"\nD=v # note\nbad line\nE=\n");
+        assert_eq!(env.get("A").map(String::as_str), Some("1"));
+        assert_eq!(env.get("B").map(String::as_str), Some("two words"));
+        assert_eq!(env.get("C").map(String::as_str), Some("x=y"));
+        assert_eq!(env.get("D").map(String::as_str), Some("v"));
+        assert_eq!(env.get("E").map(String::as_str), Some(""));
+        assert_eq!(env.len(), 5);
+    }
+}

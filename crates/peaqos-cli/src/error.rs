@@ -1,0 +1,146 @@
+//! The CLI's one error type: a message and one of the documented exit codes.
+
+use std::fmt;
+
+use peaqos_sdk::Error as SdkError;
+
+/// The documented exit codes (0 is success).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// 1: bad input, a declined prompt, a validation error, an operational limit.
+    User = 1,
+    /// 2: RPC, transaction, HTTP API (MCR, Gas Station) failures.
+    Network = 2,
+    /// 3: configuration (missing or invalid env vars, wallet loading).
+    Config = 3,
+}
+
+/// An error that ends the command with `exit` after printing `Error: message`.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    pub(crate) exit: Exit,
+    pub(crate) message: String,
+}
+
+pub(crate) type CliResult<T = ()> = Result<T, CliError>;
+
+impl CliError {
+    pub(crate) fn user(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::User,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn network(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::Network,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Self {
+            exit: Exit::Config,
+            message: message.into(),
+        }
+    }
+
+    /// An I/O failure on a local file: the user's environment (exit 1).
+    pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
+        Self::user(format!("{what}: {err}"))
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The official CLI's friendly sentences for contract reverts, keyed by the decoded error name.
+fn revert_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AlreadyRegistered" => {
+            "Machine is already registered. Use 'peaqos show machine' to view its profile."
+        }
+        "MachineNotBonded" => {
+            "Machine is not bonded. The 'peaqos activate' command handles bonding automatically."
+        }
+        "NotAuthorizedSubmitter" => {
+            "Caller is not authorized to submit events for this machine. Check that you are \
+             using the machine's key or the operator's key."
+        }
+        "AlreadyMinted" => "NFT already minted for this machine.",
+        "MachineNotFound" => "Machine ID does not exist. Check the --machine-id value.",
+        "MachineDeactivated" => "Machine has been deactivated and cannot submit events.",
+        "FutureTimestamp" => {
+            "The event timestamp is later than the chain's latest block time. Use a past --ts."
+        }
+        _ => return None,
+    })
+}
+
+/// The official CLI's sentences for Gas Station codes.
+pub(crate) fn faucet_message(code: &str) -> String {
+    match code {
+        "INVALID_2FA" => "Invalid 2FA code. Please try again.".into(),
+        "2FA_ALREADY_CONFIGURED" => "2FA is already enrolled for this address.".into(),
+        "2FA_NOT_CONFIGURED" => {
+            "2FA not set up for this address. The activation flow will handle enrollment.".into()
+        }
+        "2FA_NOT_ACTIVE" => {
+            "2FA not yet activated. Complete the setup by confirming a TOTP code.".into()
+        }
+        "2FA_LOCKED" => {
+            "Account locked after too many invalid 2FA attempts. Contact support.".into()
+        }
+        "REQUEST_ALREADY_PROCESSED" => {
+            "Funding already completed for this request. Continuing.".into()
+        }
+        "RATE_LIMITED" => "Too many funding requests. Wait before retrying.".into(),
+        "CAP_EXCEEDED_OWNER" => "Daily funding cap exceeded for this owner address.".into(),
+        "CAP_EXCEEDED_WALLET" => "Daily funding cap exceeded for the target wallet.".into(),
+        "TRANSFER_FAILED" => {
+            "On-chain funding transfer failed. Retry with the same requestId.".into()
+        }
+        other => format!("Faucet error: {other}"),
+    }
+}
+
+impl From<SdkError> for CliError {
+    fn from(err: SdkError) -> Self {
+        match &err {
+            SdkError::Validation(v) => Self::user(format!(
+                "{} — {} (constraint: {})",
+                v.field, v.message, v.constraint
+            )),
+            SdkError::ValueCapExceeded { value, cap } => Self::user(format!(
+                "Event value {value} exceeds configured cap of {cap}"
+            )),
+            SdkError::RateLimitExceeded {
+                machine_id,
+                count,
+                max_events,
+                window_seconds,
+            } => Self::user(format!(
+                "Rate limit reached for machine {machine_id} — {count}/{max_events} events in \
+                 {window_seconds}s"
+            )),
+            SdkError::Rpc { code, message, .. } => match revert_message(code) {
+                Some(friendly) => Self::network(format!("{friendly} ({code})")),
+                None if code == "RPC_ERROR" => Self::network(format!(
+                    "{message}. Check PEAQOS_RPC_URL and that the node is running."
+                )),
+                None => Self::network(format!("Transaction failed — {message}")),
+            },
+            SdkError::Api { code, message, .. } => match code.as_str() {
+                "NETWORK_ERROR" | "TIMEOUT" => {
+                    Self::network(format!("{message}. Check your RPC URL or API URL."))
+                }
+                _ => Self::network(format!("API error {code} — {message}")),
+            },
+            _ => Self::network(err.to_string()),
+        }
+    }
+}

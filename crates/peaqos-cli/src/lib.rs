@@ -1,0 +1,188 @@
+#![doc = include_str!("../README.md")]
+// A command-line program: its output is the point.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod commands;
+mod env;
+mod error;
+mod journal;
+mod output;
+mod presets;
+pub mod stack;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    commands::{
+        activate, demo, dev, init, qualify_event, qualify_mcr, show_machine, show_operator, wallet,
+        whoami,
+    },
+    env::Env,
+    error::{CliError, CliResult},
+    ui::Ui,
+};
+
+/// `peaqos-cli <version> (peaqos-sdk <version>)`.
+const VERSION_LINE: &str = concat!(
+    "peaqos-cli ",
+    env!("CARGO_PKG_VERSION"),
+    " (peaqos-sdk ",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
+
+/// peaqOS from the terminal: activate machines, submit events, read credit ratings, manage
+/// wallets, and run a whole local peaqOS stack with one command.
+///
+/// Configuration comes from `./.env` and the environment (the environment wins); `peaqos init`
+/// writes the `.env`. Exit codes: 0 success, 1 bad input, 2 network / chain / API, 3
+/// configuration.
+#[derive(Debug, Parser)]
+#[command(name = "peaqos", disable_version_flag = true)]
+struct Cli {
+    /// Print the version and exit.
+    #[arg(short = 'V', long)]
+    version: bool,
+    /// Debug logging on stderr.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Only errors and results: no progress lines.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write ./.env: network presets (mainnet, testnet, local) and a key (generated, pasted,
+    /// from a file, or an OWS wallet).
+    Init(init::Args),
+    /// Show the configured signer, network, chain, balance and machine.
+    Whoami(whoami::Args),
+    /// Put this machine (or, with --for, a fleet machine) on chain: the six idempotent steps.
+    Activate(activate::Args),
+    /// Submit events and read credit ratings.
+    #[command(subcommand)]
+    Qualify(Qualify),
+    /// Read machine profiles and operator fleets from the MCR API.
+    #[command(subcommand)]
+    Show(Show),
+    /// Manage wallets in the encrypted OWS vault.
+    #[command(subcommand)]
+    Wallet(wallet::Command),
+    /// Run the whole local peaqOS stack in one process: devnet, MCR API, Gas Station.
+    Dev(dev::Args),
+    /// Onboard a fleet, submit a year of events, print ratings (starts a local stack if none
+    /// is running).
+    Demo(demo::Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum Qualify {
+    /// Submit one revenue or activity event (or a batch from a JSON file).
+    Event(Box<qualify_event::Args>),
+    /// Show a machine's credit rating (MCR).
+    Mcr(qualify_mcr::Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum Show {
+    /// Show a machine's profile.
+    Machine(show_machine::Args),
+    /// Operator views.
+    #[command(subcommand)]
+    Operator(Operator),
+}
+
+#[derive(Debug, Subcommand)]
+enum Operator {
+    /// List an operator's machines with their ratings.
+    Machines(show_operator::Args),
+}
+
+/// Runs the CLI on the process arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let _ = e.print();
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+                // Usage errors are user errors (1), not "network" (2) as in the original.
+                _ => ExitCode::from(error::Exit::User as u8),
+            };
+        }
+    };
+    if cli.version {
+        println!("{VERSION_LINE}");
+        return ExitCode::SUCCESS;
+    }
+    let ui = Ui::new(cli.quiet, cli.verbose);
+    init_logging(&ui);
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return ExitCode::SUCCESS;
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            ui.error(&CliError::config(format!("cannot start the runtime: {e}")));
+            return ExitCode::from(error::Exit::Config as u8);
+        }
+    };
+    match runtime.block_on(run(&ui, command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            ui.error(&err);
+            ExitCode::from(err.exit as u8)
+        }
+    }
+}
+
+fn init_logging(ui: &Ui) {
+    let level = if ui.verbose {
+        "peaqos_cli=debug,peaqos_sdk=debug"
+    } else if ui.quiet {
+        "error"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PEAQOS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .with_target(true)
+        .without_time()
+        .try_init();
+}
+
+async fn run(ui: &Ui, command: Command) -> CliResult {
+    let env = Env::load()?;
+    match command {
+        Command::Init(args) => init::run(ui, &env, args).await,
+        Command::Whoami(args) => whoami::run(ui, &env, &args).await,
+        Command::Activate(args) => activate::run(ui, &env, args).await,
+        Command::Qualify(Qualify::Event(args)) => qualify_event::run(ui, &env, *args).await,
+        Command::Qualify(Qualify::Mcr(args)) => qualify_mcr::run(ui, &env, &args).await,
+        Command::Show(Show::Machine(args)) => show_machine::run(ui, &env, &args).await,
+        Command::Show(Show::Operator(Operator::Machines(args))) => {
+            show_operator::run(ui, &env, &args).await
+        }
+        Command::Wallet(cmd) => wallet::run(ui, &env, cmd).await,
+        Command::Dev(args) => dev::run(ui, &env, args).await,
+        Command::Demo(args) => demo::run(ui, &env, args).await,
+    }
+}
