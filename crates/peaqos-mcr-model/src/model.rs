@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    MODEL_VERSION,
-    fx::FxSource,
-    params::{FLAG_FUTURE_TOLERANCE_SECS, FLAG_MIN_PLAUSIBLE_TS, FLAG_PENALTY_WINDOW_SECS},
+    EVENT_TYPE_ACTIVITY, EVENT_TYPE_REVENUE, MODEL_VERSION, TRUST_HARDWARE, TRUST_ON_CHAIN,
+    date::{SECONDS_PER_DAY, utc_day},
+    fx::{FxQuote, FxSource, apply_quote, quote_for},
+    params::*,
 };
 
 /// One event of a machine, as stored in the EventRegistry (only the fields the model reads).
@@ -308,30 +309,183 @@ pub fn negative_flag_plausible(admin: &AdminState, now: u64) -> bool {
     })
 }
 
+/// One economic event after merging duplicates: the same type, value, currency and timestamp
+/// submitted more than once counts once, with the highest trust level among the copies.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    timestamp: u64,
+    day: i64,
+    revenue: bool,
+    usd_cents: u64,
+    trust_level: u8,
+}
+
 /// Scores one machine at `now` (unix seconds). Pure and deterministic: the same input gives
-/// the same output whatever the order of `input.events`.
+/// the same output whatever the order of `input.events`. O(n log n) for the one sort, O(n)
+/// after it, one FX lookup per (currency, UTC day).
 pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore {
-    // Placeholder until the full model lands: counts only.
-    let _ = fx;
-    let revenue_event_count = input.events.iter().filter(|e| e.event_type == 0).count() as u64;
-    let activity_event_count = input.events.iter().filter(|e| e.event_type == 1).count() as u64;
-    let status = if input.bonded {
-        ScoreStatus::Provisioned
-    } else {
-        ScoreStatus::Unbonded
-    };
-    McrScore {
-        score: 0,
-        rating: if input.bonded {
-            Rating::Provisioned
+    let events = input.events;
+    let event_count = events.len() as u64;
+    let revenue_event_count = events
+        .iter()
+        .filter(|e| e.event_type == EVENT_TYPE_REVENUE)
+        .count() as u64;
+    let activity_event_count = events
+        .iter()
+        .filter(|e| e.event_type == EVENT_TYPE_ACTIVITY)
+        .count() as u64;
+
+    // One total order over every field, so ties (and therefore float sums) never depend on the
+    // input order; the highest trust level comes last among duplicates.
+    let mut order: Vec<&EventRecord> = events
+        .iter()
+        .filter(|e| e.event_type == EVENT_TYPE_REVENUE || e.event_type == EVENT_TYPE_ACTIVITY)
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        (
+            a.timestamp,
+            a.event_type,
+            a.value,
+            a.currency.as_str(),
+            a.trust_level,
+        )
+            .cmp(&(
+                b.timestamp,
+                b.event_type,
+                b.value,
+                b.currency.as_str(),
+                b.trust_level,
+            ))
+    });
+
+    let mut total_cents: u128 = 0;
+    let mut degraded = false;
+    let mut slots: Vec<Slot> = Vec::with_capacity(order.len());
+    // FX quotes of the current UTC day, per currency (events are in time order).
+    let mut quote_day = i64::MIN;
+    let mut quotes: Vec<(&str, Option<FxQuote>)> = Vec::new();
+    let mut prev: Option<&EventRecord> = None;
+    for e in order {
+        let day = utc_day(e.timestamp);
+        let revenue = e.event_type == EVENT_TYPE_REVENUE;
+        let usd_cents = if revenue {
+            if day != quote_day {
+                quote_day = day;
+                quotes.clear();
+            }
+            let quote = match quotes.iter().find(|(c, _)| *c == e.currency) {
+                Some((_, q)) => *q,
+                None => {
+                    let q = quote_for(&e.currency, day, fx);
+                    quotes.push((e.currency.as_str(), q));
+                    q
+                }
+            };
+            let conv = match quote {
+                Some(q) => apply_quote(e.value, &e.currency, q),
+                None => apply_quote(e.value, "", FxQuote::Unsupported),
+            };
+            degraded |= conv.degraded;
+            let cents = conv.usd_cents.unwrap_or(0);
+            total_cents += u128::from(cents);
+            cents
         } else {
-            Rating::Nr
+            0
+        };
+        let duplicate = prev.is_some_and(|p| {
+            p.timestamp == e.timestamp
+                && p.event_type == e.event_type
+                && p.value == e.value
+                && p.currency == e.currency
+        });
+        prev = Some(e);
+        if duplicate && let Some(last) = slots.last_mut() {
+            // Sorted by trust last: this copy's level is the highest so far.
+            last.trust_level = e.trust_level;
+            continue;
+        }
+        slots.push(Slot {
+            timestamp: e.timestamp,
+            day,
+            revenue,
+            usd_cents,
+            trust_level: e.trust_level,
+        });
+    }
+
+    // Days with any event, and qualifying revenue days with their USD total.
+    let mut active_days: Vec<i64> = Vec::new();
+    let mut revenue_days: Vec<(i64, u128)> = Vec::new();
+    for s in &slots {
+        if active_days.last() != Some(&s.day) {
+            active_days.push(s.day);
+        }
+        if s.revenue {
+            match revenue_days.last_mut() {
+                Some((d, sum)) if *d == s.day => *sum += u128::from(s.usd_cents),
+                _ => revenue_days.push((s.day, u128::from(s.usd_cents))),
+            }
+        }
+    }
+    let qualifying: Vec<(i64, u128)> = revenue_days
+        .into_iter()
+        .filter(|(_, cents)| *cents >= u128::from(MIN_QUALIFYING_DAY_USD_CENTS))
+        .collect();
+    let qualifying_days: Vec<i64> = qualifying.iter().map(|(d, _)| *d).collect();
+
+    let span_days = match (slots.first(), slots.last()) {
+        (Some(f), Some(l)) => secs_to_days(l.timestamp - f.timestamp),
+        _ => 0.0,
+    };
+    let activity_events = slots.iter().filter(|s| !s.revenue).count() as u64;
+    let events_gate = qualifying_days.len() as u64 >= GATE_MIN_QUALIFYING_REVENUE_DAYS
+        || activity_events >= GATE_MIN_ACTIVITY_EVENTS;
+    let span_gate = !slots.is_empty() && span_days >= GATE_MIN_SPAN_DAYS;
+    let gates = Gates {
+        qualifying_revenue_days: qualifying_days.len() as u64,
+        required_qualifying_revenue_days: GATE_MIN_QUALIFYING_REVENUE_DAYS,
+        activity_events,
+        required_activity_events: GATE_MIN_ACTIVITY_EVENTS,
+        events_gate,
+        span_days,
+        required_span_days: GATE_MIN_SPAN_DAYS,
+        span_gate,
+    };
+
+    let revenue = operating_factor(&qualifying_days, REVENUE_POINTS);
+    let activity = operating_factor(&active_days, ACTIVITY_POINTS);
+    let trust = trust_factor(&slots, &active_days, span_days, &input.admin, now);
+    let bond_points = if input.bonded { BOND_POINTS } else { 0.0 };
+    let raw_score = bond_points + revenue.points + activity.points + trust.points;
+    let rounded_score = round_score(raw_score);
+
+    let (status, rating, score) = if !input.bonded {
+        (ScoreStatus::Unbonded, Rating::Nr, 0)
+    } else if !(events_gate && span_gate) {
+        (ScoreStatus::Provisioned, Rating::Provisioned, 0)
+    } else {
+        let rating = Rating::from_score(rounded_score);
+        let score = if rating == Rating::Nr {
+            0
+        } else {
+            rounded_score
+        };
+        (ScoreStatus::Rated, rating, score)
+    };
+
+    let total_revenue_usd_cents = u128_to_f64(total_cents);
+    McrScore {
+        score,
+        rating,
+        mcr_degraded: degraded,
+        revenue_trend: revenue_trend(&qualifying, now),
+        total_revenue_usd_cents,
+        average_revenue_per_event: if revenue_event_count == 0 {
+            0.0
+        } else {
+            total_revenue_usd_cents / revenue_event_count as f64
         },
-        mcr_degraded: false,
-        revenue_trend: RevenueTrend::Insufficient,
-        total_revenue_usd_cents: 0.0,
-        average_revenue_per_event: 0.0,
-        event_count: input.events.len() as u64,
+        event_count,
         revenue_event_count,
         activity_event_count,
         model_version: MODEL_VERSION,
@@ -339,14 +493,223 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
             model_version: MODEL_VERSION,
             now,
             status,
-            distinct_events: 0,
-            gates: Gates::default(),
-            bond_points: 0.0,
-            revenue: ActivityOrRevenueFactor::default(),
-            activity: ActivityOrRevenueFactor::default(),
-            trust: TrustFactor::default(),
-            raw_score: 0.0,
-            rounded_score: 0,
+            distinct_events: slots.len() as u64,
+            gates,
+            bond_points,
+            revenue,
+            activity,
+            trust,
+            raw_score,
+            rounded_score,
         },
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn secs_to_days(secs: u64) -> f64 {
+    secs as f64 / SECONDS_PER_DAY as f64
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn u128_to_f64(v: u128) -> f64 {
+    v as f64
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn round_score(raw: f64) -> u8 {
+    // Clamp first: the cast is then in range.
+    raw.clamp(0.0, 100.0).round() as u8
+}
+
+/// Cadence, depth and tenure over a sorted list of distinct active days.
+#[allow(clippy::cast_precision_loss)]
+fn operating_factor(days: &[i64], max_points: f64) -> ActivityOrRevenueFactor {
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return ActivityOrRevenueFactor {
+            max_points,
+            ..ActivityOrRevenueFactor::default()
+        };
+    };
+    let span = (last - first) as f64;
+    let span_weeks = u64::try_from((last - first) / 7 + 1).unwrap_or(1);
+    let weeks = span_weeks.max(CADENCE_MIN_WEEKS);
+    let mut active_weeks = 0u64;
+    let mut prev_week = -1i64;
+    for d in days {
+        let w = (d - first) / 7;
+        if w != prev_week {
+            active_weeks += 1;
+            prev_week = w;
+        }
+    }
+    let cadence = active_weeks as f64 / weeks as f64;
+    let depth = (days.len() as f64 / DEPTH_FULL_DAYS).min(1.0).sqrt();
+    let tenure = (span / TENURE_FULL_DAYS).min(1.0).sqrt();
+    let value = CADENCE_WEIGHT * cadence + DEPTH_WEIGHT * depth + TENURE_WEIGHT * tenure;
+    ActivityOrRevenueFactor {
+        days: days.len() as u64,
+        active_weeks,
+        weeks,
+        span_days: span,
+        cadence,
+        depth,
+        tenure,
+        value,
+        max_points,
+        points: value * max_points,
+    }
+}
+
+const fn trust_weight(level: u8, self_bonus: bool) -> f64 {
+    match level {
+        TRUST_HARDWARE => TRUST_WEIGHT_HARDWARE,
+        TRUST_ON_CHAIN => TRUST_WEIGHT_ON_CHAIN,
+        // Self-reported, and (conservatively) any level the chain would have rejected.
+        _ if self_bonus => TRUST_WEIGHT_SELF_REPORTED + SELF_REPORTED_TENURE_BONUS,
+        _ => TRUST_WEIGHT_SELF_REPORTED,
+    }
+}
+
+/// Trust of the events (revenue weighted by USD value), the override, freshness and the flag.
+#[allow(clippy::cast_precision_loss)]
+fn trust_factor(
+    slots: &[Slot],
+    active_days: &[i64],
+    span_days: f64,
+    admin: &AdminState,
+    now: u64,
+) -> TrustFactor {
+    let self_reported_bonus = span_days >= SELF_REPORTED_BONUS_MIN_SPAN_DAYS;
+    let (mut rev_n, mut rev_w, mut rev_usd, mut rev_w_usd) = (0u64, 0.0f64, 0u128, 0.0f64);
+    let (mut act_n, mut act_w) = (0u64, 0.0f64);
+    for s in slots {
+        let w = trust_weight(s.trust_level, self_reported_bonus);
+        if s.revenue {
+            rev_n += 1;
+            rev_w += w;
+            rev_usd += u128::from(s.usd_cents);
+            rev_w_usd += w * s.usd_cents as f64;
+        } else {
+            act_n += 1;
+            act_w += w;
+        }
+    }
+    let rev_trust = if rev_n == 0 {
+        0.0
+    } else if rev_usd == 0 {
+        rev_w / rev_n as f64
+    } else {
+        rev_w_usd / u128_to_f64(rev_usd)
+    };
+    let act_trust = if act_n == 0 {
+        0.0
+    } else {
+        act_w / act_n as f64
+    };
+    let n = rev_n + act_n;
+    let event_trust = if n == 0 {
+        0.0
+    } else {
+        (rev_trust * rev_n as f64 + act_trust * act_n as f64) / n as f64
+    };
+    let base = match admin.trust_override_bps {
+        Some(bps) => {
+            f64::from(bps.min(TRUST_OVERRIDE_FULL_BPS)) / f64::from(TRUST_OVERRIDE_FULL_BPS)
+        }
+        None => event_trust,
+    };
+
+    // Recency: full for a grace period, then halving, never below the floor.
+    let days_since_last_event = slots
+        .last()
+        .map_or(0.0, |l| secs_to_days(now.saturating_sub(l.timestamp)));
+    let recency = if slots.is_empty() {
+        FRESHNESS_FLOOR
+    } else if days_since_last_event <= FRESHNESS_GRACE_DAYS {
+        1.0
+    } else {
+        0.5f64
+            .powf((days_since_last_event - FRESHNESS_GRACE_DAYS) / FRESHNESS_HALF_LIFE_DAYS)
+            .max(FRESHNESS_FLOOR)
+    };
+    // Recovery: after the last dormancy gap, the part above the floor is earned back one
+    // distinct active day at a time.
+    let last_gap = active_days
+        .windows(2)
+        .enumerate()
+        .rev()
+        .find(|(_, w)| (w[1] - w[0]) as f64 > DORMANCY_GAP_DAYS)
+        .map(|(i, w)| (i + 1, (w[1] - w[0]) as f64));
+    let (last_dormancy_days, active_days_since_dormancy, recovery) = match last_gap {
+        Some((resume, gap)) => {
+            let since = (active_days.len() - resume) as u64;
+            (
+                Some(gap),
+                since,
+                (since as f64 / RECOVERY_ACTIVE_DAYS).min(1.0),
+            )
+        }
+        None => (None, active_days.len() as u64, 1.0),
+    };
+    let freshness = FRESHNESS_FLOOR + (recency - FRESHNESS_FLOOR) * recovery;
+    let flag_active = flag_active(admin, now);
+    let flag_multiplier = if flag_active {
+        FLAG_TRUST_MULTIPLIER
+    } else {
+        1.0
+    };
+    let value = base * freshness * flag_multiplier;
+    TrustFactor {
+        event_trust,
+        self_reported_bonus,
+        override_bps: admin.trust_override_bps,
+        base,
+        days_since_last_event,
+        recency,
+        last_dormancy_days,
+        active_days_since_dormancy,
+        recovery,
+        freshness,
+        flag_active,
+        flag_multiplier,
+        value,
+        max_points: TRUST_POINTS,
+        points: value * TRUST_POINTS,
+    }
+}
+
+/// Short vs long moving average of daily qualifying revenue, both windows ending at `now`.
+#[allow(clippy::cast_precision_loss)]
+fn revenue_trend(qualifying: &[(i64, u128)], now: u64) -> RevenueTrend {
+    let Some(&(first, _)) = qualifying.first() else {
+        return RevenueTrend::Insufficient;
+    };
+    let today = utc_day(now);
+    let long_start = (today - TREND_LONG_DAYS + 1).max(first);
+    let short_start = (today - TREND_SHORT_DAYS + 1).max(long_start);
+    if long_start > today {
+        return RevenueTrend::Insufficient;
+    }
+    let (mut long_sum, mut long_n, mut short_sum) = (0u128, 0u64, 0u128);
+    for &(d, cents) in qualifying {
+        if d >= long_start && d <= today {
+            long_sum += cents;
+            long_n += 1;
+            if d >= short_start {
+                short_sum += cents;
+            }
+        }
+    }
+    if long_n < TREND_MIN_QUALIFYING_DAYS {
+        return RevenueTrend::Insufficient;
+    }
+    let long_avg = u128_to_f64(long_sum) / (today - long_start + 1) as f64;
+    let short_avg = u128_to_f64(short_sum) / (today - short_start + 1) as f64;
+    if short_avg >= long_avg * TREND_UP_RATIO {
+        RevenueTrend::Up
+    } else if short_avg <= long_avg * TREND_DOWN_RATIO {
+        RevenueTrend::Down
+    } else {
+        RevenueTrend::Stable
     }
 }

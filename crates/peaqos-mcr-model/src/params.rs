@@ -2,13 +2,13 @@
 //! value is a new model version.
 
 /// Points for being bonded: the baseline every bonded machine gets.
-pub const BOND_POINTS: f64 = 15.0;
+pub const BOND_POINTS: f64 = 10.0;
 /// Maximum points of the revenue factor.
 pub const REVENUE_POINTS: f64 = 25.0;
 /// Maximum points of the activity (operation) factor.
-pub const ACTIVITY_POINTS: f64 = 25.0;
+pub const ACTIVITY_POINTS: f64 = 20.0;
 /// Maximum points of the trust contribution (before freshness and the flag penalty).
-pub const TRUST_POINTS: f64 = 35.0;
+pub const TRUST_POINTS: f64 = 45.0;
 
 /// A UTC day counts as a qualifying revenue day when its revenue is at least this many USD
 /// cents ($1.00).
@@ -36,9 +36,9 @@ pub const DEPTH_FULL_DAYS: f64 = 365.0;
 pub const TENURE_FULL_DAYS: f64 = 730.0;
 
 /// Trust weight of a self-reported event (`trust_level` 0, and any unknown level).
-pub const TRUST_WEIGHT_SELF_REPORTED: f64 = 0.40;
+pub const TRUST_WEIGHT_SELF_REPORTED: f64 = 0.50;
 /// Trust weight of an on-chain verifiable event (`trust_level` 1).
-pub const TRUST_WEIGHT_ON_CHAIN: f64 = 0.70;
+pub const TRUST_WEIGHT_ON_CHAIN: f64 = 0.80;
 /// Trust weight of a hardware-signed event (`trust_level` 2); the top of the scale.
 pub const TRUST_WEIGHT_HARDWARE: f64 = 1.00;
 /// Added to the weight of self-reported events once the machine's history spans
@@ -53,8 +53,8 @@ pub const TRUST_OVERRIDE_FULL_BPS: u16 = 10_000;
 pub const FRESHNESS_GRACE_DAYS: f64 = 7.0;
 /// After the grace period freshness halves every this many days…
 pub const FRESHNESS_HALF_LIFE_DAYS: f64 = 30.0;
-/// …down to this floor (reached 60 days after the grace period).
-pub const FRESHNESS_FLOOR: f64 = 0.25;
+/// …down to this floor (reached about 100 days after the grace period).
+pub const FRESHNESS_FLOOR: f64 = 0.10;
 /// A gap between consecutive events longer than this many days is a dormancy.
 pub const DORMANCY_GAP_DAYS: f64 = 60.0;
 /// After a dormancy, freshness above the floor is earned back linearly over this many distinct
