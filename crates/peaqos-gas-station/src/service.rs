@@ -1,0 +1,576 @@
+//! What the endpoints do: 2FA enrollment and checks, QR images, funding with limits, caps and
+//! exactly-once transfers, and the reconciliation of transfers left in flight.
+
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use alloy::primitives::{Address, B256, U256};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    ApiError, Error, FaucetCode, GasStationConfig,
+    address::{owner_key, parse_evm},
+    chain::{ChainError, Funder},
+    config::{GWEI, to_gwei},
+    qr::{self, QrFormat},
+    store::{CapHit, Claim, DAY_MS, Enrollment, Store},
+    totp,
+};
+
+/// The exit status of the after-broadcast fault hook.
+pub const FAULT_EXIT_CODE: i32 = 86;
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A fund request as parsed from the body.
+#[derive(Debug)]
+pub struct FundRequest {
+    /// `ownerAddress` as sent.
+    pub owner: String,
+    /// `targetWalletAddress` as sent.
+    pub target: String,
+    /// `chainId` as sent.
+    pub chain_id: String,
+    /// `twoFactorCode`. Never logged.
+    pub code: String,
+    /// `requestId` as sent.
+    pub request_id: String,
+}
+
+/// The Gas Station's state.
+#[derive(Debug)]
+pub struct Service {
+    /// The configuration.
+    pub config: GasStationConfig,
+    /// The database.
+    pub store: Store,
+    funders: Vec<Arc<Funder>>,
+}
+
+/// An error that leaves the request in flight (its transfer may still land) rather than
+/// releasing it.
+struct Keep(ApiError);
+
+enum Failure {
+    Release(ApiError),
+    Keep(ApiError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Self::Release(e)
+    }
+}
+
+impl From<Keep> for Failure {
+    fn from(k: Keep) -> Self {
+        Self::Keep(k.0)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Release(e.into())
+    }
+}
+
+fn chain_failure(e: &ChainError, what: &str) -> ApiError {
+    tracing::warn!(error = %e, "{what}");
+    match e {
+        ChainError::Rejected(m) => ApiError::with_detail(FaucetCode::TransferFailed, m),
+        ChainError::Transport(_) => ApiError::new(FaucetCode::ChainRpcError),
+    }
+}
+
+impl Service {
+    /// Connects to the database (migrating it) and prepares the funders.
+    pub async fn new(config: GasStationConfig) -> Result<Self, Error> {
+        config.validate()?;
+        let funders = config
+            .chains
+            .iter()
+            .map(|c| Funder::new(c).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let store = Store::connect(&config.database_url).await?;
+        Ok(Self {
+            config,
+            store,
+            funders,
+        })
+    }
+
+    fn funder(&self, chain_id: &str) -> Option<&Arc<Funder>> {
+        self.funders.iter().find(|f| f.config.matches(chain_id))
+    }
+
+    fn funder_by_key(&self, key: &str) -> Option<&Arc<Funder>> {
+        self.funders.iter().find(|f| f.key == key)
+    }
+
+    // ---------------------------------------------------------------------------- 2FA
+
+    /// `POST /2fa/setup`.
+    pub async fn setup(
+        &self,
+        owner: &str,
+        format: QrFormat,
+        base_url: &str,
+    ) -> Result<Value, ApiError> {
+        let key = owner_key(owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
+        let secret = totp::generate_secret().map_err(|e| Error::Internal(format!("rng: {e}")))?;
+        let uri = totp::otpauth_uri(&self.config.issuer, owner, &secret);
+        let image = qr::render(&uri, format).map_err(|e| {
+            tracing::warn!(error = %e, "QR generation failed");
+            ApiError::new(FaucetCode::QrGenerationFailed)
+        })?;
+        let now = now_ms();
+        let sealed = self.config.server_key.seal(&key, &secret)?;
+        if !self.store.begin_enrollment(&key, &sealed, now).await? {
+            return Err(ApiError::new(FaucetCode::TwoFaAlreadyConfigured));
+        }
+        let mut token = [0u8; 24];
+        getrandom::fill(&mut token).map_err(|e| Error::Internal(format!("rng: {e}")))?;
+        let token = hex::encode(token);
+        let sealed_image = self
+            .config
+            .server_key
+            .seal(&format!("qr:{token}"), &image)?;
+        self.store
+            .put_qr(
+                &token,
+                &key,
+                format.as_str(),
+                &sealed_image,
+                now + ms(self.config.qr_ttl),
+            )
+            .await?;
+        tracing::info!(owner = %key, "2FA setup");
+        Ok(json!({
+            "status": "success",
+            "code": "2FA_SETUP_STARTED",
+            "data": {
+                "ownerAddress": owner,
+                "otpauthUri": uri.as_str(),
+                "qrImageUrl": format!("{}/2fa/qr/{token}", base_url.trim_end_matches('/')),
+            },
+        }))
+    }
+
+    /// `GET /2fa/qr/{token}`: the format and the image.
+    pub async fn qr_image(&self, token: &str) -> Result<(QrFormat, Vec<u8>), ApiError> {
+        if token.is_empty() || token.len() > 128 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::new(FaucetCode::QrNotFound));
+        }
+        let (_, format, sealed, expires) = self
+            .store
+            .qr(token)
+            .await?
+            .ok_or_else(|| ApiError::new(FaucetCode::QrNotFound))?;
+        if now_ms() >= expires {
+            return Err(ApiError::new(FaucetCode::QrExpired));
+        }
+        let format =
+            QrFormat::parse(&format).ok_or_else(|| ApiError::new(FaucetCode::InternalError))?;
+        let image = self
+            .config
+            .server_key
+            .open(&format!("qr:{token}"), &sealed)?;
+        Ok((format, image.to_vec()))
+    }
+
+    /// `POST /2fa/confirm`.
+    pub async fn confirm(&self, owner: &str, code: &str) -> Result<Value, ApiError> {
+        let key = owner_key(owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
+        let enrollment = self
+            .store
+            .enrollment(&key)
+            .await?
+            .ok_or_else(|| ApiError::new(FaucetCode::TwoFaNotConfigured))?;
+        self.check_code(&key, &enrollment, code, "confirm").await?;
+        self.store.activate(&key, now_ms()).await?;
+        tracing::info!(owner = %key, "2FA activated");
+        Ok(json!({
+            "status": "success",
+            "code": "2FA_ACTIVATED",
+            "data": {"ownerAddress": owner},
+        }))
+    }
+
+    /// Verifies `code` for `owner` (lock, ±1 step, one use per `scope`, attempt counting).
+    async fn check_code(
+        &self,
+        owner: &str,
+        enrollment: &Enrollment,
+        code: &str,
+        scope: &str,
+    ) -> Result<(), ApiError> {
+        let now = now_ms();
+        if enrollment.locked_until_ms > now {
+            return Err(ApiError::new(FaucetCode::TwoFaLocked));
+        }
+        if enrollment.locked_until_ms != 0 {
+            self.store.clear_expired_lock(owner, now).await?;
+        }
+        let secret = self.config.server_key.open(owner, &enrollment.secret)?;
+        let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+        let now_step = totp::step_at(u64::try_from(now / 1000).unwrap_or_default());
+        let step = if well_formed {
+            totp::verify(&secret, code, now_step)
+        } else {
+            None
+        };
+        let accepted = match step {
+            Some(step) => {
+                self.store
+                    .use_code(owner, i64::try_from(step).unwrap_or(i64::MAX), scope, now)
+                    .await?
+            }
+            None => false,
+        };
+        if !accepted {
+            let locked = self
+                .store
+                .record_failure(
+                    owner,
+                    now,
+                    i64::from(self.config.max_failed_attempts),
+                    ms(self.config.lockout),
+                )
+                .await?;
+            tracing::info!(owner, replay = step.is_some(), locked, "invalid 2FA code");
+            return Err(ApiError::new(if locked {
+                FaucetCode::TwoFaLocked
+            } else {
+                FaucetCode::Invalid2fa
+            }));
+        }
+        if !self.store.record_success(owner, now).await? {
+            return Err(ApiError::new(FaucetCode::TwoFaLocked));
+        }
+        Ok(())
+    }
+
+    /// Enrolls `owner` as active with a known secret; returns the `otpauth://` URI.
+    pub async fn enroll_dev_owner(
+        &self,
+        owner: Address,
+        secret_base32: &str,
+    ) -> Result<String, Error> {
+        let secret = totp::base32_decode(secret_base32)
+            .ok_or_else(|| Error::Config("the TOTP secret is not base32".into()))?;
+        let key = format!("{owner:#x}");
+        let sealed = self.config.server_key.seal(&key, &secret)?;
+        self.store
+            .put_active_enrollment(&key, &sealed, now_ms())
+            .await?;
+        Ok(totp::otpauth_uri(&self.config.issuer, &owner.to_checksum(None), &secret).to_string())
+    }
+
+    // ---------------------------------------------------------------------------- funding
+
+    /// `POST /faucet/fund`.
+    pub async fn fund(&self, req: &FundRequest) -> Result<Value, ApiError> {
+        let owner =
+            owner_key(&req.owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
+        let target = parse_evm(&req.target)
+            .ok_or_else(|| ApiError::new(FaucetCode::InvalidTargetAddress))?;
+        let funder = self
+            .funder(&req.chain_id)
+            .ok_or_else(|| ApiError::new(FaucetCode::InvalidChainId))?
+            .clone();
+        let request_id = Uuid::parse_str(&req.request_id)
+            .map_err(|_| ApiError::new(FaucetCode::InvalidRequestId))?
+            .hyphenated()
+            .to_string();
+        let enrollment = self
+            .store
+            .enrollment(&owner)
+            .await?
+            .ok_or_else(|| ApiError::new(FaucetCode::TwoFaNotConfigured))?;
+        if !enrollment.active {
+            return Err(ApiError::new(FaucetCode::TwoFaNotActive));
+        }
+        let target_key = format!("{target:#x}");
+        match self
+            .store
+            .claim(&request_id, &owner, &target_key, &funder.key, now_ms())
+            .await?
+        {
+            Claim::New => {}
+            Claim::Existing {
+                state,
+                owner: held_by,
+                result,
+            } => {
+                if state != "done" {
+                    return Err(ApiError::new(FaucetCode::DuplicateRequest));
+                }
+                let mut err = ApiError::new(FaucetCode::RequestAlreadyProcessed);
+                if held_by == owner {
+                    let original = result
+                        .and_then(|r| serde_json::from_str::<Value>(&r).ok())
+                        .unwrap_or(Value::Null);
+                    err.data = Some(json!({"requestId": request_id, "result": original}));
+                }
+                return Err(err);
+            }
+        }
+        match self
+            .fund_claimed(&funder, &owner, &enrollment, target, &request_id, &req.code)
+            .await
+        {
+            Ok(v) => Ok(v),
+            Err(Failure::Keep(e)) => Err(e),
+            Err(Failure::Release(e)) => {
+                if let Err(release) = self.store.release(&request_id).await {
+                    tracing::error!(error = %release, %request_id, "releasing a failed request");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn fund_claimed(
+        &self,
+        funder: &Funder,
+        owner: &str,
+        enrollment: &Enrollment,
+        target: Address,
+        request_id: &str,
+        code: &str,
+    ) -> Result<Value, Failure> {
+        let target_key = format!("{target:#x}");
+        let scope = format!("fund|{}|{target_key}", funder.key);
+        self.check_code(owner, enrollment, code, &scope).await?;
+        let now = now_ms();
+        let window = ms(self.config.rate_window).max(1);
+        if !self
+            .store
+            .rate_hit(
+                owner,
+                now - now.rem_euclid(window),
+                i64::from(self.config.rate_limit),
+            )
+            .await?
+        {
+            return Err(ApiError::new(FaucetCode::RateLimited).into());
+        }
+        let chain = &funder.config;
+        let balance = funder
+            .balance(target)
+            .await
+            .map_err(|e| chain_failure(&e, "reading the target balance"))?;
+        if balance >= chain.min_gas_balance {
+            let result = json!({
+                "status": "skipped",
+                "code": "SUFFICIENT_BALANCE",
+                "data": {
+                    "currentBalance": balance.to_string(),
+                    "minGasBalance": chain.min_gas_balance.to_string(),
+                    "requestId": request_id,
+                },
+            });
+            self.store
+                .finish(request_id, &result.to_string(), now_ms())
+                .await?;
+            return Ok(result);
+        }
+        let gwei =
+            |v: U256| to_gwei(v).ok_or_else(|| Error::Internal("amount out of range".into()));
+        let reserved = self
+            .store
+            .reserve(
+                request_id,
+                &funder.key,
+                owner,
+                &target_key,
+                now / DAY_MS,
+                gwei(chain.amount)?,
+                gwei(chain.owner_daily_cap)?,
+                gwei(chain.wallet_daily_cap)?,
+            )
+            .await?;
+        match reserved {
+            Ok(()) => {}
+            Err(CapHit::Owner) => return Err(ApiError::new(FaucetCode::CapExceededOwner).into()),
+            Err(CapHit::Wallet) => return Err(ApiError::new(FaucetCode::CapExceededWallet).into()),
+        }
+        let hash = self.send(funder, target, request_id).await?;
+        match funder
+            .await_receipt(hash, self.config.receipt_timeout)
+            .await
+        {
+            Ok(Some(true)) => {
+                let result = success_result(hash, chain.amount, request_id);
+                self.store
+                    .finish(request_id, &result.to_string(), now_ms())
+                    .await?;
+                tracing::info!(%request_id, tx = %hash, "funded");
+                Ok(result)
+            }
+            Ok(Some(false)) => Err(ApiError::with_detail(
+                FaucetCode::TransferFailed,
+                format!("transaction {hash} reverted"),
+            )
+            .into()),
+            Ok(None) => Err(Keep(ApiError::with_detail(
+                FaucetCode::TransferFailed,
+                format!(
+                    "transaction {hash} was not mined in time; the request stays in flight: \
+                     retry later with the same requestId"
+                ),
+            ))
+            .into()),
+            Err(e) => Err(Keep(chain_failure(&e, "awaiting the receipt")).into()),
+        }
+    }
+
+    /// Chooses the nonce, signs, persists the signed transfer, broadcasts: all under the
+    /// funder's nonce lock, so transfers reach the node in nonce order.
+    async fn send(
+        &self,
+        funder: &Funder,
+        target: Address,
+        request_id: &str,
+    ) -> Result<B256, Failure> {
+        let _nonce = funder.nonce_lock.lock().await;
+        let pending = funder
+            .pending_nonce()
+            .await
+            .map_err(|e| chain_failure(&e, "reading the funding nonce"))?;
+        let funder_key = format!("{:#x}", funder.address);
+        let in_flight = self
+            .store
+            .max_inflight_nonce(&funder.key, &funder_key)
+            .await?;
+        let nonce = in_flight
+            .and_then(|n| u64::try_from(n + 1).ok())
+            .map_or(pending, |n| n.max(pending));
+        let signed = funder
+            .sign(target, funder.config.amount, nonce)
+            .await
+            .map_err(|e| chain_failure(&e, "preparing the transfer"))?;
+        let nonce_db =
+            i64::try_from(nonce).map_err(|_| Error::Internal("nonce out of range".into()))?;
+        // Write-ahead: a crash from here on is resolved from this row.
+        self.store
+            .mark_signed(
+                request_id,
+                &funder_key,
+                nonce_db,
+                &format!("{:#x}", signed.hash),
+                &hex::encode(&signed.raw),
+                now_ms(),
+            )
+            .await?;
+        match funder.broadcast(&signed.raw).await {
+            Ok(()) => {
+                if self.config.fault_exit_after_broadcast {
+                    tracing::warn!(%request_id, "fault hook: exiting after broadcast");
+                    std::process::exit(FAULT_EXIT_CODE);
+                }
+                Ok(signed.hash)
+            }
+            Err(e @ ChainError::Rejected(_)) => Err(chain_failure(&e, "broadcasting").into()),
+            Err(e) => Err(Keep(chain_failure(&e, "broadcasting")).into()),
+        }
+    }
+
+    // ------------------------------------------------------------------------ reconciling
+
+    /// Resolves requests left unfinished. On `startup`, every claimed-but-unsigned request is
+    /// released (its handler died with the process) and every signed one is checked; later
+    /// runs check signed transfers older than the receipt timeout. A transfer is never signed
+    /// again: only the persisted transaction is rebroadcast, so at most one can land.
+    pub async fn reconcile(&self, startup: bool) -> Result<(), Error> {
+        let now = now_ms();
+        if startup {
+            for id in self.store.pending_ids().await? {
+                self.store.release(&id).await?;
+            }
+        }
+        let before = if startup {
+            i64::MAX
+        } else {
+            now - ms(self.config.receipt_timeout) - 60_000
+        };
+        for row in self.store.in_flight(before).await? {
+            let Some(funder) = self.funder_by_key(&row.chain) else {
+                tracing::warn!(request_id = %row.request_id, chain = %row.chain, "in-flight transfer on an unconfigured chain");
+                continue;
+            };
+            let Ok(hash) = row.tx_hash.parse::<B256>() else {
+                continue;
+            };
+            let amount =
+                U256::from(u64::try_from(row.amount_gwei).unwrap_or_default()) * U256::from(GWEI);
+            let resolved = match funder.receipt_status(hash).await {
+                Ok(Some(status)) => Some(status),
+                Ok(None) => {
+                    let consumed = match funder.latest_nonce().await {
+                        Ok(n) => u64::try_from(row.nonce).is_ok_and(|ours| n > ours),
+                        Err(_) => continue,
+                    };
+                    if consumed {
+                        // The nonce is used: ours is mined now or never will be.
+                        match funder.receipt_status(hash).await {
+                            Ok(Some(status)) => Some(status),
+                            Ok(None) => Some(false),
+                            Err(_) => continue,
+                        }
+                    } else {
+                        if !funder.knows(hash).await.unwrap_or(true) {
+                            let raw = hex::decode(&row.raw_tx).unwrap_or_default();
+                            if let Err(e) = funder.broadcast(&raw).await {
+                                tracing::warn!(request_id = %row.request_id, error = %e, "rebroadcast failed");
+                            }
+                        }
+                        self.store.touch(&row.request_id, now).await?;
+                        None
+                    }
+                }
+                Err(_) => continue,
+            };
+            match resolved {
+                Some(true) => {
+                    let result = success_result(hash, amount, &row.request_id);
+                    self.store
+                        .finish(&row.request_id, &result.to_string(), now)
+                        .await?;
+                    tracing::info!(request_id = %row.request_id, tx = %hash, "reconciled: funded");
+                }
+                Some(false) => {
+                    self.store.release(&row.request_id).await?;
+                    tracing::info!(request_id = %row.request_id, "reconciled: not funded, released");
+                }
+                None => {}
+            }
+        }
+        self.store.purge(now).await?;
+        Ok(())
+    }
+}
+
+fn success_result(hash: B256, amount: U256, request_id: &str) -> Value {
+    json!({
+        "status": "success",
+        "code": "SUCCESS",
+        "data": {
+            "txHash": format!("{hash:#x}"),
+            "fundedAmount": amount.to_string(),
+            "requestId": request_id,
+        },
+    })
+}

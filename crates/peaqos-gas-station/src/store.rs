@@ -1,0 +1,625 @@
+//! Persistence: one set of migrations and portable queries for SQLite and PostgreSQL through
+//! `sqlx::Any`. Every check-and-update that must not race is a single conditional statement
+//! (or one transaction of them), so concurrent requests and several connections stay exact.
+
+use std::{borrow::Cow, time::Duration};
+
+use sqlx::{
+    AnyPool, Row,
+    any::{AnyPoolOptions, AnyRow},
+    migrate::{Migration, MigrationType, Migrator},
+};
+
+use crate::Error;
+
+/// Milliseconds in a UTC day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+/// A 2FA enrollment.
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    /// The sealed secret.
+    pub secret: String,
+    /// Confirmed.
+    pub active: bool,
+    /// Locked until (unix ms; 0 = not locked).
+    pub locked_until_ms: i64,
+}
+
+/// The outcome of claiming a request id.
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// Ours now.
+    New,
+    /// Already there.
+    Existing {
+        /// `pending`, `signed` or `done`.
+        state: String,
+        /// Its owner.
+        owner: String,
+        /// The result JSON when done.
+        result: Option<String>,
+    },
+}
+
+/// A transfer persisted before broadcast, not yet resolved.
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    /// The request id.
+    pub request_id: String,
+    /// The chain name.
+    pub chain: String,
+    /// The funding address.
+    pub funder: String,
+    /// The nonce.
+    pub nonce: i64,
+    /// The transaction hash.
+    pub tx_hash: String,
+    /// The signed transaction (hex).
+    pub raw_tx: String,
+    /// The amount, in gwei.
+    pub amount_gwei: i64,
+}
+
+/// Why a cap reservation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapHit {
+    /// The owner's daily cap.
+    Owner,
+    /// The wallet's daily cap.
+    Wallet,
+}
+
+fn migrator() -> Migrator {
+    let mut migrator = Migrator::DEFAULT;
+    migrator.migrations = Cow::Owned(vec![Migration::new(
+        1,
+        Cow::Borrowed("init"),
+        MigrationType::Simple,
+        Cow::Borrowed(include_str!("../migrations/0001_init.sql")),
+        false,
+    )]);
+    migrator
+}
+
+fn owner_scope(chain: &str, owner: &str) -> String {
+    format!("o|{chain}|{owner}")
+}
+
+fn wallet_scope(chain: &str, target: &str) -> String {
+    format!("w|{chain}|{target}")
+}
+
+impl Store {
+    /// Connects (creating a SQLite file when the URL says `mode=rwc`) and migrates.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let memory = sqlite && (url.contains(":memory:") || url.contains("mode=memory"));
+        let options = AnyPoolOptions::new()
+            // An in-memory SQLite database lives in one connection.
+            .max_connections(if memory {
+                1
+            } else if sqlite {
+                8
+            } else {
+                16
+            })
+            .acquire_timeout(Duration::from_secs(60));
+        let options = if sqlite {
+            options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL: readers do not block the writer; writers wait instead of failing.
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 60000")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(url).await?;
+        migrator().run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool (for tests and tools).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    // ------------------------------------------------------------------------ enrollments
+
+    /// The enrollment of `owner`.
+    pub async fn enrollment(&self, owner: &str) -> Result<Option<Enrollment>, Error> {
+        let row =
+            sqlx::query("SELECT secret, active, locked_until_ms FROM enrollments WHERE owner = $1")
+                .bind(owner)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| -> Result<Enrollment, Error> {
+            Ok(Enrollment {
+                secret: r.try_get("secret")?,
+                active: r.try_get::<i64, _>("active")? != 0,
+                locked_until_ms: r.try_get("locked_until_ms")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Starts (or restarts, while not yet confirmed) the enrollment of `owner`. `false` when
+    /// an active enrollment exists.
+    pub async fn begin_enrollment(
+        &self,
+        owner: &str,
+        sealed: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let done = sqlx::query(
+            "INSERT INTO enrollments (owner, secret, active, failed_attempts, locked_until_ms, created_ms) \
+             VALUES ($1, $2, 0, 0, 0, $3) \
+             ON CONFLICT (owner) DO UPDATE SET secret = excluded.secret, failed_attempts = 0, \
+             locked_until_ms = 0, created_ms = excluded.created_ms \
+             WHERE enrollments.active = 0",
+        )
+        .bind(owner)
+        .bind(sealed)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Enrolls `owner` as active with `sealed`, replacing any enrollment (local stacks).
+    pub async fn put_active_enrollment(
+        &self,
+        owner: &str,
+        sealed: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO enrollments (owner, secret, active, failed_attempts, locked_until_ms, created_ms, activated_ms) \
+             VALUES ($1, $2, 1, 0, 0, $3, $3) \
+             ON CONFLICT (owner) DO UPDATE SET secret = excluded.secret, active = 1, \
+             failed_attempts = 0, locked_until_ms = 0, activated_ms = excluded.activated_ms",
+        )
+        .bind(owner)
+        .bind(sealed)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the enrollment confirmed.
+    pub async fn activate(&self, owner: &str, now: i64) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE enrollments SET active = 1, activated_ms = $2 WHERE owner = $1 AND active = 0",
+        )
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends an expired lock (the attempt counter starts again).
+    pub async fn clear_expired_lock(&self, owner: &str, now: i64) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE enrollments SET failed_attempts = 0, locked_until_ms = 0 \
+             WHERE owner = $1 AND locked_until_ms <> 0 AND locked_until_ms <= $2",
+        )
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts an invalid code; locks the owner until `now + lockout_ms` at the `max`-th.
+    /// Returns whether the owner is now locked.
+    pub async fn record_failure(
+        &self,
+        owner: &str,
+        now: i64,
+        max: i64,
+        lockout_ms: i64,
+    ) -> Result<bool, Error> {
+        let row = sqlx::query(
+            "UPDATE enrollments SET failed_attempts = failed_attempts + 1, \
+             locked_until_ms = CASE WHEN failed_attempts + 1 >= $2 AND locked_until_ms <= $3 \
+             THEN $3 + $4 ELSE locked_until_ms END \
+             WHERE owner = $1 RETURNING locked_until_ms",
+        )
+        .bind(owner)
+        .bind(max)
+        .bind(now)
+        .bind(lockout_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<i64, _>("locked_until_ms")? > now,
+            None => false,
+        })
+    }
+
+    /// Resets the failure count after a valid code; `false` when the owner got locked in the
+    /// meantime (a concurrent brute force), so the code must not count.
+    pub async fn record_success(&self, owner: &str, now: i64) -> Result<bool, Error> {
+        let done = sqlx::query(
+            "UPDATE enrollments SET failed_attempts = 0 WHERE owner = $1 AND locked_until_ms <= $2",
+        )
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records the use of the code of `step` for `scope`; `false` if it was used already.
+    pub async fn use_code(
+        &self,
+        owner: &str,
+        step: i64,
+        scope: &str,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let done = sqlx::query(
+            "INSERT INTO totp_uses (owner, step, scope, used_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(owner)
+        .bind(step)
+        .bind(scope)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ------------------------------------------------------------------------------- QR
+
+    /// Stores a QR image (sealed) under `token`.
+    pub async fn put_qr(
+        &self,
+        token: &str,
+        owner: &str,
+        format: &str,
+        sealed: &str,
+        expires_ms: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO qr_tokens (token, owner, format, image, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token)
+        .bind(owner)
+        .bind(format)
+        .bind(sealed)
+        .bind(expires_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `(owner, format, sealed image, expires_ms)` of `token`.
+    pub async fn qr(&self, token: &str) -> Result<Option<(String, String, String, i64)>, Error> {
+        let row =
+            sqlx::query("SELECT owner, format, image, expires_ms FROM qr_tokens WHERE token = $1")
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| {
+            Ok((
+                r.try_get("owner")?,
+                r.try_get("format")?,
+                r.try_get("image")?,
+                r.try_get("expires_ms")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Forgets what is no longer needed: QR tokens expired a day ago, code uses older than the
+    /// TOTP window, rate windows and ledger days long past.
+    pub async fn purge(&self, now: i64) -> Result<(), Error> {
+        sqlx::query("DELETE FROM qr_tokens WHERE expires_ms < $1")
+            .bind(now - DAY_MS)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM totp_uses WHERE used_ms < $1")
+            .bind(now - 10 * 60_000)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM rate_windows WHERE window_start < $1")
+            .bind(now - 7 * DAY_MS)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM cap_ledger WHERE day < $1")
+            .bind(now / DAY_MS - 7)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // -------------------------------------------------------------------------- requests
+
+    /// Claims `request_id` for this request, or says what holds it.
+    pub async fn claim(
+        &self,
+        request_id: &str,
+        owner: &str,
+        target: &str,
+        chain: &str,
+        now: i64,
+    ) -> Result<Claim, Error> {
+        let done = sqlx::query(
+            "INSERT INTO requests (request_id, owner, target, chain, state, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(request_id)
+        .bind(owner)
+        .bind(target)
+        .bind(chain)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(Claim::New);
+        }
+        let row = sqlx::query("SELECT state, owner, result FROM requests WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Claim::Existing {
+                state: r.try_get("state")?,
+                owner: r.try_get("owner")?,
+                result: r.try_get("result")?,
+            },
+            // Released between the insert and the read: report it as in flight.
+            None => Claim::Existing {
+                state: "pending".into(),
+                owner: owner.into(),
+                result: None,
+            },
+        })
+    }
+
+    /// Counts a hit on `owner`'s rate window; `false` when the window is full.
+    pub async fn rate_hit(
+        &self,
+        owner: &str,
+        window_start: i64,
+        limit: i64,
+    ) -> Result<bool, Error> {
+        sqlx::query(
+            "INSERT INTO rate_windows (owner, window_start, hits) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+        )
+        .bind(owner)
+        .bind(window_start)
+        .execute(&self.pool)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE rate_windows SET hits = hits + 1 WHERE owner = $1 AND window_start = $2 AND hits < $3",
+        )
+        .bind(owner)
+        .bind(window_start)
+        .bind(limit)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Reserves `amount_gwei` against both daily caps for request `request_id`, atomically.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reserve(
+        &self,
+        request_id: &str,
+        chain: &str,
+        owner: &str,
+        target: &str,
+        day: i64,
+        amount_gwei: i64,
+        owner_cap_gwei: i64,
+        wallet_cap_gwei: i64,
+    ) -> Result<Result<(), CapHit>, Error> {
+        let mut tx = self.pool.begin().await?;
+        for (scope, cap, hit) in [
+            (owner_scope(chain, owner), owner_cap_gwei, CapHit::Owner),
+            (wallet_scope(chain, target), wallet_cap_gwei, CapHit::Wallet),
+        ] {
+            sqlx::query(
+                "INSERT INTO cap_ledger (scope, day, funded_gwei) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+            )
+            .bind(&scope)
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
+            let done = sqlx::query(
+                "UPDATE cap_ledger SET funded_gwei = funded_gwei + $3 \
+                 WHERE scope = $1 AND day = $2 AND funded_gwei + $3 <= $4",
+            )
+            .bind(&scope)
+            .bind(day)
+            .bind(amount_gwei)
+            .bind(cap)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(Err(hit));
+            }
+        }
+        sqlx::query("UPDATE requests SET day = $2, reserved_gwei = $3 WHERE request_id = $1")
+            .bind(request_id)
+            .bind(day)
+            .bind(amount_gwei)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Funded (or reserved) gwei of a ledger scope on `day` (for tests and operators).
+    pub async fn funded_gwei(&self, chain: &str, owner: &str, day: i64) -> Result<i64, Error> {
+        let row = sqlx::query("SELECT funded_gwei FROM cap_ledger WHERE scope = $1 AND day = $2")
+            .bind(owner_scope(chain, owner))
+            .bind(day)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("funded_gwei")?,
+            None => 0,
+        })
+    }
+
+    /// Persists the signed transfer of `request_id` before it is broadcast.
+    pub async fn mark_signed(
+        &self,
+        request_id: &str,
+        funder: &str,
+        nonce: i64,
+        tx_hash: &str,
+        raw_tx: &str,
+        now: i64,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE requests SET state = 'signed', funder = $2, nonce = $3, tx_hash = $4, raw_tx = $5, \
+             updated_ms = $6 WHERE request_id = $1",
+        )
+        .bind(request_id)
+        .bind(funder)
+        .bind(nonce)
+        .bind(tx_hash)
+        .bind(raw_tx)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The highest nonce in flight for `funder` on `chain`.
+    pub async fn max_inflight_nonce(
+        &self,
+        chain: &str,
+        funder: &str,
+    ) -> Result<Option<i64>, Error> {
+        let row = sqlx::query(
+            "SELECT MAX(nonce) AS n FROM requests WHERE state = 'signed' AND chain = $1 AND funder = $2",
+        )
+        .bind(chain)
+        .bind(funder)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<Option<i64>, _>("n")?)
+    }
+
+    /// Records the final result; `false` if the request was already resolved.
+    pub async fn finish(&self, request_id: &str, result: &str, now: i64) -> Result<bool, Error> {
+        let done = sqlx::query(
+            "UPDATE requests SET state = 'done', result = $2, raw_tx = NULL, updated_ms = $3 \
+             WHERE request_id = $1 AND state <> 'done'",
+        )
+        .bind(request_id)
+        .bind(result)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Forgets an unfinished request and gives back its cap reservation, in one transaction;
+    /// the id may then be used again. Does nothing to a finished request.
+    pub async fn release(&self, request_id: &str) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "DELETE FROM requests WHERE request_id = $1 AND state <> 'done' \
+             RETURNING owner, target, chain, day, reserved_gwei",
+        )
+        .bind(request_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(r) = row {
+            let reserved: i64 = r.try_get("reserved_gwei")?;
+            if reserved > 0 {
+                let chain: String = r.try_get("chain")?;
+                let day: i64 = r.try_get("day")?;
+                for scope in [
+                    owner_scope(&chain, &r.try_get::<String, _>("owner")?),
+                    wallet_scope(&chain, &r.try_get::<String, _>("target")?),
+                ] {
+                    sqlx::query(
+                        "UPDATE cap_ledger SET funded_gwei = funded_gwei - $3 WHERE scope = $1 AND day = $2",
+                    )
+                    .bind(scope)
+                    .bind(day)
+                    .bind(reserved)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Requests claimed but with no transfer persisted (left by a crash).
+    pub async fn pending_ids(&self) -> Result<Vec<String>, Error> {
+        let rows = sqlx::query("SELECT request_id FROM requests WHERE state = 'pending'")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get("request_id").map_err(Error::from))
+            .collect()
+    }
+
+    /// Transfers in flight last touched before `before_ms`, by chain and nonce.
+    pub async fn in_flight(&self, before_ms: i64) -> Result<Vec<InFlight>, Error> {
+        let rows = sqlx::query(
+            "SELECT request_id, chain, funder, nonce, tx_hash, raw_tx, reserved_gwei FROM requests \
+             WHERE state = 'signed' AND updated_ms < $1 ORDER BY chain, nonce",
+        )
+        .bind(before_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(in_flight_row).collect()
+    }
+
+    /// Touches an in-flight request (rebroadcast), so the reconciler waits before the next try.
+    pub async fn touch(&self, request_id: &str, now: i64) -> Result<(), Error> {
+        sqlx::query("UPDATE requests SET updated_ms = $2 WHERE request_id = $1")
+            .bind(request_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn in_flight_row(r: &AnyRow) -> Result<InFlight, Error> {
+    Ok(InFlight {
+        request_id: r.try_get("request_id")?,
+        chain: r.try_get("chain")?,
+        funder: r
+            .try_get::<Option<String>, _>("funder")?
+            .unwrap_or_default(),
+        nonce: r.try_get::<Option<i64>, _>("nonce")?.unwrap_or_default(),
+        tx_hash: r
+            .try_get::<Option<String>, _>("tx_hash")?
+            .unwrap_or_default(),
+        raw_tx: r
+            .try_get::<Option<String>, _>("raw_tx")?
+            .unwrap_or_default(),
+        amount_gwei: r.try_get("reserved_gwei")?,
+    })
+}

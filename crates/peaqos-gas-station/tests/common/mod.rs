@@ -1,0 +1,278 @@
+//! What the integration tests share: an in-process devnet, a Gas Station on it (SQLite file or
+//! a fresh PostgreSQL database), HTTP helpers and TOTP codes.
+#![allow(dead_code, unreachable_pub)]
+
+use std::{
+    path::PathBuf,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::{Provider, ProviderBuilder},
+};
+use peaqos_devnet::{Devnet, DevnetConfig};
+use peaqos_gas_station::{
+    FaucetCode, GasStation, GasStationConfig, RunningGasStation, config::PEAQ, totp,
+};
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+
+/// An in-process devnet on a free port.
+pub async fn devnet() -> Devnet {
+    Devnet::spawn(DevnetConfig::ephemeral())
+        .await
+        .expect("devnet starts")
+}
+
+/// The funding key the tests give the Gas Station: dev account 9 (untouched by the stack).
+pub fn funding_key(devnet: &Devnet) -> String {
+    devnet.accounts[9].private_key.to_string()
+}
+
+/// The funding address.
+pub fn funder(devnet: &Devnet) -> Address {
+    devnet.accounts[9].address
+}
+
+/// A database for one test: a SQLite file in a fresh temp dir, or a fresh PostgreSQL database.
+pub struct TestDb {
+    /// The URL for the Gas Station.
+    pub url: String,
+    dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A SQLite file database.
+    pub fn sqlite() -> Self {
+        let dir = std::env::temp_dir().join(format!("gas-station-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self {
+            url: format!("sqlite://{}?mode=rwc", dir.join("gs.db").display()),
+            dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A fresh database on `$PEAQOS_TEST_PG_URL`'s server; `None` (skip) when unset outside CI.
+    pub async fn postgres() -> Option<Self> {
+        let Some(admin) = std::env::var("PEAQOS_TEST_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            if std::env::var_os("CI").is_some() {
+                panic!("PEAQOS_TEST_PG_URL must point at a PostgreSQL server in CI");
+            }
+            eprintln!("skipped: PEAQOS_TEST_PG_URL is not set");
+            return None;
+        };
+        let name = format!("gs_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create the test database");
+        conn.close().await.ok();
+        let (base, _) = admin.rsplit_once('/').expect("the URL names a database");
+        Some(Self {
+            url: format!("{base}/{name}"),
+            dir: None,
+            pg: Some((admin, name)),
+        })
+    }
+
+    /// Drops the PostgreSQL database / removes the SQLite directory.
+    pub async fn cleanup(self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin, name)) = &self.pg
+            && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// The devnet configuration of the tests: chain `local` on `devnet`, funded by account 9.
+pub fn config(devnet: &Devnet, db: &TestDb) -> GasStationConfig {
+    GasStationConfig::for_devnet(&devnet.url, "local", &funding_key(devnet), &db.url)
+}
+
+/// A Gas Station for `config`.
+pub async fn station(config: GasStationConfig) -> RunningGasStation {
+    GasStation::spawn(config)
+        .await
+        .expect("the Gas Station starts")
+}
+
+/// A reqwest client.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client")
+}
+
+/// `POST {base}{path}` with a JSON body: `(status, body)`.
+pub async fn post(http: &reqwest::Client, base: &str, path: &str, body: &Value) -> (u16, Value) {
+    post_raw(http, base, path, body.to_string()).await
+}
+
+/// `POST {base}{path}` with a raw JSON body.
+pub async fn post_raw(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: String,
+) -> (u16, Value) {
+    let reply = http
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    let status = reply.status().as_u16();
+    let body = reply.json::<Value>().await.expect("a JSON body");
+    (status, body)
+}
+
+/// `GET url`: `(status, JSON body)`.
+pub async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
+    let reply = http.get(url).send().await.expect("request");
+    let status = reply.status().as_u16();
+    (status, reply.json().await.expect("a JSON body"))
+}
+
+/// `POST {base}/faucet/fund` with `body`.
+pub async fn fund(http: &reqwest::Client, base: &str, body: &Value) -> (u16, Value) {
+    post(http, base, "/faucet/fund", body).await
+}
+
+/// Asserts a 200 answer with `status` and `code`.
+pub fn assert_ok(reply: &(u16, Value), status: &str, code: &str) {
+    assert_eq!(
+        (
+            reply.0,
+            reply.1["status"].as_str(),
+            reply.1["code"].as_str()
+        ),
+        (200, Some(status), Some(code)),
+        "{reply:?}"
+    );
+}
+
+/// Asserts an error answer with `code` and its fixed status; returns the body.
+pub fn assert_error(reply: &(u16, Value), code: FaucetCode) -> Value {
+    assert_eq!(
+        (reply.0, reply.1["code"].as_str()),
+        (code.http_status(), Some(code.as_str())),
+        "expected {code}, got {reply:?}"
+    );
+    assert_eq!(reply.1["status"], "error");
+    reply.1.clone()
+}
+
+/// A random address.
+pub fn random_address() -> Address {
+    let mut bytes = [0u8; 20];
+    getrandom::fill(&mut bytes).expect("rng");
+    Address::from(bytes)
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// The TOTP code of `secret` `offset` steps from now.
+pub fn code(secret: &[u8], offset: i64) -> String {
+    let t = unix_now().saturating_add_signed(offset * 30);
+    totp::code_at(secret, t).to_string()
+}
+
+/// Waits until at least `margin` seconds remain in the current TOTP step (so the ±1 window
+/// does not move during a burst of requests).
+pub async fn fresh_step(margin: u64) {
+    loop {
+        let into = unix_now() % 30;
+        if 30 - into > margin && into >= 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Sets up and confirms 2FA for `owner` through the API; returns the TOTP secret (from the
+/// otpauth URI, as an authenticator app would).
+pub async fn enroll(http: &reqwest::Client, base: &str, owner: Address) -> Vec<u8> {
+    let setup = post(
+        http,
+        base,
+        "/2fa/setup",
+        &json!({"ownerAddress": owner.to_checksum(None), "format": "svg"}),
+    )
+    .await;
+    assert_eq!(setup.0, 200, "{setup:?}");
+    let uri = setup.1["data"]["otpauthUri"].as_str().expect("otpauthUri");
+    let secret = totp::secret_of_uri(uri).expect("secret").to_vec();
+    let confirm = post(
+        http,
+        base,
+        "/2fa/confirm",
+        &json!({"ownerAddress": owner.to_checksum(None), "twoFactorCode": code(&secret, 0)}),
+    )
+    .await;
+    assert_eq!(confirm.0, 200, "{confirm:?}");
+    assert_eq!(confirm.1["code"], "2FA_ACTIVATED");
+    secret
+}
+
+/// A fund request body.
+pub fn fund_body(
+    owner: Address,
+    target: Address,
+    chain: &str,
+    code: &str,
+    request_id: &str,
+) -> Value {
+    json!({
+        "ownerAddress": owner.to_checksum(None),
+        "targetWalletAddress": target.to_checksum(None),
+        "chainId": chain,
+        "twoFactorCode": code,
+        "requestId": request_id,
+    })
+}
+
+/// The balance of `who` on `devnet`.
+pub async fn balance(devnet: &Devnet, who: Address) -> U256 {
+    ProviderBuilder::new()
+        .connect_http(devnet.url.parse().expect("url"))
+        .get_balance(who)
+        .await
+        .expect("balance")
+}
+
+/// The mined transaction count of `who`.
+pub async fn nonce(devnet: &Devnet, who: Address) -> u64 {
+    ProviderBuilder::new()
+        .connect_http(devnet.url.parse().expect("url"))
+        .get_transaction_count(who)
+        .await
+        .expect("nonce")
+}
+
+/// `n` PEAQ in wei.
+pub fn peaq(n: u128) -> U256 {
+    U256::from(n * PEAQ)
+}
