@@ -1,0 +1,121 @@
+//! Clients whose signing identity is an OWS vault wallet ([`peaqos_wallet`]).
+//!
+//! [`PeaqosClient::from_wallet`] loads a wallet from the vault (`vault_path` in
+//! [`WalletOptions`], else `OWS_VAULT_PATH`, else `~/.ows`) and builds a client for its peaq
+//! (EVM) address:
+//!
+//! - **vault mode** (`ows_signing = true`, the default of the official SDKs): nothing is
+//!   decrypted at construction; each transaction decrypts the key (full scrypt KDF), signs and
+//!   wipes it. A wrong passphrase shows on the first signature: the send fails with
+//!   `SIGNING_FAILED` and [`ows_error_code`] of the error is `INVALID_PASSPHRASE`.
+//! - **raw mode** (`ows_signing = false`): the key is decrypted once, at construction (a wrong
+//!   passphrase fails there), and the client is the same as one built from the private key.
+//!
+//! The chain id of each transaction drives its EIP-155 signature, so one client signs for peaq
+//! and for Base. Wallet errors map to SDK errors: `INVALID_INPUT` becomes
+//! [`Error::Validation`]; `WALLET_NOT_FOUND`, `INVALID_PASSPHRASE`, `POLICY_DENIED`,
+//! `CHAIN_NOT_SUPPORTED` (and the vault's own I/O codes) become [`Error::Rpc`] with that code
+//! and the [`WalletError`] as source.
+
+use std::path::PathBuf;
+
+use peaqos_wallet::{Vault, VaultSigner, WalletError};
+
+use crate::{ClientConfig, Error, PeaqosClient, Result, Signer, ValidationError};
+
+pub use peaqos_wallet::{
+    AccountInfo, KeyType, WalletInfo,
+    error::{
+        CHAIN_NOT_SUPPORTED as OWS_ERROR_CHAIN_NOT_SUPPORTED,
+        INVALID_INPUT as OWS_ERROR_INVALID_INPUT,
+        INVALID_PASSPHRASE as OWS_ERROR_INVALID_PASSPHRASE,
+        POLICY_DENIED as OWS_ERROR_POLICY_DENIED, WALLET_NOT_FOUND as OWS_ERROR_WALLET_NOT_FOUND,
+    },
+    extract_peaq_address,
+};
+
+/// Where the vault is.
+#[derive(Debug, Clone, Default)]
+pub struct WalletOptions {
+    /// The vault folder (default: `OWS_VAULT_PATH`, else `~/.ows`).
+    pub vault_path: Option<PathBuf>,
+}
+
+impl From<WalletError> for Error {
+    fn from(e: WalletError) -> Self {
+        match &e {
+            WalletError::InvalidInput { field, message } => Error::Validation(
+                ValidationError::new(*field, "OWS INVALID_INPUT", format!("{field}: {message}"))
+                    .with_value("<redacted>"),
+            ),
+            _ => Error::rpc(e.code(), e.to_string()).with_source(e),
+        }
+    }
+}
+
+/// The OWS code (`INVALID_PASSPHRASE`, `WALLET_NOT_FOUND`, …) of a wallet failure anywhere in
+/// `err`'s source chain, e.g. inside a `SIGNING_FAILED` error of a vault-mode client.
+pub fn ows_error_code(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(w) = e.downcast_ref::<WalletError>() {
+            return Some(w.code());
+        }
+        next = e.source();
+    }
+    None
+}
+
+impl PeaqosClient {
+    /// A client signing with vault wallet `name_or_id` (see the [module docs](self)).
+    ///
+    /// `passphrase` falls back to `OWS_PASSPHRASE`; `config.signer` is replaced by the wallet's
+    /// signer (build the config with any placeholder signer, e.g. a random key).
+    pub fn from_wallet(
+        name_or_id: &str,
+        passphrase: Option<&str>,
+        ows_signing: bool,
+        config: ClientConfig,
+    ) -> Result<Self> {
+        Self::from_wallet_with(
+            name_or_id,
+            passphrase,
+            ows_signing,
+            config,
+            &WalletOptions::default(),
+        )
+    }
+
+    /// [`from_wallet`](Self::from_wallet) with a vault folder.
+    pub fn from_wallet_with(
+        name_or_id: &str,
+        passphrase: Option<&str>,
+        ows_signing: bool,
+        mut config: ClientConfig,
+        options: &WalletOptions,
+    ) -> Result<Self> {
+        let vault = Vault::open(options.vault_path.as_deref());
+        config.signer = if ows_signing {
+            Signer::external(VaultSigner::new(vault, name_or_id, passphrase)?)
+        } else {
+            Signer::Local(vault.evm_signer(name_or_id, passphrase)?)
+        };
+        Self::new(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wallet_errors_map_to_sdk_families() {
+        let v: Error = WalletError::invalid("private_key", "bad hex").into();
+        assert_eq!(v.code(), "VALIDATION_ERROR");
+        let e: Error = WalletError::InvalidPassphrase.into();
+        assert_eq!(e.code(), OWS_ERROR_INVALID_PASSPHRASE);
+        assert_eq!(ows_error_code(&e), Some("INVALID_PASSPHRASE"));
+        let e: Error = WalletError::WalletNotFound("x".into()).into();
+        assert_eq!(e.code(), OWS_ERROR_WALLET_NOT_FOUND);
+    }
+}

@@ -1,0 +1,653 @@
+//! The vault: where it is, its wallet files, and the wallet operations.
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::{
+    audit::{self, AuditEntry, AuditLog},
+    bip39,
+    chains::{Curve, Family},
+    crypto,
+    error::{Result, WalletError},
+    fsutil::{self, DirLock},
+    hd,
+    info::{AccountInfo, KeyType, WalletInfo, extract_peaq_address, network_name, with_evm_chains},
+    secret::SecretString,
+};
+
+/// Env var: the vault folder (default `~/.ows`).
+pub const ENV_VAULT_PATH: &str = "OWS_VAULT_PATH";
+/// Env var: the passphrase used when none is passed.
+pub const ENV_PASSPHRASE: &str = "OWS_PASSPHRASE";
+/// The wallet file format version written.
+pub const OWS_VERSION: u32 = 2;
+const MAX_NAME_LEN: usize = 256;
+
+/// One account as stored in a wallet file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct FileAccount {
+    pub(crate) account_id: String,
+    pub(crate) address: String,
+    pub(crate) chain_id: String,
+    pub(crate) derivation_path: String,
+    /// Fields we do not know, kept on rewrite.
+    #[serde(flatten)]
+    pub(crate) extra: Map<String, Value>,
+}
+
+/// A wallet file `wallets/<id>.json`, fields in the order OWS writes them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct WalletFile {
+    #[serde(alias = "lws_version")]
+    pub(crate) ows_version: u32,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) chain_type: Option<String>,
+    pub(crate) accounts: Vec<FileAccount>,
+    pub(crate) crypto: Value,
+    pub(crate) key_type: KeyType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) metadata: Option<Value>,
+    /// Fields we do not know (written by a newer OWS): kept on rewrite.
+    #[serde(flatten)]
+    pub(crate) extra: Map<String, Value>,
+}
+
+impl WalletFile {
+    pub(crate) fn info(&self) -> Result<WalletInfo> {
+        let accounts = with_evm_chains(
+            self.accounts
+                .iter()
+                .map(|a| AccountInfo {
+                    account_id: a.account_id.clone(),
+                    address: a.address.clone(),
+                    chain_id: a.chain_id.clone(),
+                    network: network_name(&a.chain_id),
+                    derivation_path: a.derivation_path.clone(),
+                })
+                .collect(),
+        );
+        Ok(WalletInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            created_at: self.created_at.clone(),
+            key_type: self.key_type,
+            peaq_address: extract_peaq_address(&accounts)?,
+            accounts,
+        })
+    }
+
+    fn evm_account(&self) -> Option<&FileAccount> {
+        self.accounts
+            .iter()
+            .find(|a| a.chain_id.starts_with("eip155:"))
+    }
+}
+
+/// The decrypted private-key payload of a `private_key` wallet, as OWS 1.4 writes it.
+#[derive(Serialize, Deserialize)]
+struct KeyPairJson {
+    ed25519: String,
+    secp256k1: String,
+    /// Written by newer OWS versions (Cardano); kept when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ed25519_bip32: Option<String>,
+}
+
+impl Drop for KeyPairJson {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.ed25519.zeroize();
+        self.secp256k1.zeroize();
+        self.ed25519_bip32.zeroize();
+    }
+}
+
+/// Resolves the passphrase: the argument, else `OWS_PASSPHRASE`. Missing → `INVALID_INPUT`.
+pub fn resolve_passphrase(passphrase: Option<&str>) -> Result<SecretString> {
+    match passphrase {
+        Some(p) => Ok(SecretString::from(p)),
+        None => match std::env::var(ENV_PASSPHRASE) {
+            Ok(p) if !p.is_empty() => Ok(SecretString::new(p)),
+            _ => Err(WalletError::invalid(
+                "passphrase",
+                "a passphrase is required: pass it or set OWS_PASSPHRASE",
+            )),
+        },
+    }
+}
+
+/// A passphrase for encrypting: as [`resolve_passphrase`], and never empty.
+fn new_passphrase(passphrase: Option<&str>) -> Result<SecretString> {
+    let p = resolve_passphrase(passphrase)?;
+    if p.is_empty() {
+        return Err(WalletError::invalid(
+            "passphrase",
+            "the passphrase must not be empty",
+        ));
+    }
+    Ok(p)
+}
+
+fn check_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(WalletError::invalid("name", "the name must not be empty"));
+    }
+    if name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+        return Err(WalletError::invalid(
+            "name",
+            "the name must be at most 256 bytes, without control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn decode_key_hex(field: &'static str, key: &str) -> Result<Zeroizing<[u8; 32]>> {
+    let hex_str = key
+        .trim()
+        .strip_prefix("0x")
+        .or_else(|| key.trim().strip_prefix("0X"))
+        .unwrap_or(key.trim());
+    let mut out = Zeroizing::new([0u8; 32]);
+    if hex_str.len() != 64 || hex::decode_to_slice(hex_str, out.as_mut()).is_err() {
+        return Err(WalletError::invalid(
+            field,
+            "expected a 0x-prefixed 32-byte hex key (64 hex digits)",
+        ));
+    }
+    Ok(out)
+}
+
+/// An OWS vault folder.
+///
+/// Cheap to clone; every operation reads the files afresh, so several `Vault`s (and processes)
+/// may use one folder. Writers lock `wallets/` while they write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vault {
+    root: PathBuf,
+}
+
+impl Vault {
+    /// The vault at `path`, else `$OWS_VAULT_PATH`, else `~/.ows` (`/tmp/.ows` without `HOME`).
+    /// Nothing is touched until the first operation.
+    pub fn open(path: Option<&Path>) -> Self {
+        Self {
+            root: path.map_or_else(Self::default_path, Path::to_path_buf),
+        }
+    }
+
+    /// `$OWS_VAULT_PATH`, else `~/.ows`, else `/tmp/.ows`.
+    pub fn default_path() -> PathBuf {
+        if let Some(p) = std::env::var_os(ENV_VAULT_PATH).filter(|p| !p.is_empty()) {
+            return PathBuf::from(p);
+        }
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+            .join(".ows")
+    }
+
+    /// The vault folder.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    fn wallets_dir(&self) -> PathBuf {
+        self.root.join("wallets")
+    }
+
+    /// Creates the folders (0700) if needed and refuses a vault whose folders are open to
+    /// group or others.
+    fn prepare(&self) -> Result<PathBuf> {
+        let dir = self.wallets_dir();
+        fsutil::create_dir(&dir)?;
+        fsutil::check_private(&self.root, fsutil::DIR_MODE)?;
+        fsutil::check_private(&dir, fsutil::DIR_MODE)?;
+        let keys = self.root.join("keys");
+        if keys.exists() {
+            fsutil::check_private(&keys, fsutil::DIR_MODE)?;
+        }
+        Ok(dir)
+    }
+
+    /// Every wallet file, newest first. Files that do not parse are skipped (with a warning),
+    /// like the reference; files open to others are refused.
+    fn load_all(&self) -> Result<Vec<WalletFile>> {
+        let dir = self.prepare()?;
+        let entries = fs::read_dir(&dir).map_err(|e| WalletError::io("list", &dir, e))?;
+        let mut wallets = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| WalletError::io("list", &dir, e))?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            fsutil::check_private(&path, fsutil::FILE_MODE)?;
+            let text = match fs::read_to_string(&path) {
+                Ok(t) => t,
+                // Deleted between the listing and the read.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(WalletError::io("read", &path, e)),
+            };
+            match serde_json::from_str::<WalletFile>(&text) {
+                Ok(w) => wallets.push(w),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "skipping unreadable wallet file")
+                }
+            }
+        }
+        wallets.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(wallets)
+    }
+
+    /// The wallet with id `name_or_id`, else the one named so (case-sensitive).
+    fn load(&self, name_or_id: &str) -> Result<WalletFile> {
+        let mut wallets = self.load_all()?;
+        if let Some(i) = wallets.iter().position(|w| w.id == name_or_id) {
+            return Ok(wallets.swap_remove(i));
+        }
+        let mut named: Vec<_> = wallets
+            .into_iter()
+            .filter(|w| w.name == name_or_id)
+            .collect();
+        match named.len() {
+            0 => Err(WalletError::WalletNotFound(name_or_id.to_owned())),
+            1 => Ok(named.swap_remove(0)),
+            n => Err(WalletError::invalid(
+                "name_or_id",
+                format!("{n} wallets are named '{name_or_id}': use the id"),
+            )),
+        }
+    }
+
+    fn save_new(
+        &self,
+        name: &str,
+        accounts: Vec<FileAccount>,
+        crypto: Value,
+        key_type: KeyType,
+        operation: &str,
+    ) -> Result<WalletInfo> {
+        let dir = self.prepare()?;
+        let mut log = AuditLog::open(&self.root)?;
+        let _lock = DirLock::exclusive(&dir)?;
+        if self.load_all()?.iter().any(|w| w.name == name) {
+            return Err(WalletError::invalid(
+                "name",
+                format!("a wallet named '{name}' already exists"),
+            ));
+        }
+        let file = WalletFile {
+            ows_version: OWS_VERSION,
+            id: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            created_at: audit::now(),
+            chain_type: None,
+            accounts,
+            crypto,
+            key_type,
+            metadata: None,
+            extra: Map::new(),
+        };
+        let info = file.info()?;
+        write_file(&dir, &file)?;
+        tracing::info!(wallet_id = %file.id, name, operation, "wallet saved");
+        let details = file
+            .accounts
+            .iter()
+            .map(|a| format!("{}={}", a.chain_id, a.address))
+            .collect::<Vec<_>>()
+            .join(", ");
+        log.append(&AuditEntry {
+            timestamp: audit::now(),
+            wallet_id: &file.id,
+            operation,
+            chain_id: None,
+            address: None,
+            details: Some(details),
+        })?;
+        Ok(info)
+    }
+
+    /// Creates a wallet from a fresh mnemonic of `words` (12 or 24) words, with an account on
+    /// every chain family. The mnemonic is encrypted under the passphrase (argument or
+    /// `OWS_PASSPHRASE`, never empty) and never returned: use
+    /// [`export_wallet`](Self::export_wallet).
+    pub fn create_wallet(
+        &self,
+        name: &str,
+        passphrase: Option<&str>,
+        words: u32,
+    ) -> Result<WalletInfo> {
+        check_name(name)?;
+        let passphrase = new_passphrase(passphrase)?;
+        let phrase = bip39::generate_mnemonic(words)?;
+        self.save_mnemonic(name, &phrase, &passphrase, 0, "create_wallet")
+    }
+
+    /// Imports a BIP-39 mnemonic; accounts are derived at `index` (default OWS paths).
+    pub fn import_wallet_mnemonic(
+        &self,
+        name: &str,
+        mnemonic: &str,
+        passphrase: Option<&str>,
+        index: u32,
+    ) -> Result<WalletInfo> {
+        check_name(name)?;
+        let passphrase = new_passphrase(passphrase)?;
+        let phrase = bip39::validate_mnemonic(mnemonic)?;
+        self.save_mnemonic(name, &phrase, &passphrase, index, "import_wallet")
+    }
+
+    fn save_mnemonic(
+        &self,
+        name: &str,
+        phrase: &SecretString,
+        passphrase: &SecretString,
+        index: u32,
+        operation: &str,
+    ) -> Result<WalletInfo> {
+        let accounts = derive_accounts(phrase, index)?;
+        let crypto = crypto::encrypt(phrase.expose().as_bytes(), passphrase.expose())?;
+        self.save_new(name, accounts, crypto, KeyType::Mnemonic, operation)
+    }
+
+    /// Imports a private key (`0x` + 64 hex) for `chain` (`evm`, `solana`, `bitcoin`, `cosmos`,
+    /// `tron`, `ton`, `sui`, `xrpl`, `spark`, `filecoin`, `nano`, `near`, an EVM chain name, a
+    /// CAIP-2 id). As in OWS, the wallet holds one key per curve: the other curve gets a fresh
+    /// random key, and every family gets an account (with an empty derivation path).
+    pub fn import_wallet(
+        &self,
+        name: &str,
+        private_key: &str,
+        passphrase: Option<&str>,
+        chain: &str,
+    ) -> Result<WalletInfo> {
+        check_name(name)?;
+        let family = Family::parse(chain)?;
+        let key = decode_key_hex("private_key", private_key)?;
+        let passphrase = new_passphrase(passphrase)?;
+        let (secp, ed) = match family.curve() {
+            Curve::Secp256k1 => (key, crypto::random_bytes::<32>()?),
+            Curve::Ed25519 => (random_secp256k1()?, key),
+        };
+        let accounts = Family::ALL
+            .into_iter()
+            .map(|f| {
+                let k = match f.curve() {
+                    Curve::Secp256k1 => secp.as_ref(),
+                    Curve::Ed25519 => ed.as_ref(),
+                };
+                let address = f.address(k)?;
+                Ok(FileAccount {
+                    account_id: format!("{}:{address}", f.chain_id()),
+                    address,
+                    chain_id: f.chain_id().to_owned(),
+                    derivation_path: String::new(),
+                    extra: Map::new(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let payload = KeyPairJson {
+            ed25519: hex::encode(ed.as_ref()),
+            secp256k1: hex::encode(secp.as_ref()),
+            ed25519_bip32: None,
+        };
+        let json = Zeroizing::new(
+            serde_json::to_vec(&payload)
+                .map_err(|e| WalletError::invalid("private_key", e.to_string()))?,
+        );
+        let crypto = crypto::encrypt(&json, passphrase.expose())?;
+        self.save_new(name, accounts, crypto, KeyType::PrivateKey, "import_wallet")
+    }
+
+    /// Every wallet, newest first.
+    pub fn list_wallets(&self) -> Result<Vec<WalletInfo>> {
+        self.load_all()?.iter().map(WalletFile::info).collect()
+    }
+
+    /// One wallet by id or name.
+    pub fn get_wallet(&self, name_or_id: &str) -> Result<WalletInfo> {
+        self.load(name_or_id)?.info()
+    }
+
+    /// The wallet's secret: the mnemonic phrase, or for a private-key wallet the JSON
+    /// `{"ed25519":"<hex>","secp256k1":"<hex>"}` (what OWS returns). A wrong passphrase is
+    /// `INVALID_PASSPHRASE`. An explicitly passed empty passphrase is tried (the reference
+    /// creates wallets under `""` when none is given).
+    pub fn export_wallet(
+        &self,
+        name_or_id: &str,
+        passphrase: Option<&str>,
+    ) -> Result<SecretString> {
+        let passphrase = resolve_passphrase(passphrase)?;
+        let file = self.load(name_or_id)?;
+        let mut log = AuditLog::open(&self.root)?;
+        let secret = crypto::decrypt(&file.crypto, passphrase.expose())?;
+        let text = String::from_utf8(secret.to_vec()).map_err(|_| WalletError::Corrupt {
+            path: self.file_path(&file.id),
+            reason: "decrypted secret is not UTF-8".into(),
+        })?;
+        let text = SecretString::new(text);
+        tracing::info!(wallet_id = %file.id, "wallet exported");
+        log.append(&AuditEntry {
+            timestamp: audit::now(),
+            wallet_id: &file.id,
+            operation: "export_wallet",
+            chain_id: None,
+            address: None,
+            details: None,
+        })?;
+        Ok(text)
+    }
+
+    /// Deletes a wallet: its file is overwritten with zeros, synced, then unlinked.
+    pub fn delete_wallet(&self, name_or_id: &str) -> Result<()> {
+        let dir = self.prepare()?;
+        let mut log = AuditLog::open(&self.root)?;
+        let _lock = DirLock::exclusive(&dir)?;
+        let file = self.load(name_or_id)?;
+        fsutil::secure_delete(&self.file_path(&file.id))?;
+        tracing::info!(wallet_id = %file.id, name = %file.name, "wallet deleted");
+        log.append(&AuditEntry {
+            timestamp: audit::now(),
+            wallet_id: &file.id,
+            operation: "delete_wallet",
+            chain_id: None,
+            address: None,
+            details: Some(format!("name={}", file.name)),
+        })
+    }
+
+    /// Renames a wallet. Every other field, including ones this version does not know, is
+    /// kept.
+    pub fn rename_wallet(&self, name_or_id: &str, new_name: &str) -> Result<()> {
+        check_name(new_name)?;
+        let dir = self.prepare()?;
+        let mut log = AuditLog::open(&self.root)?;
+        let _lock = DirLock::exclusive(&dir)?;
+        let mut file = self.load(name_or_id)?;
+        if file.name == new_name {
+            return Ok(());
+        }
+        if self.load_all()?.iter().any(|w| w.name == new_name) {
+            return Err(WalletError::invalid(
+                "name",
+                format!("a wallet named '{new_name}' already exists"),
+            ));
+        }
+        let old = std::mem::replace(&mut file.name, new_name.to_owned());
+        write_file(&dir, &file)?;
+        tracing::info!(wallet_id = %file.id, "wallet renamed");
+        log.append(&AuditEntry {
+            timestamp: audit::now(),
+            wallet_id: &file.id,
+            operation: "rename_wallet",
+            chain_id: None,
+            address: None,
+            details: Some(format!("{old} -> {new_name}")),
+        })
+    }
+
+    fn file_path(&self, id: &str) -> PathBuf {
+        self.wallets_dir().join(format!("{id}.json"))
+    }
+
+    /// Where the wallet's EVM key is, without decrypting anything: (id, EVM address, BIP-44
+    /// index of the EVM account).
+    pub(crate) fn evm_identity(&self, name_or_id: &str) -> Result<(String, String, u32)> {
+        let file = self.load(name_or_id)?;
+        let account = file.evm_account().ok_or_else(|| {
+            WalletError::ChainNotSupported("eip155 (the wallet has no EVM account)".into())
+        })?;
+        let index = evm_index(&account.derivation_path);
+        Ok((file.id.clone(), account.address.clone(), index))
+    }
+
+    /// Decrypts the wallet's EVM (secp256k1) private key. The caller wipes it (it is
+    /// zeroized on drop).
+    pub(crate) fn evm_private_key(
+        &self,
+        name_or_id: &str,
+        passphrase: &SecretString,
+    ) -> Result<Zeroizing<[u8; 32]>> {
+        let file = self.load(name_or_id)?;
+        let secret = crypto::decrypt(&file.crypto, passphrase.expose())?;
+        let corrupt = |reason: &str| WalletError::Corrupt {
+            path: self.file_path(&file.id),
+            reason: reason.to_owned(),
+        };
+        match file.key_type {
+            KeyType::Mnemonic => {
+                let phrase = std::str::from_utf8(&secret)
+                    .map_err(|_| corrupt("the mnemonic is not UTF-8"))?;
+                let phrase = bip39::validate_mnemonic(phrase)
+                    .map_err(|_| corrupt("the stored mnemonic is not a valid BIP-39 phrase"))?;
+                let index = file
+                    .evm_account()
+                    .map_or(0, |a| evm_index(&a.derivation_path));
+                let seed = bip39::seed(&phrase);
+                hd::derive_secp256k1(seed.as_ref(), &Family::Evm.derivation_path(index))
+            }
+            KeyType::PrivateKey => {
+                let keys: KeyPairJson = serde_json::from_slice(&secret)
+                    .map_err(|_| corrupt("the key payload is not the OWS key JSON"))?;
+                decode_key_hex("secp256k1", &keys.secp256k1)
+                    .map_err(|_| corrupt("the secp256k1 key is not 32 bytes of hex"))
+            }
+        }
+    }
+
+    /// Decrypts the wallet's EVM key once into a local alloy signer (the raw mode of
+    /// `PeaqosClient::from_wallet`): a wrong passphrase fails here. Recorded in the audit log as
+    /// an `export_wallet` of the EVM key. The key inside the signer is zeroized when it drops.
+    pub fn evm_signer(
+        &self,
+        name_or_id: &str,
+        passphrase: Option<&str>,
+    ) -> Result<alloy::signers::local::PrivateKeySigner> {
+        let passphrase = resolve_passphrase(passphrase)?;
+        let (wallet_id, address, _) = self.evm_identity(name_or_id)?;
+        let mut log = AuditLog::open(&self.root)?;
+        let key = self.evm_private_key(&wallet_id, &passphrase)?;
+        let signing_key = k256::ecdsa::SigningKey::from_slice(key.as_ref()).map_err(|_| {
+            WalletError::invalid("secp256k1", "the stored key is not a valid scalar")
+        })?;
+        drop(key);
+        let signer = alloy::signers::local::PrivateKeySigner::from_signing_key(signing_key);
+        if signer.address().to_checksum(None) != address {
+            return Err(WalletError::Corrupt {
+                path: self.file_path(&wallet_id),
+                reason: "the decrypted key does not match the EVM account".into(),
+            });
+        }
+        tracing::info!(wallet_id = %wallet_id, "EVM key decrypted for local signing");
+        log.append(&AuditEntry {
+            timestamp: audit::now(),
+            wallet_id: &wallet_id,
+            operation: "export_wallet",
+            chain_id: Some("eip155"),
+            address: Some(&address),
+            details: Some("evm signing key (raw-mode client)".into()),
+        })?;
+        Ok(signer)
+    }
+
+    /// Appends a signing line to the audit log.
+    pub(crate) fn audit_sign(&self, wallet_id: &str, chain_id: &str, address: &str) -> Result<()> {
+        AuditLog::open(&self.root)?.append(&AuditEntry {
+            timestamp: audit::now(),
+            wallet_id,
+            operation: "sign_transaction",
+            chain_id: Some(chain_id),
+            address: Some(address),
+            details: None,
+        })
+    }
+}
+
+/// The last index of an EVM path `m/44'/60'/0'/0/{i}` (0 for an empty or other path).
+fn evm_index(path: &str) -> u32 {
+    path.strip_prefix("m/44'/60'/0'/0/")
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(0)
+}
+
+fn random_secp256k1() -> Result<Zeroizing<[u8; 32]>> {
+    loop {
+        let k = crypto::random_bytes::<32>()?;
+        if k256::SecretKey::from_slice(k.as_ref()).is_ok() {
+            return Ok(k);
+        }
+    }
+}
+
+fn write_file(dir: &Path, file: &WalletFile) -> Result<()> {
+    let json = serde_json::to_string_pretty(file).map_err(|e| WalletError::Corrupt {
+        path: dir.join(&file.id),
+        reason: e.to_string(),
+    })?;
+    fsutil::write_atomic(dir, &format!("{}.json", file.id), json.as_bytes())
+}
+
+/// The accounts of a mnemonic at `index`: one per family, in OWS order.
+pub(crate) fn derive_accounts(phrase: &SecretString, index: u32) -> Result<Vec<FileAccount>> {
+    let seed = bip39::seed(phrase);
+    Family::ALL
+        .into_iter()
+        .map(|f| {
+            let path = f.derivation_path(index);
+            let key = match f.curve() {
+                Curve::Secp256k1 => hd::derive_secp256k1(seed.as_ref(), &path)?,
+                Curve::Ed25519 => hd::derive_ed25519(seed.as_ref(), &path)?,
+            };
+            let address = f.address(key.as_ref())?;
+            Ok(FileAccount {
+                account_id: format!("{}:{address}", f.chain_id()),
+                address,
+                chain_id: f.chain_id().to_owned(),
+                derivation_path: path,
+                extra: Map::new(),
+            })
+        })
+        .collect()
+}
+
+/// The address of `family`'s account `index` of a mnemonic (like OWS `derive_address`).
+pub fn derive_address(mnemonic: &str, family: Family, index: u32) -> Result<String> {
+    let phrase = bip39::validate_mnemonic(mnemonic)?;
+    let seed = bip39::seed(&phrase);
+    let path = family.derivation_path(index);
+    let key = match family.curve() {
+        Curve::Secp256k1 => hd::derive_secp256k1(seed.as_ref(), &path)?,
+        Curve::Ed25519 => hd::derive_ed25519(seed.as_ref(), &path)?,
+    };
+    family.address(key.as_ref())
+}

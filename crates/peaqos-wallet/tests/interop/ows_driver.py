@@ -1,0 +1,48 @@
+"""Drives the official `open-wallet-standard` package (module `ows`) for the interop tests.
+
+usage: ows_driver.py setup VAULT   (reads {"passphrase", "mnemonic", "evm_key", "sol_key"} on stdin)
+       ows_driver.py read VAULT    (reads {"passphrase"} on stdin)
+Prints one JSON object on stdout.
+"""
+
+import json
+import sys
+import warnings
+
+import ows
+
+CHAINS = ["evm", "solana", "bitcoin", "cosmos", "tron", "ton", "spark", "filecoin", "sui",
+          "xrpl", "nano", "near"]
+
+
+def read(vault, passphrase):
+    wallets = ows.list_wallets(vault)
+    exports, derived = {}, {}
+    for w in wallets:
+        secret = ows.export_wallet(w["id"], passphrase, vault)
+        exports[w["id"]] = secret
+        if not secret.startswith("{"):
+            derived[w["id"]] = {c: ows.derive_address(secret, c) for c in CHAINS}
+            derived[w["id"] + "/1"] = {c: ows.derive_address(secret, c, 1) for c in CHAINS}
+    return {"wallets": wallets, "exports": exports, "derived": derived}
+
+
+def main():
+    cmd, vault = sys.argv[1], sys.argv[2]
+    args = json.load(sys.stdin)
+    p = args["passphrase"]
+    warnings.simplefilter("ignore")
+    if cmd == "setup":
+        ows.create_wallet("py-created", p, 24, vault)
+        ows.import_wallet_mnemonic("py-mnemonic", args["mnemonic"], p, 0, vault)
+        ows.import_wallet_mnemonic("py-mnemonic-1", args["mnemonic"], p, 1, vault)
+        ows.import_wallet_private_key("py-key", args["evm_key"], "evm", p, vault)
+        ows.import_wallet_private_key("py-sol", args["sol_key"], "solana", p, vault)
+    elif cmd == "sign":
+        sig = ows.sign_hash(args["wallet"], "base", args["hash"], p, None, vault)
+        json.dump(sig, sys.stdout)
+        return
+    json.dump(read(vault, p), sys.stdout)
+
+
+main()
