@@ -1,0 +1,354 @@
+//! The MCR HTTP API (axum): every endpoint of the original (`/health`, `/ready`, `/mcr/{did}`,
+//! `/machine/{did}`, `/metadata/{token_id}`, `/machines/{machine_id}`,
+//! `/operator/{did}/machines`) with its statuses and `{"detail": …}` bodies, plus the additive
+//! `/mcr/{did}/explain`, `/metrics` and `/openapi.json`. Data comes from the store only.
+
+mod errors;
+mod ops;
+mod profile;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, atomic::AtomicU64},
+    time::Instant,
+};
+
+use alloy::primitives::Address;
+use axum::{
+    Json, Router,
+    extract::{ConnectInfo, Path, Query, Request, State},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use peaqos_mcr_model::FxSource;
+use peaqos_types::{
+    ContractAddresses,
+    api::{
+        HealthResponse, OPERATOR_MACHINES_DEFAULT_LIMIT, OPERATOR_MACHINES_MAX_LIMIT,
+        OperatorMachine, OperatorMachinesResponse, Pagination,
+    },
+    constants::DID_ATTR_MACHINES,
+};
+use serde_json::json;
+
+pub use errors::ApiError;
+pub use ops::openapi_document;
+use ops::{Metrics, RateLimiter};
+pub use profile::metadata_object;
+
+use crate::{
+    McrConfig,
+    chain::Chain,
+    indexer::IndexerStatus,
+    scoring::{self, Computed, McrCache, Stamp},
+    store::Store,
+};
+
+/// The operator list reads at most this many ids from the `machines` attribute.
+pub const OPERATOR_MACHINES_CAP: usize = 100;
+
+/// What every handler shares.
+pub struct Shared {
+    /// The configuration.
+    pub config: McrConfig,
+    /// The store.
+    pub store: Store,
+    /// The chain (`None` in test mode).
+    pub chain: Option<Chain>,
+    /// The contracts (`None` in test mode).
+    pub contracts: Option<ContractAddresses>,
+    /// The indexer's progress.
+    pub status: Arc<IndexerStatus>,
+    /// The FX source of the model and of `event_data`.
+    pub fx: Arc<dyn FxSource>,
+    /// The `/mcr` cache.
+    pub cache: McrCache,
+    /// The chain id (0 until read).
+    pub chain_id: AtomicU64,
+    /// The client of partner `data_api`s.
+    pub partner_http: reqwest::Client,
+    limiter: RateLimiter,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// The state of a server for `config`.
+    pub fn new(
+        config: McrConfig,
+        store: Store,
+        chain: Option<Chain>,
+        status: Arc<IndexerStatus>,
+        fx: Arc<dyn FxSource>,
+        chain_id: u64,
+    ) -> Self {
+        let partner_http = reqwest::Client::builder()
+            .timeout(config.partner_timeout)
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .unwrap_or_default();
+        Self {
+            contracts: config.contracts,
+            cache: McrCache::new(config.cache_ttl),
+            limiter: RateLimiter::new(config.rate_limit_per_minute),
+            metrics: Metrics::default(),
+            chain_id: AtomicU64::new(chain_id),
+            partner_http,
+            config,
+            store,
+            chain,
+            status,
+            fx,
+        }
+    }
+
+    /// 503 unless the service can answer from the store: contracts configured, the indexer
+    /// caught up once, and the chain answered recently.
+    fn ensure_ready(&self) -> Result<(), ApiError> {
+        if self.contracts.is_none() || !self.status.synced() {
+            return Err(ApiError::not_initialised());
+        }
+        match self.status.since_last_poll() {
+            Some(d) if d <= self.config.chain_stale_after => Ok(()),
+            _ => Err(ApiError::chain_unavailable()),
+        }
+    }
+
+    /// The machine score for `wallet`'s machine (cached), `None` when it is not registered.
+    async fn score_wallet(&self, wallet: Address) -> Result<Option<Arc<Computed>>, ApiError> {
+        if let Some(hit) = self.cache.get(wallet, &self.status) {
+            self.metrics.cache_hit();
+            return Ok(Some(hit));
+        }
+        self.metrics.cache_miss();
+        let Some(id) = self.store.machine_id_of_wallet(wallet).await? else {
+            return Ok(None);
+        };
+        self.score_machine(id).await
+    }
+
+    /// The score of machine `id` (cached under its wallet), `None` when it is not registered.
+    async fn score_machine(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
+        let stamp = Stamp::of(&self.status);
+        let Some(c) =
+            scoring::compute(&self.store, id, self.fx.as_ref(), scoring::unix_now()).await?
+        else {
+            return Ok(None);
+        };
+        let c = Arc::new(c);
+        self.cache.put(c.machine.wallet, c.clone(), stamp);
+        Ok(Some(c))
+    }
+}
+
+type AppState = Arc<Shared>;
+
+/// The router with every endpoint and the rate-limit and metrics layers.
+pub fn router(shared: Arc<Shared>) -> Router {
+    let limited = Router::new()
+        .route("/mcr/{did}", get(get_mcr))
+        .route("/mcr/{did}/explain", get(get_explain))
+        .route("/machine/{did}", get(profile::get_machine))
+        .route("/metadata/{token_id}", get(profile::get_metadata))
+        .route("/machines/{machine_id}", get(profile::get_machine_card))
+        .route("/operator/{did}/machines", get(get_operator_machines))
+        .route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            ops::rate_limit,
+        ));
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .merge(limited)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(shared.clone(), track))
+        .with_state(shared)
+}
+
+/// Counts requests per route and status.
+async fn track(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let route = ops::route_label(req.uri().path());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    s.metrics
+        .record(route, res.status().as_u16(), started.elapsed());
+    res
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(axum::http::StatusCode::NOT_FOUND, "Not Found")
+}
+
+async fn health() -> Json<HealthResponse> {
+    Json(HealthResponse {
+        status: "ok".into(),
+    })
+}
+
+/// `did:peaq:0x…` or `0x…` → the address; 400 `Empty DID` / `Invalid Ethereum address format`.
+pub fn parse_did(raw: &str) -> Result<Address, ApiError> {
+    let rest = raw.strip_prefix("did:peaq:").unwrap_or(raw).trim();
+    if rest.is_empty() {
+        return Err(ApiError::bad_request("Empty DID"));
+    }
+    let hex = rest
+        .strip_prefix("0x")
+        .or_else(|| rest.strip_prefix("0X"))
+        .filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    match hex.and_then(|_| rest.parse::<Address>().ok()) {
+        Some(a) => Ok(a),
+        None => Err(ApiError::bad_request("Invalid Ethereum address format")),
+    }
+}
+
+/// `did:peaq:<EIP-55 address>`.
+pub fn did_of(address: Address) -> String {
+    format!("did:peaq:{address}")
+}
+
+async fn machine_for_did(s: &Shared, did: &str) -> Result<(Address, Arc<Computed>), ApiError> {
+    let wallet = parse_did(did)?;
+    s.ensure_ready()?;
+    let computed = s
+        .score_wallet(wallet)
+        .await?
+        .ok_or_else(ApiError::not_registered)?;
+    Ok((wallet, computed))
+}
+
+async fn get_mcr(State(s): State<AppState>, Path(did): Path<String>) -> Result<Response, ApiError> {
+    let (_, c) = machine_for_did(&s, &did).await?;
+    Ok(Json(c.response(&did)).into_response())
+}
+
+async fn get_explain(
+    State(s): State<AppState>,
+    Path(did): Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, c) = machine_for_did(&s, &did).await?;
+    let mut body = serde_json::to_value(c.response(&did)).unwrap_or_default();
+    if let Some(obj) = body.as_object_mut() {
+        obj.insert("model_version".into(), json!(c.score.model_version));
+        obj.insert("scored_at".into(), json!(c.now));
+        obj.insert(
+            "explain".into(),
+            serde_json::to_value(&c.score.explain).unwrap_or_default(),
+        );
+    }
+    Ok(Json(body).into_response())
+}
+
+/// The valid machine ids of a `machines` attribute (a JSON array of positive integers or
+/// decimal strings), the first [`OPERATOR_MACHINES_CAP`] of them.
+pub fn machine_ids_of_attribute(value: &[u8]) -> Vec<u64> {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_slice::<serde_json::Value>(value)
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|v| match v {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s)
+                if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                s.parse().ok()
+            }
+            _ => None,
+        })
+        .filter(|id| *id > 0 && i64::try_from(*id).is_ok())
+        .take(OPERATOR_MACHINES_CAP)
+        .collect()
+}
+
+async fn get_operator_machines(
+    State(s): State<AppState>,
+    Path(did): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let offset = errors::query_int(&query, "offset", 0, 0, u64::MAX)?;
+    let limit = errors::query_int(
+        &query,
+        "limit",
+        OPERATOR_MACHINES_DEFAULT_LIMIT,
+        1,
+        OPERATOR_MACHINES_MAX_LIMIT,
+    )?;
+    let operator = parse_did(&did)?;
+    s.ensure_ready()?;
+    let attrs = s.store.did_attributes(operator).await?;
+    let ids = attrs
+        .get(DID_ATTR_MACHINES.as_bytes())
+        .map(|v| machine_ids_of_attribute(v))
+        .unwrap_or_default();
+    let total = ids.len() as u64;
+    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
+    let end = start
+        .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+        .min(ids.len());
+    let mut machines = Vec::with_capacity(end - start);
+    for id in &ids[start..end] {
+        let Some(c) = s.score_machine_cached(*id).await? else {
+            continue;
+        };
+        machines.push(OperatorMachine {
+            did: did_of(c.machine.wallet),
+            machine_id: c.machine.machine_id,
+            mcr_score: c.score.score,
+            mcr: c.rating(),
+            negative_flag: c.negative_flag,
+        });
+    }
+    Ok(Json(OperatorMachinesResponse {
+        operator_did: did,
+        machines,
+        pagination: Pagination {
+            offset,
+            limit,
+            total,
+        },
+    })
+    .into_response())
+}
+
+impl Shared {
+    /// The score of machine `id`, from the cache when its wallet has a fresh entry.
+    async fn score_machine_cached(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
+        match self.store.machine(id).await? {
+            None => Ok(None),
+            Some(m) => {
+                if let Some(hit) = self.cache.get(m.wallet, &self.status) {
+                    self.metrics.cache_hit();
+                    return Ok(Some(hit));
+                }
+                self.metrics.cache_miss();
+                self.score_machine(id).await
+            }
+        }
+    }
+}
+
+/// The router as a service that knows the client's address (for the rate limit).
+pub fn into_service(
+    router: Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router.into_make_service_with_connect_info::<SocketAddr>()
+}
+
+/// The client address of a request (loopback when unknown).
+fn client_ip(req: &Request) -> std::net::IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}

@@ -1,0 +1,476 @@
+//! Operations: `/ready`, `/metrics`, `/openapi.json`, the per-IP rate limit and request
+//! counters.
+
+use std::{
+    collections::HashMap,
+    fmt::Write as _,
+    net::IpAddr,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Json,
+    extract::{Request, State},
+    http::{StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use peaqos_types::api::{ReadyContracts, ReadyResponse};
+use serde_json::json;
+
+use super::{ApiError, AppState, client_ip};
+use crate::store::Backend;
+
+/// A fixed one-minute window per client IP.
+#[derive(Debug)]
+pub(super) struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    started: Instant,
+    limited: AtomicU64,
+}
+
+impl RateLimiter {
+    pub(super) fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+            started: Instant::now(),
+            limited: AtomicU64::new(0),
+        }
+    }
+
+    /// `Ok` when `ip` may make one more request now, else the seconds until its window ends.
+    fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let elapsed = self.started.elapsed().as_secs();
+        let window = elapsed / 60;
+        let Ok(mut windows) = self.windows.lock() else {
+            return Ok(());
+        };
+        if windows.len() > 100_000 {
+            windows.retain(|_, (w, _)| *w == window);
+        }
+        let entry = windows.entry(ip).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        if entry.1 >= self.per_minute {
+            self.limited.fetch_add(1, Ordering::Relaxed);
+            return Err(60 - elapsed % 60);
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+/// 429 `Rate limit exceeded: N per 1 minute` past the per-IP limit.
+pub(super) async fn rate_limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    match s.limiter.check(client_ip(&req)) {
+        Ok(()) => next.run(req).await,
+        Err(retry) => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("Rate limit exceeded: {} per 1 minute", s.limiter.per_minute),
+            );
+            e.retry_after = Some(retry);
+            e.into_response()
+        }
+    }
+}
+
+/// (route, status) → (requests, seconds spent).
+type RequestCounts = HashMap<(&'static str, u16), (u64, f64)>;
+
+/// Request counters per route and status.
+#[derive(Debug, Default)]
+pub(super) struct Metrics {
+    requests: Mutex<RequestCounts>,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
+}
+
+impl Metrics {
+    pub(super) fn record(&self, route: &'static str, status: u16, took: Duration) {
+        if let Ok(mut m) = self.requests.lock() {
+            let e = m.entry((route, status)).or_insert((0, 0.0));
+            e.0 += 1;
+            e.1 += took.as_secs_f64();
+        }
+    }
+
+    pub(super) fn cache_hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn cache_miss(&self) {
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The route template of a path (bounded label values).
+pub(super) fn route_label(path: &str) -> &'static str {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["health"] => "/health",
+        ["ready"] => "/ready",
+        ["metrics"] => "/metrics",
+        ["openapi.json"] => "/openapi.json",
+        ["mcr", _] => "/mcr/{did}",
+        ["mcr", _, "explain"] => "/mcr/{did}/explain",
+        ["machine", _] => "/machine/{did}",
+        ["metadata", _] => "/metadata/{token_id}",
+        ["machines", _] => "/machines/{machine_id}",
+        ["operator", _, "machines"] => "/operator/{did}/machines",
+        _ => "other",
+    }
+}
+
+/// `GET /ready`: 200 when the RPC answers, every contract is there, the store answers and the
+/// indexer has caught up once; else 503. Extras: `indexer` (lag) and `store`.
+pub(super) async fn ready(State(s): State<AppState>) -> Response {
+    let backend = match s.store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let (Some(chain), Some(c)) = (&s.chain, s.contracts) else {
+        let body = ReadyResponse {
+            status: "not_ready".into(),
+            rpc_connected: false,
+            contracts: ReadyContracts {
+                identity_registry: false,
+                identity_staking: false,
+                event_registry: false,
+                machine_nft: false,
+                admin_flags: false,
+                did_registry: false,
+            },
+        };
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    };
+    let limit = Duration::from_secs(5);
+    let code = |a| async move {
+        tokio::time::timeout(limit, chain.has_code(a))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(false)
+    };
+    let head = async {
+        tokio::time::timeout(limit, chain.head())
+            .await
+            .ok()
+            .and_then(Result::ok)
+    };
+    let did = async {
+        tokio::time::timeout(limit, chain.did_registry_answers(c.did_registry))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(false)
+    };
+    let admin = async {
+        match c.admin_flags {
+            Some(a) => Some(code(a).await),
+            None => None,
+        }
+    };
+    let (head, registry, staking, events, nft, admin, did, store_ok) = tokio::join!(
+        head,
+        code(c.identity_registry),
+        code(c.identity_staking),
+        code(c.event_registry),
+        code(c.machine_nft),
+        admin,
+        did,
+        s.store.ping(),
+    );
+    let rpc_connected = head.is_some();
+    let contracts = ReadyContracts {
+        identity_registry: registry && rpc_connected,
+        identity_staking: staking && rpc_connected,
+        event_registry: events && rpc_connected,
+        machine_nft: nft && rpc_connected,
+        // Not configured reads false (the docs' contracts page); it does not block readiness.
+        admin_flags: admin.unwrap_or(false),
+        did_registry: did,
+    };
+    let synced = s.status.synced();
+    let ready = rpc_connected
+        && contracts.identity_registry
+        && contracts.identity_staking
+        && contracts.event_registry
+        && contracts.machine_nft
+        && contracts.did_registry
+        && admin.is_none_or(|ok| ok)
+        && store_ok
+        && synced;
+    let mut body = serde_json::to_value(ReadyResponse {
+        status: if ready { "ready" } else { "not_ready" }.into(),
+        rpc_connected,
+        contracts,
+    })
+    .unwrap_or_default();
+    if let Some(obj) = body.as_object_mut() {
+        let head = head.unwrap_or_else(|| s.status.head_block());
+        let indexed = s.status.indexed_block();
+        obj.insert(
+            "indexer".into(),
+            json!({
+                "synced": synced,
+                "head_block": head,
+                "indexed_block": indexed,
+                "lag_blocks": indexed.map_or(head, |i| head.saturating_sub(i)),
+                "confirmations": s.config.confirmations,
+                "last_error": s.status.last_error(),
+            }),
+        );
+        obj.insert(
+            "store".into(),
+            json!({ "backend": backend, "connected": store_ok }),
+        );
+    }
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub(super) async fn metrics(State(s): State<AppState>) -> Response {
+    let st = &s.status;
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, kind: &str, value: String| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    };
+    gauge(
+        "mcr_chain_head_block",
+        "Chain head at the last poll.",
+        "gauge",
+        st.head_block().to_string(),
+    );
+    gauge(
+        "mcr_indexed_block",
+        "Last indexed block (-1 before the first).",
+        "gauge",
+        st.indexed_block()
+            .map_or_else(|| "-1".into(), |b| b.to_string()),
+    );
+    gauge(
+        "mcr_indexer_lag_blocks",
+        "Blocks between the head and the indexed block.",
+        "gauge",
+        st.lag_blocks().to_string(),
+    );
+    gauge(
+        "mcr_indexer_synced",
+        "1 once the indexer has caught up.",
+        "gauge",
+        u8::from(st.synced()).to_string(),
+    );
+    gauge(
+        "mcr_indexer_last_poll_age_seconds",
+        "Seconds since the last successful chain poll.",
+        "gauge",
+        st.since_last_poll()
+            .map_or_else(|| "NaN".into(), |d| format!("{:.3}", d.as_secs_f64())),
+    );
+    gauge(
+        "mcr_indexed_events_total",
+        "Events written since start.",
+        "counter",
+        st.events_indexed().to_string(),
+    );
+    gauge(
+        "mcr_indexer_steps_total",
+        "Indexing steps committed since start.",
+        "counter",
+        st.steps().to_string(),
+    );
+    gauge(
+        "mcr_indexer_errors_total",
+        "Failed indexing steps (retried).",
+        "counter",
+        st.errors().to_string(),
+    );
+    gauge(
+        "mcr_reorgs_total",
+        "Chain reorganisations rolled back.",
+        "counter",
+        st.reorgs().to_string(),
+    );
+    gauge(
+        "mcr_cache_entries",
+        "Entries in the /mcr cache.",
+        "gauge",
+        s.cache.len().to_string(),
+    );
+    gauge(
+        "mcr_cache_hits_total",
+        "Score cache hits.",
+        "counter",
+        s.metrics.cache_hits.load(Ordering::Relaxed).to_string(),
+    );
+    gauge(
+        "mcr_cache_misses_total",
+        "Score cache misses.",
+        "counter",
+        s.metrics.cache_misses.load(Ordering::Relaxed).to_string(),
+    );
+    gauge(
+        "mcr_rate_limited_total",
+        "Requests refused with 429.",
+        "counter",
+        s.limiter.limited.load(Ordering::Relaxed).to_string(),
+    );
+    let mut rows: Vec<_> = s
+        .metrics
+        .requests
+        .lock()
+        .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+        .unwrap_or_default();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let _ = writeln!(
+        out,
+        "# HELP mcr_http_requests_total HTTP requests by route and status.\n\
+         # TYPE mcr_http_requests_total counter"
+    );
+    for ((route, status), (n, _)) in &rows {
+        let _ = writeln!(
+            out,
+            "mcr_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP mcr_http_request_seconds_sum Time spent answering, by route and status.\n\
+         # TYPE mcr_http_request_seconds_sum counter"
+    );
+    for ((route, status), (_, secs)) in &rows {
+        let _ = writeln!(
+            out,
+            "mcr_http_request_seconds_sum{{route=\"{route}\",status=\"{status}\"}} {secs:.6}"
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// `GET /openapi.json`: the API described as OpenAPI 3.1.
+pub(super) async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_document())
+}
+
+fn error_responses(codes: &[(&str, &str)]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (code, text) in codes {
+        m.insert(
+            (*code).to_owned(),
+            json!({"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        );
+    }
+    serde_json::Value::Object(m)
+}
+
+/// The OpenAPI document.
+pub fn openapi_document() -> serde_json::Value {
+    let did = json!({"name": "did", "in": "path", "required": true,
+        "description": "did:peaq:0x<40 hex> or a raw 0x address", "schema": {"type": "string"}});
+    let common = [
+        ("400", "Empty DID / Invalid Ethereum address format"),
+        ("404", "Machine not registered"),
+        ("429", "Rate limit exceeded"),
+        (
+            "503",
+            "Service not initialised / Chain unavailable / Store unavailable",
+        ),
+    ];
+    let ok = |schema: &str| json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    let with = |schema: &str, errors: &[(&str, &str)]| {
+        let mut r = error_responses(errors);
+        if let Some(o) = r.as_object_mut() {
+            o.insert("200".into(), ok(schema));
+        }
+        r
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "peaqOS MCR API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Machine Credit Rating, machine profiles and Machine Cards, computed from the chain with the published model (see docs/mcr-model.md)."},
+        "paths": {
+            "/health": {"get": {"summary": "Liveness", "responses": {"200": ok("Health")}}},
+            "/ready": {"get": {"summary": "Readiness (RPC, contracts, store, indexer lag)", "responses": {"200": ok("Ready"), "503": ok("Ready")}}},
+            "/mcr/{did}": {"get": {"summary": "Machine Credit Rating", "parameters": [did], "responses": with("Mcr", &common)}},
+            "/mcr/{did}/explain": {"get": {"summary": "The rating with each factor's contribution", "parameters": [did], "responses": with("Mcr", &common)}},
+            "/machine/{did}": {"get": {"summary": "Machine profile (NFT metadata v1.0)", "parameters": [did], "responses": with("Profile", &common)}},
+            "/metadata/{token_id}": {"get": {"summary": "Machine NFT metadata (tokenURI target)",
+                "parameters": [{"name": "token_id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+                "responses": with("Profile", &[("404", "Token not found / Machine not registered"), ("422", "Validation error"), ("429", "Rate limit exceeded"), ("503", "Service not initialised / Chain unavailable")])}},
+            "/machines/{machine_id}": {"get": {"summary": "Machine Card (ERC-8004 registration file)",
+                "parameters": [{"name": "machine_id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+                "responses": with("MachineCard", &[("404", "Machine not found / Machine wallet not found"), ("422", "Validation error"), ("429", "Rate limit exceeded"), ("503", "Service not initialised / Chain unavailable")])}},
+            "/operator/{did}/machines": {"get": {"summary": "An operator's machines",
+                "parameters": [did,
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 20}}],
+                "responses": with("OperatorMachines", &[("400", "Empty DID / Invalid Ethereum address format"), ("422", "Validation error"), ("429", "Rate limit exceeded"), ("503", "Service not initialised / Chain unavailable")])}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text/plain"}}}},
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {}}},
+            "Health": {"type": "object", "properties": {"status": {"const": "ok"}}},
+            "Ready": {"type": "object", "required": ["status", "rpc_connected", "contracts"]},
+            "Mcr": {"type": "object", "required": ["did", "machine_id", "mcr_score", "mcr", "mcr_degraded", "bond_status", "negative_flag", "event_count", "revenue_event_count", "activity_event_count", "revenue_trend", "total_revenue", "average_revenue_per_event", "last_updated"],
+                "properties": {
+                    "did": {"type": "string"}, "machine_id": {"type": "integer"},
+                    "mcr_score": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "mcr": {"enum": ["AAA", "AA", "A", "BBB", "BB", "B", "NR", "Provisioned"]},
+                    "mcr_degraded": {"type": "boolean"}, "bond_status": {"enum": ["bonded", "unbonded"]},
+                    "negative_flag": {"type": "boolean"}, "event_count": {"type": "integer"},
+                    "revenue_event_count": {"type": "integer"}, "activity_event_count": {"type": "integer"},
+                    "revenue_trend": {"enum": ["up", "stable", "down", "insufficient"]},
+                    "total_revenue": {"type": "number", "description": "USD cents"},
+                    "average_revenue_per_event": {"type": "number", "description": "USD cents"},
+                    "last_updated": {"type": ["integer", "null"]}}},
+            "Profile": {"type": "object", "required": ["schema_version", "name", "peaqos"]},
+            "MachineCard": {"type": "object", "required": ["type", "name", "description", "did", "active", "services", "data_visibility", "documentation_url", "operator", "bond_status", "event_count", "registrations"]},
+            "OperatorMachines": {"type": "object", "required": ["operator_did", "machines", "pagination"]}
+        }}
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_counts_per_window() {
+        let l = RateLimiter::new(2);
+        let ip = IpAddr::from([10, 0, 0, 1]);
+        assert!(l.check(ip).is_ok());
+        assert!(l.check(ip).is_ok());
+        assert!(l.check(ip).is_err());
+        assert!(l.check(IpAddr::from([10, 0, 0, 2])).is_ok());
+        assert!(RateLimiter::new(0).check(ip).is_ok());
+    }
+
+    #[test]
+    fn labels_are_templates() {
+        assert_eq!(route_label("/mcr/did:peaq:0xab"), "/mcr/{did}");
+        assert_eq!(
+            route_label("/operator/0x1/machines"),
+            "/operator/{did}/machines"
+        );
+        assert_eq!(route_label("/nope/x/y/z"), "other");
+    }
+}

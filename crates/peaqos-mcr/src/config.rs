@@ -1,0 +1,275 @@
+//! The service's configuration: [`McrConfig`], from the environment or for a local devnet.
+
+use std::{net::SocketAddr, time::Duration};
+
+use alloy::primitives::Address;
+use peaqos_types::{
+    ContractAddresses,
+    constants::{
+        BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS, ENV_ADMIN_FLAGS_ADDRESS,
+        ENV_DID_REGISTRY_ADDRESS, ENV_EVENT_REGISTRY_ADDRESS, ENV_IDENTITY_REGISTRY_ADDRESS,
+        ENV_IDENTITY_STAKING_ADDRESS, ENV_MACHINE_NFT_ADDRESS,
+    },
+};
+
+use crate::{Error, Result};
+
+/// `PEAQOS_RPC_URL`: the chain's JSON-RPC endpoint.
+pub const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
+/// `MCR_DATABASE_URL`: `sqlite://FILE` (created if missing) or `postgres://…`.
+pub const ENV_DATABASE_URL: &str = "MCR_DATABASE_URL";
+/// `MCR_START_BLOCK`: the first block to index.
+pub const ENV_START_BLOCK: &str = "MCR_START_BLOCK";
+/// `MCR_CONFIRMATIONS`: blocks behind the head the indexer stays.
+pub const ENV_CONFIRMATIONS: &str = "MCR_CONFIRMATIONS";
+/// `MCR_POLL_INTERVAL_MS`: how often the indexer asks for new blocks once caught up.
+pub const ENV_POLL_INTERVAL_MS: &str = "MCR_POLL_INTERVAL_MS";
+/// `MCR_MAX_BLOCK_RANGE`: the most blocks one indexing step (one `eth_getLogs`, one database
+/// transaction) covers.
+pub const ENV_MAX_BLOCK_RANGE: &str = "MCR_MAX_BLOCK_RANGE";
+/// `MCR_CACHE_TTL`: seconds a `/mcr/{did}` result is cached (0 = off).
+pub const ENV_CACHE_TTL: &str = "MCR_CACHE_TTL";
+/// `MCR_RATE_LIMIT`: requests per minute per client IP (0 = off).
+pub const ENV_RATE_LIMIT: &str = "MCR_RATE_LIMIT";
+/// `MCR_BIND`: the HTTP listen address.
+pub const ENV_BIND: &str = "MCR_BIND";
+/// `MCR_PARTNER_TIMEOUT_MS`: time limit of a `public` machine's `data_api` fetch.
+pub const ENV_PARTNER_TIMEOUT_MS: &str = "MCR_PARTNER_TIMEOUT_MS";
+/// `MCR_PARTNER_MAX_BYTES`: size cap of a `public` machine's `data_api` response.
+pub const ENV_PARTNER_MAX_BYTES: &str = "MCR_PARTNER_MAX_BYTES";
+/// `MCR_CHAIN_STALE_SECS`: after this long without a successful chain poll, data endpoints
+/// answer 503 `Chain unavailable`.
+pub const ENV_CHAIN_STALE_SECS: &str = "MCR_CHAIN_STALE_SECS";
+/// `MCR_DB_MAX_CONNECTIONS`: the database pool size.
+pub const ENV_DB_MAX_CONNECTIONS: &str = "MCR_DB_MAX_CONNECTIONS";
+
+/// Every environment variable [`McrConfig::from_env`] reads besides the contract addresses,
+/// with its default (for `--help` and the docs).
+pub const ENV_VARS: [(&str, &str); 13] = [
+    (ENV_RPC_URL, "http://127.0.0.1:8545"),
+    (ENV_DATABASE_URL, "sqlite://peaqos-mcr.db"),
+    (ENV_START_BLOCK, "0"),
+    (ENV_CONFIRMATIONS, "2"),
+    (ENV_POLL_INTERVAL_MS, "1000"),
+    (ENV_MAX_BLOCK_RANGE, "1000"),
+    (ENV_CACHE_TTL, "3600"),
+    (ENV_RATE_LIMIT, "90"),
+    (ENV_BIND, "127.0.0.1:8000"),
+    (ENV_PARTNER_TIMEOUT_MS, "5000"),
+    (ENV_PARTNER_MAX_BYTES, "65536"),
+    (ENV_CHAIN_STALE_SECS, "60"),
+    (ENV_DB_MAX_CONNECTIONS, "8"),
+];
+
+/// How to run the MCR service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct McrConfig {
+    /// The chain's JSON-RPC endpoint.
+    pub rpc_url: String,
+    /// The peaqOS contracts; `None` is **test mode** (no `IDENTITY_REGISTRY_ADDRESS`): nothing
+    /// is indexed, `/ready` and the data endpoints answer 503.
+    pub contracts: Option<ContractAddresses>,
+    /// `sqlite://FILE` or `postgres://…`.
+    pub database_url: String,
+    /// The first block to index.
+    pub start_block: u64,
+    /// How many blocks behind the head the indexer stays (0 = index the head).
+    pub confirmations: u64,
+    /// Pause between polls once caught up.
+    pub poll_interval: Duration,
+    /// The most blocks one indexing step covers.
+    pub max_block_range: u64,
+    /// `/mcr/{did}` cache lifetime (zero = no cache).
+    pub cache_ttl: Duration,
+    /// Requests per minute per client IP (0 = unlimited).
+    pub rate_limit_per_minute: u32,
+    /// HTTP listen address (port 0 picks a free one).
+    pub bind: SocketAddr,
+    /// Time limit of a partner `data_api` fetch.
+    pub partner_timeout: Duration,
+    /// Size cap of a partner `data_api` response.
+    pub partner_max_bytes: usize,
+    /// Without a successful chain poll for this long, data endpoints answer 503.
+    pub chain_stale_after: Duration,
+    /// Database pool size.
+    pub db_max_connections: u32,
+}
+
+impl McrConfig {
+    /// For a local devnet (what `peaqos dev` and the tests use): a free loopback port, no
+    /// confirmations, fast polling, the default cache TTL, no rate limit.
+    pub fn for_devnet(rpc_url: &str, contracts: ContractAddresses, database_url: &str) -> Self {
+        Self {
+            rpc_url: rpc_url.to_owned(),
+            contracts: Some(contracts),
+            database_url: database_url.to_owned(),
+            start_block: 0,
+            confirmations: 0,
+            poll_interval: Duration::from_millis(100),
+            max_block_range: 1000,
+            cache_ttl: Duration::from_secs(3600),
+            rate_limit_per_minute: 0,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            partner_timeout: Duration::from_secs(5),
+            partner_max_bytes: 65_536,
+            chain_stale_after: Duration::from_secs(60),
+            db_max_connections: 8,
+        }
+    }
+
+    /// From the process environment (see [`McrConfig::from_lookup`]).
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// From `lookup` (usually the environment). Every setting has a default (see
+    /// [`ENV_VARS`]); an empty or unset `IDENTITY_REGISTRY_ADDRESS` is test mode, otherwise
+    /// `IDENTITY_STAKING_ADDRESS`, `EVENT_REGISTRY_ADDRESS` and `MACHINE_NFT_ADDRESS` are
+    /// required, `DID_REGISTRY_ADDRESS` defaults to the precompile `0x…0800` and
+    /// `ADMIN_FLAGS_ADDRESS` is optional.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let default = |name: &str| {
+            ENV_VARS
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map_or("", |(_, v)| v)
+                .to_owned()
+        };
+        let text = |name: &'static str| get(name).unwrap_or_else(|| default(name));
+        let number = |name: &'static str| -> Result<u64> {
+            let v = text(name);
+            v.trim().parse::<u64>().map_err(|_| Error::Config {
+                name,
+                message: format!("expected a non-negative integer, got {v:?}"),
+            })
+        };
+        let address = |name: &'static str| -> Result<Option<Address>> {
+            get(name)
+                .map(|v| {
+                    v.trim().parse::<Address>().map_err(|_| Error::Config {
+                        name,
+                        message: format!("expected a 20-byte hex address, got {v:?}"),
+                    })
+                })
+                .transpose()
+        };
+        let required = |name: &'static str| -> Result<Address> {
+            address(name)?.ok_or(Error::Config {
+                name,
+                message: format!("required when {ENV_IDENTITY_REGISTRY_ADDRESS} is set"),
+            })
+        };
+        let contracts = match address(ENV_IDENTITY_REGISTRY_ADDRESS)? {
+            None => None,
+            Some(identity_registry) => Some(ContractAddresses {
+                identity_registry,
+                identity_staking: required(ENV_IDENTITY_STAKING_ADDRESS)?,
+                event_registry: required(ENV_EVENT_REGISTRY_ADDRESS)?,
+                machine_nft: required(ENV_MACHINE_NFT_ADDRESS)?,
+                did_registry: address(ENV_DID_REGISTRY_ADDRESS)?.unwrap_or(DID_PRECOMPILE_ADDRESS),
+                batch_precompile: BATCH_PRECOMPILE_ADDRESS,
+                machine_account_factory: None,
+                machine_nft_adapter: None,
+                admin_flags: address(ENV_ADMIN_FLAGS_ADDRESS)?,
+            }),
+        };
+        let bind_text = text(ENV_BIND);
+        let bind = bind_text.trim().parse().map_err(|_| Error::Config {
+            name: ENV_BIND,
+            message: format!("expected HOST:PORT, got {bind_text:?}"),
+        })?;
+        let small = |name: &'static str| -> Result<u32> {
+            u32::try_from(number(name)?).map_err(|_| Error::Config {
+                name,
+                message: "too large".into(),
+            })
+        };
+        let max_block_range = number(ENV_MAX_BLOCK_RANGE)?;
+        if max_block_range == 0 {
+            return Err(Error::Config {
+                name: ENV_MAX_BLOCK_RANGE,
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(Self {
+            rpc_url: text(ENV_RPC_URL),
+            contracts,
+            database_url: text(ENV_DATABASE_URL),
+            start_block: number(ENV_START_BLOCK)?,
+            confirmations: number(ENV_CONFIRMATIONS)?,
+            poll_interval: Duration::from_millis(number(ENV_POLL_INTERVAL_MS)?.max(1)),
+            max_block_range,
+            cache_ttl: Duration::from_secs(number(ENV_CACHE_TTL)?),
+            rate_limit_per_minute: small(ENV_RATE_LIMIT)?,
+            bind,
+            partner_timeout: Duration::from_millis(number(ENV_PARTNER_TIMEOUT_MS)?.max(1)),
+            partner_max_bytes: usize::try_from(number(ENV_PARTNER_MAX_BYTES)?)
+                .unwrap_or(usize::MAX),
+            chain_stale_after: Duration::from_secs(number(ENV_CHAIN_STALE_SECS)?.max(1)),
+            db_max_connections: small(ENV_DB_MAX_CONNECTIONS)?.max(1),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_without_registry_are_test_mode() {
+        let c = McrConfig::from_lookup(lookup(&[])).expect("defaults");
+        assert_eq!(c.contracts, None);
+        assert_eq!(c.cache_ttl, Duration::from_secs(3600));
+        assert_eq!(c.rate_limit_per_minute, 90);
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.database_url, "sqlite://peaqos-mcr.db");
+        assert_eq!(c.confirmations, 2);
+    }
+
+    #[test]
+    fn registry_requires_the_others() {
+        let reg = "0x1111111111111111111111111111111111111111";
+        let err = McrConfig::from_lookup(lookup(&[(ENV_IDENTITY_REGISTRY_ADDRESS, reg)]))
+            .expect_err("staking missing");
+        assert_eq!(err.code(), "INVALID_CONFIG");
+        let c = McrConfig::from_lookup(lookup(&[
+            (ENV_IDENTITY_REGISTRY_ADDRESS, reg),
+            (ENV_IDENTITY_STAKING_ADDRESS, reg),
+            (ENV_EVENT_REGISTRY_ADDRESS, reg),
+            (ENV_MACHINE_NFT_ADDRESS, reg),
+            (ENV_CACHE_TTL, "0"),
+            (ENV_RATE_LIMIT, "5"),
+        ]))
+        .expect("complete");
+        let contracts = c.contracts.expect("set");
+        assert_eq!(contracts.did_registry, DID_PRECOMPILE_ADDRESS);
+        assert_eq!(contracts.admin_flags, None);
+        assert_eq!(c.cache_ttl, Duration::ZERO);
+        assert_eq!(c.rate_limit_per_minute, 5);
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        for (name, bad) in [
+            (ENV_CACHE_TTL, "-1"),
+            (ENV_BIND, "nope"),
+            (ENV_MAX_BLOCK_RANGE, "0"),
+            (ENV_IDENTITY_REGISTRY_ADDRESS, "0x12"),
+        ] {
+            match McrConfig::from_lookup(lookup(&[(name, bad)])) {
+                Err(Error::Config { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{name}={bad}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The service's error type, with stable codes.
+
+/// Every error of the MCR service library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value is missing or malformed.
+    #[error("invalid configuration: {name}: {message}")]
+    Config {
+        /// The setting (environment variable name).
+        name: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Applying the migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// The chain RPC failed or answered something unusable.
+    #[error("chain RPC error: {0}")]
+    Rpc(String),
+    /// The chain changed under a read (a reorg while indexing); the step is retried.
+    #[error("chain changed while reading: {0}")]
+    ChainMoved(String),
+    /// A stored value could not be decoded (the database was written by something else).
+    #[error("corrupt store value in {table}.{column}: {value:?}")]
+    CorruptStore {
+        /// The table.
+        table: &'static str,
+        /// The column.
+        column: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// Binding the HTTP listener failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A wait (e.g. [`RunningMcr::wait_indexed`](crate::RunningMcr::wait_indexed)) ran out
+    /// of time.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The service is shutting down or its indexer stopped.
+    #[error("the service stopped: {0}")]
+    Stopped(String),
+}
+
+impl Error {
+    /// The stable code.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Config { .. } => "INVALID_CONFIG",
+            Self::Database(_) => "DATABASE_ERROR",
+            Self::Migration(_) => "MIGRATION_FAILED",
+            Self::Rpc(_) => "RPC_ERROR",
+            Self::ChainMoved(_) => "CHAIN_MOVED",
+            Self::CorruptStore { .. } => "CORRUPT_STORE",
+            Self::Bind { .. } => "BIND_FAILED",
+            Self::Timeout(_) => "TIMEOUT",
+            Self::Stopped(_) => "STOPPED",
+        }
+    }
+
+    /// An RPC error from anything displayable.
+    pub(crate) fn rpc(e: impl std::fmt::Display) -> Self {
+        Self::Rpc(e.to_string())
+    }
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,14 @@
+#![doc = include_str!("../README.md")]
+
+pub mod api;
+pub mod chain;
+pub mod config;
+pub mod error;
+pub mod indexer;
+pub mod scoring;
+pub mod service;
+pub mod store;
+
+pub use config::McrConfig;
+pub use error::{Error, Result};
+pub use service::{McrService, RunningMcr};

@@ -1,0 +1,70 @@
+//! `peaqos-mcr`: the MCR service (indexer + API), configured by environment variables.
+
+use eyre::WrapErr;
+use peaqos_mcr::{McrConfig, McrService, config::ENV_VARS};
+
+fn usage() -> String {
+    let mut out = String::from(
+        "peaqos-mcr: the peaqOS MCR service (chain indexer, store, MCR API).\n\n\
+         Configured by environment variables (a devnet's .env works as is):\n\
+         \x20 PEAQOS_RPC_URL, IDENTITY_REGISTRY_ADDRESS, IDENTITY_STAKING_ADDRESS,\n\
+         \x20 EVENT_REGISTRY_ADDRESS, MACHINE_NFT_ADDRESS, DID_REGISTRY_ADDRESS (default 0x…0800),\n\
+         \x20 ADMIN_FLAGS_ADDRESS (optional); without IDENTITY_REGISTRY_ADDRESS: test mode.\n\n",
+    );
+    for (name, default) in ENV_VARS {
+        out.push_str(&format!("  {name:<24} default {default}\n"));
+    }
+    out.push_str("\nSee docs/mcr.md.\n");
+    out
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        eprint!("{}", usage());
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = McrConfig::from_env().wrap_err("configuration")?;
+    if config.contracts.is_none() {
+        tracing::warn!("IDENTITY_REGISTRY_ADDRESS is not set: test mode (nothing is indexed)");
+    }
+    let running = McrService::spawn(config).await.wrap_err("starting")?;
+    // The first stdout line is the URL, for scripts and tests.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{}", running.url());
+    }
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,234 @@
+//! Scoring a machine from the store with the published model, and the TTL cache of results.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use alloy::primitives::Address;
+use peaqos_mcr_model::{AdminState, EventRecord, FxSource, MachineInput, McrScore};
+use peaqos_types::api::{BondStatus, JsonNumber, McrRating, McrResponse, RevenueTrend};
+
+use crate::{
+    Result,
+    indexer::IndexerStatus,
+    store::{MachineState, Store, StoredEvent},
+};
+
+/// Entries the cache holds at most; past that, expired entries are dropped, then all.
+const CACHE_CAPACITY: usize = 200_000;
+
+/// Unix seconds now.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A machine's score and the figures `/mcr/{did}` reports besides it.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The machine.
+    pub machine: MachineState,
+    /// The model's result.
+    pub score: McrScore,
+    /// The API's `negative_flag`.
+    pub negative_flag: bool,
+    /// When the latest event's block was made.
+    pub last_updated: Option<u64>,
+    /// The `now` scored at.
+    pub now: u64,
+}
+
+impl Computed {
+    /// The `/mcr/{did}` body, `did` echoing the request.
+    pub fn response(&self, did: &str) -> McrResponse {
+        let s = &self.score;
+        McrResponse {
+            did: did.to_owned(),
+            machine_id: self.machine.machine_id,
+            mcr_score: s.score,
+            mcr: self.rating(),
+            mcr_degraded: s.mcr_degraded,
+            bond_status: self.bond_status(),
+            negative_flag: self.negative_flag,
+            event_count: s.event_count,
+            revenue_event_count: s.revenue_event_count,
+            activity_event_count: s.activity_event_count,
+            revenue_trend: s
+                .revenue_trend
+                .as_str()
+                .parse()
+                .unwrap_or(RevenueTrend::Insufficient),
+            total_revenue: usd_number(s.total_revenue_usd_cents, true),
+            average_revenue_per_event: usd_number(s.average_revenue_per_event, false),
+            last_updated: self.last_updated,
+        }
+    }
+
+    /// The rating letter in the API's vocabulary.
+    pub fn rating(&self) -> McrRating {
+        self.score.rating.as_str().parse().unwrap_or(McrRating::NR)
+    }
+
+    /// `bonded` / `unbonded`.
+    pub const fn bond_status(&self) -> BondStatus {
+        if self.machine.bonded {
+            BondStatus::Bonded
+        } else {
+            BondStatus::Unbonded
+        }
+    }
+}
+
+/// USD cents as a JSON number: the total as an integer when whole, the average as a float.
+fn usd_number(v: f64, integer_when_whole: bool) -> JsonNumber {
+    let v = if v.is_finite() && v > 0.0 { v } else { 0.0 };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    if integer_when_whole && v.fract() == 0.0 && v < 9.0e15 {
+        JsonNumber::UInt(v as u64)
+    } else {
+        JsonNumber::Float(v)
+    }
+}
+
+/// The model's view of a stored event.
+pub fn record(e: &StoredEvent) -> EventRecord {
+    EventRecord {
+        event_type: e.event_type,
+        value: u128::try_from(e.value).unwrap_or(u128::MAX),
+        currency: e.currency.clone(),
+        timestamp: e.timestamp,
+        trust_level: e.trust_level,
+    }
+}
+
+/// Scores machine `machine_id` from the store at `now`; `None` when it is not registered.
+pub async fn compute(
+    store: &Store,
+    machine_id: u64,
+    fx: &dyn FxSource,
+    now: u64,
+) -> Result<Option<Computed>> {
+    let Some(machine) = store.machine(machine_id).await? else {
+        return Ok(None);
+    };
+    let events = store.events(machine_id).await?;
+    let records: Vec<EventRecord> = events.iter().map(record).collect();
+    let admin = AdminState {
+        negative_flag_at: machine.flagged_at,
+        trust_override_bps: machine
+            .trust_override_bps
+            .map(|v| u16::try_from(v).unwrap_or(u16::MAX)),
+    };
+    let input = MachineInput {
+        bonded: machine.bonded,
+        events: &records,
+        admin,
+    };
+    let score = peaqos_mcr_model::score(&input, now, fx);
+    let negative_flag = peaqos_mcr_model::negative_flag_plausible(&admin, now);
+    let last_updated = events.iter().map(|e| e.block_timestamp).max();
+    Ok(Some(Computed {
+        machine,
+        score,
+        negative_flag,
+        last_updated,
+        now,
+    }))
+}
+
+#[derive(Debug)]
+struct Entry {
+    value: Arc<Computed>,
+    expires: Instant,
+    generation: u64,
+    indexed_at: Option<u64>,
+}
+
+/// The `/mcr` result cache, keyed by machine wallet. An entry is used while its TTL runs, no
+/// rollback happened since it was computed, and the indexer has not changed the machine since.
+#[derive(Debug)]
+pub struct McrCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<Address, Entry>>,
+}
+
+/// The indexer position a result was computed at (read **before** the store).
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    generation: u64,
+    indexed_at: Option<u64>,
+}
+
+impl Stamp {
+    /// The current position of `status`.
+    pub fn of(status: &IndexerStatus) -> Self {
+        Self {
+            generation: status.generation(),
+            indexed_at: status.indexed_block(),
+        }
+    }
+}
+
+impl McrCache {
+    /// A cache with lifetime `ttl` (zero: nothing is cached).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// A fresh result for `wallet`, if there is one.
+    pub fn get(&self, wallet: Address, status: &IndexerStatus) -> Option<Arc<Computed>> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.read().ok()?;
+        let e = entries.get(&wallet)?;
+        let fresh = e.expires > Instant::now()
+            && e.generation == status.generation()
+            && status
+                .changed_at(e.value.machine.machine_id)
+                .is_none_or(|changed| e.indexed_at.is_some_and(|at| changed <= at));
+        fresh.then(|| e.value.clone())
+    }
+
+    /// Keeps `value` for `wallet` unless it is degraded (the next request retries FX).
+    pub fn put(&self, wallet: Address, value: Arc<Computed>, stamp: Stamp) {
+        if self.ttl.is_zero() || value.score.mcr_degraded {
+            return;
+        }
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        let now = Instant::now();
+        if entries.len() >= CACHE_CAPACITY {
+            entries.retain(|_, e| e.expires > now);
+            if entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            wallet,
+            Entry {
+                value,
+                expires: now + self.ttl,
+                generation: stamp.generation,
+                indexed_at: stamp.indexed_at,
+            },
+        );
+    }
+
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.entries.read().map_or(0, |e| e.len())
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

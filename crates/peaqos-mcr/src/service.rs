@@ -1,0 +1,149 @@
+//! Starting the whole service: store, indexer task and HTTP server.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use peaqos_mcr_model::{EcbFx, FxSource};
+use tokio::{sync::watch, task::JoinHandle};
+
+use crate::{
+    Error, McrConfig, Result,
+    api::{self, Shared},
+    chain::Chain,
+    indexer::{Indexer, IndexerStatus},
+    store::Store,
+};
+
+/// The MCR service.
+#[derive(Debug)]
+pub struct McrService;
+
+/// A running service: its URL, a way to wait for the indexer, and shutdown.
+#[derive(Debug)]
+pub struct RunningMcr {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    indexer: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl McrService {
+    /// Connects the store (applying migrations), starts the indexer (unless in test mode) and
+    /// serves the API on `config.bind`, with the embedded ECB FX history.
+    pub async fn spawn(config: McrConfig) -> Result<RunningMcr> {
+        Self::spawn_with_fx(config, Arc::new(EcbFx::embedded())).await
+    }
+
+    /// [`McrService::spawn`] with another FX source.
+    pub async fn spawn_with_fx(config: McrConfig, fx: Arc<dyn FxSource>) -> Result<RunningMcr> {
+        let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+        let chain = match config.contracts {
+            Some(_) => Some(Chain::new(&config.rpc_url)?),
+            None => None,
+        };
+        let chain_id = match &chain {
+            Some(c) => c.chain_id().await.unwrap_or(0),
+            None => 0,
+        };
+        let status = Arc::new(IndexerStatus::default());
+        let (stop, stop_rx) = watch::channel(false);
+        let indexer = match (&chain, config.contracts) {
+            (Some(chain), Some(contracts)) => {
+                let indexer = Indexer::new(
+                    chain.clone(),
+                    store.clone(),
+                    contracts,
+                    config.start_block,
+                    config.confirmations,
+                    config.max_block_range,
+                );
+                let status = status.clone();
+                let poll = config.poll_interval;
+                let stop_rx = stop_rx.clone();
+                Some(tokio::spawn(async move {
+                    indexer.run(&status, poll, stop_rx).await;
+                }))
+            }
+            _ => None,
+        };
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.bind.to_string(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.bind.to_string(),
+            source,
+        })?;
+        let shared = Arc::new(Shared::new(config, store, chain, status, fx, chain_id));
+        let app = api::into_service(api::router(shared.clone()));
+        let mut server_stop = stop_rx;
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = server_stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!("HTTP server failed: {e}");
+            }
+        });
+        tracing::info!(%addr, "MCR API listening");
+        Ok(RunningMcr {
+            addr,
+            stop,
+            server,
+            indexer,
+            shared,
+        })
+    }
+}
+
+impl RunningMcr {
+    /// `http://ADDR` of the API.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the API listens on.
+    pub const fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The indexer's progress.
+    pub fn status(&self) -> &IndexerStatus {
+        &self.shared.status
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// Waits until the indexer has indexed `block` (and so everything up to it).
+    pub async fn wait_indexed(&self, block: u64, timeout: Duration) -> Result<()> {
+        let mut rx = self.shared.status.subscribe();
+        let wait = rx.wait_for(|b| b.is_some_and(|b| b >= block));
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(Error::Stopped("the indexer stopped".into())),
+            Err(_) => Err(Error::Timeout(format!(
+                "block {block} not indexed within {timeout:?} (at {:?}, last error {:?})",
+                self.shared.status.indexed_block(),
+                self.shared.status.last_error()
+            ))),
+        }
+    }
+
+    /// Stops the indexer and the server (in-flight requests finish) and closes the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Some(i) = self.indexer {
+            let _ = i.await;
+        }
+        let _ = self.server.await;
+        self.shared.store.close().await;
+    }
+}

@@ -1,0 +1,928 @@
+//! The store: SQLite or PostgreSQL through sqlx's `Any` driver, one set of migrations
+//! (`migrations/`) and one set of queries for both.
+//!
+//! The indexer writes one [`Batch`] per step with [`Store::apply`], in one transaction that also
+//! moves the checkpoint, so a crash loses or duplicates nothing. A reorg is undone with
+//! [`Store::rollback`]. Everything else is reads for the API.
+
+use std::{borrow::Cow, collections::BTreeMap, str::FromStr, time::Duration};
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use sqlx::{
+    AnyPool, Row,
+    any::{AnyPoolOptions, AnyRow},
+    migrate::{Migration, MigrationSource, MigrationType, Migrator},
+};
+
+use crate::{Error, Result};
+
+/// The embedded migrations (`migrations/NNNN_name.sql`).
+const MIGRATIONS: [(i64, &str, &str); 1] =
+    [(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+/// Rows per multi-row `INSERT` (well under SQLite's and PostgreSQL's bind limits).
+const INSERT_CHUNK: usize = 400;
+
+/// The migration source of the embedded files.
+#[derive(Debug)]
+struct Embedded;
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> futures_core::future::BoxFuture<
+        's,
+        std::result::Result<Vec<Migration>, sqlx::error::BoxDynError>,
+    > {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, name, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*name),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite (embedded).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url` (`sqlite:` or `postgres:`/`postgresql:`).
+    pub fn of(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(Error::Config {
+                name: crate::config::ENV_DATABASE_URL,
+                message: "expected sqlite://… or postgres://…".into(),
+            })
+        }
+    }
+}
+
+/// One event as the chain stores it, plus where it was logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The machine.
+    pub machine_id: u64,
+    /// Its 0-based index among the machine's events.
+    pub event_index: u64,
+    /// 0 revenue, 1 activity.
+    pub event_type: u8,
+    /// The value in the currency's minor units.
+    pub value: U256,
+    /// The currency code (empty for activity).
+    pub currency: String,
+    /// Unix seconds, as submitted.
+    pub timestamp: u64,
+    /// keccak256 of the raw data, or zero.
+    pub data_hash: B256,
+    /// 0 self-reported, 1 on-chain verifiable, 2 hardware-signed.
+    pub trust_level: u8,
+    /// The source chain (0 = this chain).
+    pub source_chain_id: U256,
+    /// The source transaction, or zero.
+    pub source_tx_hash: B256,
+    /// The raw metadata bytes.
+    pub metadata: Bytes,
+    /// The block of the `EventSubmitted` log.
+    pub block_number: u64,
+    /// The log's index in its block.
+    pub log_index: u64,
+    /// The transaction.
+    pub tx_hash: B256,
+    /// The block's timestamp.
+    pub block_timestamp: u64,
+}
+
+/// A change to a machine's state, from one log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineChange {
+    /// `OperatorSet` (zero = removed).
+    Operator(Address),
+    /// A status event: 2 verified, 3 rejected, 4 deactivated, 5 reactivated (restores the
+    /// status before deactivation).
+    Status(u8),
+    /// `Staked` (IdentityStaking): the bond amount.
+    Bonded(U256),
+    /// `MachineFlagged` at this timestamp.
+    Flagged(u64),
+    /// `FlagCleared`.
+    FlagCleared,
+    /// `TrustOverrideSet` (basis points).
+    TrustOverride(u64),
+    /// `TrustOverrideCleared`.
+    TrustOverrideCleared,
+}
+
+/// The status code the journal uses for a reactivation.
+pub const STATUS_REACTIVATED: u8 = 5;
+
+impl MachineChange {
+    fn encode(self) -> (&'static str, String) {
+        match self {
+            Self::Operator(a) => ("operator", hex_address(a)),
+            Self::Status(s) => ("status", s.to_string()),
+            Self::Bonded(v) => ("bond", v.to_string()),
+            Self::Flagged(t) => ("flag", t.to_string()),
+            Self::FlagCleared => ("flag", String::new()),
+            Self::TrustOverride(v) => ("override", v.to_string()),
+            Self::TrustOverrideCleared => ("override", String::new()),
+        }
+    }
+
+    fn decode(kind: &str, value: &str) -> Result<Self> {
+        let bad = |column| Error::CorruptStore {
+            table: "machine_updates",
+            column,
+            value: format!("{kind}={value}"),
+        };
+        let num = |v: &str| v.parse::<u64>().map_err(|_| bad("value"));
+        Ok(match (kind, value) {
+            ("operator", v) => Self::Operator(v.parse().map_err(|_| bad("value"))?),
+            ("status", v) => Self::Status(u8::try_from(num(v)?).map_err(|_| bad("value"))?),
+            ("bond", v) => Self::Bonded(U256::from_str(v).map_err(|_| bad("value"))?),
+            ("flag", "") => Self::FlagCleared,
+            ("flag", v) => Self::Flagged(num(v)?),
+            ("override", "") => Self::TrustOverrideCleared,
+            ("override", v) => Self::TrustOverride(num(v)?),
+            _ => return Err(bad("kind")),
+        })
+    }
+}
+
+/// A registration (`Registered`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewMachine {
+    /// The id.
+    pub machine_id: u64,
+    /// The machine wallet (Identity NFT holder).
+    pub wallet: Address,
+    /// Where it was logged.
+    pub block_number: u64,
+    /// The log index.
+    pub log_index: u64,
+}
+
+/// A DID attribute change (`AddAttribute` / `UpdateAttribute` set, `RemoveAttribute` clears).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DidChange {
+    /// The DID subject.
+    pub address: Address,
+    /// The attribute name (raw bytes).
+    pub name: Bytes,
+    /// The new value, `None` when removed.
+    pub value: Option<Bytes>,
+    /// Where it was logged.
+    pub block_number: u64,
+    /// The log index.
+    pub log_index: u64,
+}
+
+/// A Machine NFT mint (`MachineMinted`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NftMint {
+    /// The token.
+    pub token_id: u64,
+    /// The machine.
+    pub machine_id: u64,
+    /// The first holder.
+    pub recipient: Address,
+    /// Where it was logged.
+    pub block_number: u64,
+    /// The log index.
+    pub log_index: u64,
+}
+
+/// A Machine NFT transfer (`Transfer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NftTransfer {
+    /// The token.
+    pub token_id: u64,
+    /// The new holder (zero = burnt).
+    pub to: Address,
+    /// Where it was logged.
+    pub block_number: u64,
+    /// The log index.
+    pub log_index: u64,
+}
+
+/// A block the indexer saw (its hash is what reorg detection compares).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    /// The number.
+    pub number: u64,
+    /// The hash.
+    pub hash: B256,
+    /// The timestamp.
+    pub timestamp: u64,
+}
+
+/// Everything one indexing step found in a block range, written atomically with the new
+/// checkpoint (`to`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// The last block of the range, which becomes the checkpoint.
+    pub to: Option<BlockRef>,
+    /// Blocks with logs in the range (and `to`), for reorg detection.
+    pub blocks: Vec<BlockRef>,
+    /// Registrations.
+    pub machines: Vec<NewMachine>,
+    /// Machine state changes: `(block, log index, machine id, change)`.
+    pub changes: Vec<(u64, u64, u64, MachineChange)>,
+    /// Events.
+    pub events: Vec<StoredEvent>,
+    /// Machine NFT mints.
+    pub mints: Vec<NftMint>,
+    /// Machine NFT transfers.
+    pub transfers: Vec<NftTransfer>,
+    /// DID attribute changes.
+    pub did: Vec<DidChange>,
+}
+
+/// A machine's current state, folded from its registration and change journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineState {
+    /// The id.
+    pub machine_id: u64,
+    /// The machine wallet.
+    pub wallet: Address,
+    /// The operator, if any.
+    pub operator: Option<Address>,
+    /// 1 pending, 2 verified, 3 rejected, 4 deactivated.
+    pub status: u8,
+    /// Whether a bond was staked.
+    pub bonded: bool,
+    /// AdminFlags negative flag timestamp, when set.
+    pub flagged_at: Option<u64>,
+    /// AdminFlags trust override (basis points), when set.
+    pub trust_override_bps: Option<u64>,
+}
+
+impl MachineState {
+    fn apply(&mut self, change: MachineChange) {
+        match change {
+            MachineChange::Operator(a) => self.operator = (a != Address::ZERO).then_some(a),
+            MachineChange::Status(STATUS_REACTIVATED) => {}
+            MachineChange::Status(s) => self.status = s,
+            MachineChange::Bonded(_) => self.bonded = true,
+            MachineChange::Flagged(t) => self.flagged_at = Some(t),
+            MachineChange::FlagCleared => self.flagged_at = None,
+            MachineChange::TrustOverride(v) => self.trust_override_bps = Some(v),
+            MachineChange::TrustOverrideCleared => self.trust_override_bps = None,
+        }
+    }
+}
+
+/// Aggregate figures of one machine's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EventStats {
+    /// All events.
+    pub count: u64,
+    /// The timestamp of the block of the latest event.
+    pub last_block_timestamp: Option<u64>,
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Lowercase `0x`-hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    format!("0x{}", alloy::hex::encode(bytes))
+}
+
+/// Lowercase `0x`-hex of an address (the stored form).
+pub fn hex_address(a: Address) -> String {
+    hex(a.as_slice())
+}
+
+fn i64_of(v: u64, what: &'static str) -> Result<i64> {
+    i64::try_from(v).map_err(|_| Error::CorruptStore {
+        table: "(input)",
+        column: what,
+        value: v.to_string(),
+    })
+}
+
+fn get_u64(row: &AnyRow, table: &'static str, column: &'static str) -> Result<u64> {
+    let v: i64 = row.try_get(column)?;
+    u64::try_from(v).map_err(|_| Error::CorruptStore {
+        table,
+        column,
+        value: v.to_string(),
+    })
+}
+
+fn get_parsed<T: FromStr>(row: &AnyRow, table: &'static str, column: &'static str) -> Result<T> {
+    let v: String = row.try_get(column)?;
+    v.parse().map_err(|_| Error::CorruptStore {
+        table,
+        column,
+        value: v,
+    })
+}
+
+/// `($1,$2,…),($n+1,…)` for `rows` rows of `cols` columns.
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push(',');
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// One bound value of a multi-row insert.
+enum Val {
+    I(i64),
+    T(String),
+    N(Option<String>),
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://FILE`, created if missing, WAL; or `postgres://…`) with at
+    /// most `max_connections` connections and applies the migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        };
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets the API read while the indexer writes; NORMAL is durable at each
+                    // WAL checkpoint and never corrupts on a crash.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = NORMAL",
+                        "PRAGMA busy_timeout = 10000",
+                    ] {
+                        sqlx::Executor::execute(&mut *conn, pragma).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await?;
+        let migrator = Migrator::new(Embedded).await?;
+        migrator.run(&pool).await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Which database this is.
+    pub const fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// The last indexed block, if any.
+    pub async fn checkpoint(&self) -> Result<Option<BlockRef>> {
+        let row = sqlx::query(
+            "SELECT c.block_number, c.block_hash, COALESCE(b.timestamp, 0) AS timestamp \
+             FROM mcr_checkpoint c LEFT JOIN mcr_blocks b ON b.number = c.block_number \
+             WHERE c.id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(BlockRef {
+                number: get_u64(&r, "mcr_checkpoint", "block_number")?,
+                hash: get_parsed(&r, "mcr_checkpoint", "block_hash")?,
+                timestamp: get_u64(&r, "mcr_checkpoint", "timestamp")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stored blocks at or below `at_most`, newest first, at most `limit` of them (to find
+    /// the fork point after a reorg).
+    pub async fn blocks_below(&self, at_most: u64, limit: u32) -> Result<Vec<BlockRef>> {
+        let rows = sqlx::query(
+            "SELECT number, hash, timestamp FROM mcr_blocks WHERE number <= $1 \
+             ORDER BY number DESC LIMIT $2",
+        )
+        .bind(i64_of(at_most, "number")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(BlockRef {
+                    number: get_u64(r, "mcr_blocks", "number")?,
+                    hash: get_parsed(r, "mcr_blocks", "hash")?,
+                    timestamp: get_u64(r, "mcr_blocks", "timestamp")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes `batch` and moves the checkpoint to `batch.to`, in one transaction.
+    pub async fn apply(&self, batch: &Batch) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let mut blocks: BTreeMap<u64, BlockRef> = BTreeMap::new();
+        for b in batch.blocks.iter().chain(batch.to.iter()) {
+            blocks.insert(b.number, *b);
+        }
+        let rows: Vec<Vec<Val>> = blocks
+            .values()
+            .map(|b| {
+                Ok(vec![
+                    Val::I(i64_of(b.number, "number")?),
+                    Val::T(b.hash.to_string()),
+                    Val::I(i64_of(b.timestamp, "timestamp")?),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(&mut tx, "mcr_blocks (number, hash, timestamp)", 3, rows).await?;
+        let rows = batch
+            .machines
+            .iter()
+            .map(|m| {
+                Ok(vec![
+                    Val::I(i64_of(m.machine_id, "machine_id")?),
+                    Val::T(hex_address(m.wallet)),
+                    Val::I(i64_of(m.block_number, "block_number")?),
+                    Val::I(i64_of(m.log_index, "log_index")?),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(
+            &mut tx,
+            "machines (machine_id, wallet, block_number, log_index)",
+            4,
+            rows,
+        )
+        .await?;
+        let rows = batch
+            .changes
+            .iter()
+            .map(|(block, log, machine, change)| {
+                let (kind, value) = change.encode();
+                Ok(vec![
+                    Val::I(i64_of(*block, "block_number")?),
+                    Val::I(i64_of(*log, "log_index")?),
+                    Val::I(i64_of(*machine, "machine_id")?),
+                    Val::T(kind.to_owned()),
+                    Val::T(value),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(
+            &mut tx,
+            "machine_updates (block_number, log_index, machine_id, kind, value)",
+            5,
+            rows,
+        )
+        .await?;
+        let rows = batch
+            .events
+            .iter()
+            .map(|e| {
+                Ok(vec![
+                    Val::I(i64_of(e.machine_id, "machine_id")?),
+                    Val::I(i64_of(e.event_index, "event_index")?),
+                    Val::I(i64::from(e.event_type)),
+                    Val::T(e.value.to_string()),
+                    Val::T(e.currency.clone()),
+                    Val::I(i64_of(e.timestamp, "timestamp")?),
+                    Val::T(e.data_hash.to_string()),
+                    Val::I(i64::from(e.trust_level)),
+                    Val::T(e.source_chain_id.to_string()),
+                    Val::T(e.source_tx_hash.to_string()),
+                    Val::T(hex(&e.metadata)),
+                    Val::I(i64_of(e.block_number, "block_number")?),
+                    Val::I(i64_of(e.log_index, "log_index")?),
+                    Val::T(e.tx_hash.to_string()),
+                    Val::I(i64_of(e.block_timestamp, "block_timestamp")?),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(
+            &mut tx,
+            "events (machine_id, event_index, event_type, value, currency, timestamp, data_hash, \
+             trust_level, source_chain_id, source_tx_hash, metadata, block_number, log_index, \
+             tx_hash, block_timestamp)",
+            15,
+            rows,
+        )
+        .await?;
+        let rows = batch
+            .mints
+            .iter()
+            .map(|m| {
+                Ok(vec![
+                    Val::I(i64_of(m.token_id, "token_id")?),
+                    Val::I(i64_of(m.machine_id, "machine_id")?),
+                    Val::T(hex_address(m.recipient)),
+                    Val::I(i64_of(m.block_number, "block_number")?),
+                    Val::I(i64_of(m.log_index, "log_index")?),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(
+            &mut tx,
+            "nft_mints (token_id, machine_id, recipient, block_number, log_index)",
+            5,
+            rows,
+        )
+        .await?;
+        let rows = batch
+            .transfers
+            .iter()
+            .map(|t| {
+                Ok(vec![
+                    Val::I(i64_of(t.block_number, "block_number")?),
+                    Val::I(i64_of(t.log_index, "log_index")?),
+                    Val::I(i64_of(t.token_id, "token_id")?),
+                    Val::T(hex_address(t.to)),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(
+            &mut tx,
+            "nft_transfers (block_number, log_index, token_id, to_address)",
+            4,
+            rows,
+        )
+        .await?;
+        let rows = batch
+            .did
+            .iter()
+            .map(|d| {
+                Ok(vec![
+                    Val::I(i64_of(d.block_number, "block_number")?),
+                    Val::I(i64_of(d.log_index, "log_index")?),
+                    Val::T(hex_address(d.address)),
+                    Val::T(hex(&d.name)),
+                    Val::N(d.value.as_ref().map(|v| hex(v))),
+                ])
+            })
+            .collect::<Result<_>>()?;
+        insert(
+            &mut tx,
+            "did_attributes (block_number, log_index, address, name, value)",
+            5,
+            rows,
+        )
+        .await?;
+        if let Some(to) = batch.to {
+            set_checkpoint(&mut tx, Some(to)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes everything above block `keep` (the newest block still on the canonical chain;
+    /// `None` = undo everything) and moves the checkpoint there, in one transaction.
+    pub async fn rollback(&self, keep: Option<BlockRef>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let above = match keep {
+            Some(b) => i64_of(b.number, "number")?,
+            None => -1,
+        };
+        for sql in [
+            "DELETE FROM machines WHERE block_number > $1",
+            "DELETE FROM machine_updates WHERE block_number > $1",
+            "DELETE FROM events WHERE block_number > $1",
+            "DELETE FROM nft_mints WHERE block_number > $1",
+            "DELETE FROM nft_transfers WHERE block_number > $1",
+            "DELETE FROM did_attributes WHERE block_number > $1",
+            "DELETE FROM mcr_blocks WHERE number > $1",
+        ] {
+            sqlx::query(sql).bind(above).execute(&mut *tx).await?;
+        }
+        set_checkpoint(&mut tx, keep).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The machine whose wallet is `wallet`.
+    pub async fn machine_id_of_wallet(&self, wallet: Address) -> Result<Option<u64>> {
+        let row = sqlx::query("SELECT machine_id FROM machines WHERE wallet = $1")
+            .bind(hex_address(wallet))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| get_u64(&r, "machines", "machine_id"))
+            .transpose()
+    }
+
+    /// A machine's current state, `None` when it is not registered.
+    pub async fn machine(&self, machine_id: u64) -> Result<Option<MachineState>> {
+        let id = i64_of(machine_id, "machine_id")?;
+        let Some(row) = sqlx::query("SELECT wallet FROM machines WHERE machine_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut state = MachineState {
+            machine_id,
+            wallet: get_parsed(&row, "machines", "wallet")?,
+            operator: None,
+            status: 1,
+            bonded: false,
+            flagged_at: None,
+            trust_override_bps: None,
+        };
+        let rows = sqlx::query(
+            "SELECT kind, value FROM machine_updates WHERE machine_id = $1 \
+             ORDER BY block_number, log_index",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut before_deactivation = 1;
+        for r in &rows {
+            let kind: String = r.try_get("kind")?;
+            let value: String = r.try_get("value")?;
+            let change = MachineChange::decode(&kind, &value)?;
+            match change {
+                MachineChange::Status(4) => before_deactivation = state.status,
+                MachineChange::Status(STATUS_REACTIVATED) => state.status = before_deactivation,
+                _ => {}
+            }
+            state.apply(change);
+        }
+        Ok(Some(state))
+    }
+
+    /// Every event of a machine, by index.
+    pub async fn events(&self, machine_id: u64) -> Result<Vec<StoredEvent>> {
+        self.events_page(machine_id, 0, u32::MAX).await
+    }
+
+    /// Up to `limit` events of a machine from index `offset`.
+    pub async fn events_page(
+        &self,
+        machine_id: u64,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT machine_id, event_index, event_type, value, currency, timestamp, data_hash, \
+             trust_level, source_chain_id, source_tx_hash, metadata, block_number, log_index, \
+             tx_hash, block_timestamp FROM events WHERE machine_id = $1 AND event_index >= $2 \
+             ORDER BY event_index LIMIT $3",
+        )
+        .bind(i64_of(machine_id, "machine_id")?)
+        .bind(i64_of(offset, "event_index")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event_of_row).collect()
+    }
+
+    /// A machine's event count and when its latest event was added.
+    pub async fn event_stats(&self, machine_id: u64) -> Result<EventStats> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(block_timestamp) AS last FROM events WHERE machine_id = $1",
+        )
+        .bind(i64_of(machine_id, "machine_id")?)
+        .fetch_one(&self.pool)
+        .await?;
+        let last: Option<i64> = row.try_get("last")?;
+        Ok(EventStats {
+            count: get_u64(&row, "events", "n")?,
+            last_block_timestamp: last.and_then(|v| u64::try_from(v).ok()),
+        })
+    }
+
+    /// How many events the store holds.
+    pub async fn total_events(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        get_u64(&row, "events", "n")
+    }
+
+    /// The current DID attributes of `address` (name → value bytes).
+    pub async fn did_attributes(&self, address: Address) -> Result<BTreeMap<Vec<u8>, Vec<u8>>> {
+        let rows = sqlx::query(
+            "SELECT name, value FROM did_attributes WHERE address = $1 \
+             ORDER BY block_number, log_index",
+        )
+        .bind(hex_address(address))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = BTreeMap::new();
+        for r in &rows {
+            let name: Bytes = get_parsed(r, "did_attributes", "name")?;
+            let value: Option<String> = r.try_get("value")?;
+            match value {
+                Some(v) => {
+                    let v: Bytes = v.parse().map_err(|_| Error::CorruptStore {
+                        table: "did_attributes",
+                        column: "value",
+                        value: v,
+                    })?;
+                    out.insert(name.to_vec(), v.to_vec());
+                }
+                None => {
+                    out.remove(name.as_ref());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The Machine NFT token of a machine, if minted.
+    pub async fn token_of_machine(&self, machine_id: u64) -> Result<Option<u64>> {
+        let row = sqlx::query(
+            "SELECT token_id FROM nft_mints WHERE machine_id = $1 ORDER BY token_id LIMIT 1",
+        )
+        .bind(i64_of(machine_id, "machine_id")?)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| get_u64(&r, "nft_mints", "token_id"))
+            .transpose()
+    }
+
+    /// The machine of a Machine NFT token, if minted.
+    pub async fn machine_of_token(&self, token_id: u64) -> Result<Option<u64>> {
+        let row = sqlx::query("SELECT machine_id FROM nft_mints WHERE token_id = $1")
+            .bind(i64_of(token_id, "token_id")?)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| get_u64(&r, "nft_mints", "machine_id"))
+            .transpose()
+    }
+
+    /// The current holder of a Machine NFT token (after transfers), if minted.
+    pub async fn token_holder(&self, token_id: u64) -> Result<Option<Address>> {
+        let row = sqlx::query(
+            "SELECT to_address FROM nft_transfers WHERE token_id = $1 \
+             ORDER BY block_number DESC, log_index DESC LIMIT 1",
+        )
+        .bind(i64_of(token_id, "token_id")?)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| get_parsed(&r, "nft_transfers", "to_address"))
+            .transpose()
+    }
+}
+
+fn event_of_row(r: &AnyRow) -> Result<StoredEvent> {
+    const T: &str = "events";
+    let small = |column: &'static str| -> Result<u8> {
+        let v = get_u64(r, T, column)?;
+        u8::try_from(v).map_err(|_| Error::CorruptStore {
+            table: T,
+            column,
+            value: v.to_string(),
+        })
+    };
+    Ok(StoredEvent {
+        machine_id: get_u64(r, T, "machine_id")?,
+        event_index: get_u64(r, T, "event_index")?,
+        event_type: small("event_type")?,
+        value: get_parsed(r, T, "value")?,
+        currency: r.try_get("currency")?,
+        timestamp: get_u64(r, T, "timestamp")?,
+        data_hash: get_parsed(r, T, "data_hash")?,
+        trust_level: small("trust_level")?,
+        source_chain_id: get_parsed(r, T, "source_chain_id")?,
+        source_tx_hash: get_parsed(r, T, "source_tx_hash")?,
+        metadata: get_parsed(r, T, "metadata")?,
+        block_number: get_u64(r, T, "block_number")?,
+        log_index: get_u64(r, T, "log_index")?,
+        tx_hash: get_parsed(r, T, "tx_hash")?,
+        block_timestamp: get_u64(r, T, "block_timestamp")?,
+    })
+}
+
+async fn set_checkpoint(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    to: Option<BlockRef>,
+) -> Result<()> {
+    sqlx::query("DELETE FROM mcr_checkpoint WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    if let Some(to) = to {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        sqlx::query(
+            "INSERT INTO mcr_checkpoint (id, block_number, block_hash, updated_at) \
+             VALUES (1, $1, $2, $3)",
+        )
+        .bind(i64_of(to.number, "block_number")?)
+        .bind(to.hash.to_string())
+        .bind(i64_of(now, "updated_at")?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Multi-row `INSERT INTO {target} VALUES …` in chunks.
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    target: &str,
+    cols: usize,
+    rows: Vec<Vec<Val>>,
+) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(INSERT_CHUNK).collect();
+        let sql = format!(
+            "INSERT INTO {target} VALUES {}",
+            placeholders(chunk.len(), cols)
+        );
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for v in row {
+                q = match v {
+                    Val::I(i) => q.bind(i),
+                    Val::T(t) => q.bind(t),
+                    Val::N(n) => q.bind(n),
+                };
+            }
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_value() {
+        assert_eq!(placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+    }
+
+    #[test]
+    fn backends() {
+        assert_eq!(Backend::of("sqlite://x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert!(Backend::of("mysql://x").is_err());
+    }
+
+    #[test]
+    fn changes_round_trip() {
+        for c in [
+            MachineChange::Operator(Address::repeat_byte(7)),
+            MachineChange::Status(4),
+            MachineChange::Bonded(U256::from(10u64).pow(U256::from(18u64))),
+            MachineChange::Flagged(1_700_000_000),
+            MachineChange::FlagCleared,
+            MachineChange::TrustOverride(5000),
+            MachineChange::TrustOverrideCleared,
+        ] {
+            let (kind, value) = c.encode();
+            assert_eq!(MachineChange::decode(kind, &value).expect("decodes"), c);
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! What the MCR integration tests share: an in-process devnet driven by the SDK, the MCR
+//! service on a fresh SQLite file or PostgreSQL database, and store-vs-chain comparisons.
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::Duration;
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::Provider,
+    sol_types::SolCall,
+};
+use peaqos_contracts::bindings::{AdminFlags, EventRegistry, IdentityRegistry};
+use peaqos_devnet::{Devnet, DevnetConfig, testkit::ScratchDir};
+use peaqos_mcr::{McrConfig, McrService, RunningMcr, store::Store};
+use peaqos_sdk::{
+    client::{ClientConfig, PeaqosClient},
+    limits::OperationalLimits,
+    signer::Signer,
+    validation::SubmitEventParams,
+};
+use peaqos_types::{ContractAddresses, EventType, TrustLevel};
+
+/// One PEAQ in wei.
+pub const PEAQ: u128 = 1_000_000_000_000_000_000;
+
+/// An in-process devnet on a free port with the stack deployed.
+pub async fn devnet() -> Devnet {
+    Devnet::spawn(DevnetConfig::ephemeral())
+        .await
+        .expect("devnet starts")
+}
+
+/// The devnet's contract addresses.
+pub fn contracts(devnet: &Devnet) -> ContractAddresses {
+    devnet
+        .deployment
+        .as_ref()
+        .expect("stack deployed")
+        .contract_addresses()
+}
+
+/// A client for dev account `account` (account 0 owns the contracts), no operational limits.
+pub fn client(devnet: &Devnet, account: usize) -> PeaqosClient {
+    let signer = Signer::from(devnet.accounts[account].signer());
+    let config = ClientConfig::new(&devnet.url, signer, contracts(devnet))
+        .with_operational_limits(OperationalLimits::NONE);
+    PeaqosClient::new(config).expect("client")
+}
+
+/// A client for a fresh key funded with 10 PEAQ by `funder`.
+pub async fn fresh_client(devnet: &Devnet, funder: &PeaqosClient) -> PeaqosClient {
+    let (address, key) = PeaqosClient::generate_keypair();
+    funder
+        .send_call(address, Bytes::new(), U256::from(10 * PEAQ))
+        .await
+        .expect("funded");
+    PeaqosClient::new(
+        ClientConfig::new(&devnet.url, key.signer(), contracts(devnet))
+            .with_operational_limits(OperationalLimits::NONE),
+    )
+    .expect("client")
+}
+
+/// The chain head.
+pub async fn head(c: &PeaqosClient) -> u64 {
+    c.provider().get_block_number().await.expect("head")
+}
+
+/// The latest block's timestamp.
+pub async fn chain_now(c: &PeaqosClient) -> u64 {
+    c.provider()
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .expect("latest")
+        .expect("a block")
+        .header
+        .timestamp
+}
+
+/// A SQLite URL for a fresh file in `dir`.
+pub fn sqlite_url(dir: &ScratchDir) -> String {
+    format!("sqlite://{}", dir.path().join("mcr.db").display())
+}
+
+/// The PostgreSQL server of the tests, or `None` (and a `skipped:` line) when
+/// `PEAQOS_TEST_PG_URL` is unset outside CI.
+pub fn pg_server() -> Option<String> {
+    match std::env::var("PEAQOS_TEST_PG_URL") {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PEAQOS_TEST_PG_URL must be set in CI (scripts/pg-test-server.sh starts a server)"
+            );
+            eprintln!("skipped: PEAQOS_TEST_PG_URL is not set");
+            None
+        }
+    }
+}
+
+/// A database of its own on the test PostgreSQL server, dropped with the value.
+pub struct PgDatabase {
+    /// The URL of the new database.
+    pub url: String,
+    server: String,
+    name: String,
+}
+
+impl PgDatabase {
+    /// Creates `peaqos_mcr_<tag>_<pid>_<nanos>`.
+    pub async fn create(server: &str, tag: &str) -> Self {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_nanos();
+        let name = format!("peaqos_mcr_{tag}_{}_{nanos}", std::process::id());
+        let mut conn = sqlx::AnyConnection::connect(server)
+            .await
+            .expect("PostgreSQL server reachable (scripts/pg-test-server.sh)");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let _ = conn.close().await;
+        let (plain, query) = match server.split_once('?') {
+            Some((p, q)) => (p, format!("?{q}")),
+            None => (server, String::new()),
+        };
+        let after = plain.find("://").map_or(0, |i| i + 3);
+        let base = match plain[after..].find('/') {
+            Some(j) => &plain[..after + j],
+            None => plain,
+        };
+        Self {
+            url: format!("{base}/{name}{query}"),
+            server: server.to_owned(),
+            name,
+        }
+    }
+
+    /// Drops the database.
+    pub async fn drop_db(self) {
+        use sqlx::Connection;
+        if let Ok(mut conn) = sqlx::AnyConnection::connect(&self.server).await {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await;
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// The MCR service on `database_url` for `devnet`, devnet settings (no confirmations, no rate
+/// limit).
+pub async fn spawn_mcr(devnet: &Devnet, database_url: &str) -> RunningMcr {
+    spawn_mcr_with(devnet, database_url, |_| {}).await
+}
+
+/// [`spawn_mcr`] with changes to the configuration.
+pub async fn spawn_mcr_with(
+    devnet: &Devnet,
+    database_url: &str,
+    change: impl FnOnce(&mut McrConfig),
+) -> RunningMcr {
+    let mut config = McrConfig::for_devnet(&devnet.url, contracts(devnet), database_url);
+    config.poll_interval = Duration::from_millis(50);
+    change(&mut config);
+    McrService::spawn(config).await.expect("MCR service starts")
+}
+
+/// Waits until the service has indexed the chain head.
+pub async fn sync(mcr: &RunningMcr, c: &PeaqosClient) {
+    let h = head(c).await;
+    mcr.wait_indexed(h, Duration::from_secs(30))
+        .await
+        .expect("indexed");
+}
+
+/// Registers a machine for `c` (self-managed) and returns its id.
+pub async fn register(c: &PeaqosClient) -> U256 {
+    c.register_machine().await.expect("registered")
+}
+
+/// `n` events for `machine`, alternating revenue (USD cents) and activity, timestamps spread
+/// over the past `span_days` before `now`, with some metadata.
+pub fn events(
+    machine: U256,
+    n: usize,
+    now: u64,
+    span_days: u64,
+    seed: u64,
+) -> Vec<SubmitEventParams> {
+    (0..n)
+        .map(|i| {
+            let i64v = i as u64;
+            let ts = now - span_days * 86_400 + (i64v * span_days * 86_400) / (n as u64).max(1);
+            if (i + seed as usize).is_multiple_of(2) {
+                SubmitEventParams::new(
+                    machine,
+                    EventType::Revenue,
+                    U256::from(1_000 + (i64v * 37 + seed) % 5_000),
+                    ts,
+                )
+                .with_currency("USD")
+                .with_trust_level(TrustLevel::HardwareSigned)
+                .with_raw_data(format!("raw {seed} {i}").into_bytes())
+                .with_metadata(format!("{{\"i\":{i},\"seed\":{seed}}}").into_bytes())
+            } else {
+                SubmitEventParams::new(machine, EventType::Activity, U256::ZERO, ts)
+                    .with_currency("")
+            }
+        })
+        .collect()
+}
+
+/// Submits `events` in batches of `per_tx`.
+pub async fn submit(c: &PeaqosClient, events: &[SubmitEventParams], per_tx: usize) {
+    for chunk in events.chunks(per_tx.max(1)) {
+        c.batch_submit_events(chunk)
+            .await
+            .expect("events submitted");
+    }
+}
+
+/// Sends `data` to `to` from `c` (a contract call, reverts panic).
+pub async fn call(c: &PeaqosClient, to: Address, data: Vec<u8>) {
+    c.send_call(to, data.into(), U256::ZERO)
+        .await
+        .expect("call succeeds");
+}
+
+/// AdminFlags.flagMachine from the owner `owner`.
+pub async fn flag(owner: &PeaqosClient, machine: U256) {
+    let af = owner.contracts().admin_flags.expect("admin flags");
+    call(
+        owner,
+        af,
+        AdminFlags::flagMachineCall { machineId: machine }.abi_encode(),
+    )
+    .await;
+}
+
+/// AdminFlags.setTrustOverride from the owner `owner`.
+pub async fn set_override(owner: &PeaqosClient, machine: U256, bps: u64) {
+    let af = owner.contracts().admin_flags.expect("admin flags");
+    call(
+        owner,
+        af,
+        AdminFlags::setTrustOverrideCall {
+            machineId: machine,
+            value: U256::from(bps),
+        }
+        .abi_encode(),
+    )
+    .await;
+}
+
+/// Every registered machine id on chain.
+pub async fn chain_machine_ids(c: &PeaqosClient) -> Vec<u64> {
+    let raw = c
+        .provider()
+        .call(
+            alloy::rpc::types::TransactionRequest::default()
+                .to(c.contracts().identity_registry)
+                .input(IdentityRegistry::nextMachineIdCall {}.abi_encode().into()),
+        )
+        .await
+        .expect("nextMachineId");
+    let next = IdentityRegistry::nextMachineIdCall::abi_decode_returns(&raw).expect("decode");
+    (1..next.to::<u64>()).collect()
+}
+
+/// The store holds exactly the chain's machines and events, compared one by one; returns the
+/// number of events compared.
+pub async fn assert_store_equals_chain(store: &Store, c: &PeaqosClient) -> usize {
+    let mut compared = 0;
+    let ids = chain_machine_ids(c).await;
+    for id in &ids {
+        let machine = store
+            .machine(*id)
+            .await
+            .expect("store")
+            .unwrap_or_else(|| panic!("machine {id} missing from the store"));
+        let raw = c
+            .provider()
+            .call(
+                alloy::rpc::types::TransactionRequest::default()
+                    .to(c.contracts().identity_registry)
+                    .input(
+                        IdentityRegistry::machineWalletOfCall {
+                            machineId: U256::from(*id),
+                        }
+                        .abi_encode()
+                        .into(),
+                    ),
+            )
+            .await
+            .expect("machineWalletOf");
+        let wallet =
+            IdentityRegistry::machineWalletOfCall::abi_decode_returns(&raw).expect("decode");
+        assert_eq!(machine.wallet, wallet, "machine {id}: wallet");
+        assert!(machine.bonded, "machine {id}: bonded");
+        let count = c
+            .event_count(U256::from(*id))
+            .await
+            .expect("count")
+            .to::<u64>();
+        let mut chain_events: Vec<EventRegistry::MachineEvent> = Vec::new();
+        let mut offset = 0;
+        while offset < count {
+            let page = c
+                .get_events(U256::from(*id), U256::from(offset), U256::from(100))
+                .await
+                .expect("getEvents");
+            offset += page.len() as u64;
+            chain_events.extend(page);
+        }
+        let stored = store.events(*id).await.expect("store events");
+        assert_eq!(
+            stored.len(),
+            chain_events.len(),
+            "machine {id}: event count (store vs chain)"
+        );
+        for (i, (s, e)) in stored.iter().zip(&chain_events).enumerate() {
+            let what = format!("machine {id} event {i}");
+            assert_eq!(s.event_index, i as u64, "{what}: index");
+            assert_eq!(U256::from(s.machine_id), e.machineId, "{what}: machineId");
+            assert_eq!(s.event_type, e.eventType, "{what}: eventType");
+            assert_eq!(s.value, e.value, "{what}: value");
+            assert_eq!(s.currency, e.currency, "{what}: currency");
+            assert_eq!(U256::from(s.timestamp), e.timestamp, "{what}: timestamp");
+            assert_eq!(s.data_hash, e.dataHash, "{what}: dataHash");
+            assert_eq!(s.trust_level, e.trustLevel, "{what}: trustLevel");
+            assert_eq!(s.source_chain_id, e.sourceChainId, "{what}: sourceChainId");
+            assert_eq!(s.source_tx_hash, e.sourceTxHash, "{what}: sourceTxHash");
+            assert_eq!(s.metadata, e.metadata, "{what}: metadata");
+            assert_ne!(s.tx_hash, B256::ZERO, "{what}: tx hash");
+            compared += 1;
+        }
+    }
+    assert_eq!(
+        store.total_events().await.expect("total") as usize,
+        compared,
+        "the store holds events of machines the chain does not have"
+    );
+    compared
+}
+
+/// `evm_snapshot` → id.
+pub async fn snapshot(c: &PeaqosClient) -> U256 {
+    c.provider()
+        .raw_request::<_, U256>("evm_snapshot".into(), ())
+        .await
+        .expect("evm_snapshot")
+}
+
+/// `evm_revert(id)`.
+pub async fn revert(c: &PeaqosClient, id: U256) {
+    let ok: bool = c
+        .provider()
+        .raw_request("evm_revert".into(), (id,))
+        .await
+        .expect("evm_revert");
+    assert!(ok, "evm_revert answered false");
+}
+
+/// `evm_mine`, `n` times.
+pub async fn mine(c: &PeaqosClient, n: usize) {
+    for _ in 0..n {
+        let _: serde_json::Value = c
+            .provider()
+            .raw_request("evm_mine".into(), ())
+            .await
+            .expect("evm_mine");
+    }
+}
