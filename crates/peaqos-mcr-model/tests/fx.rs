@@ -163,3 +163,65 @@ fn csv_history_and_cross_rates() {
         "FX_DATA_BAD_ZIP"
     );
 }
+
+#[test]
+fn from_file_reads_csv_and_zip() {
+    let dir = std::env::temp_dir().join(format!("peaqos-mcr-model-fx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let csv = dir.join("hist.csv");
+    std::fs::write(&csv, "Date,USD,JPY,\n2025-01-02,1.25,125,\n").expect("write csv");
+    let fx = EcbFx::from_file(&csv).expect("readable").expect("valid");
+    assert_eq!(
+        convert_to_usd_cents(1_000, "JPY", ts(2025, 1, 2), &fx).usd_cents,
+        Some(1_000)
+    );
+    let zip = dir.join("hist.zip");
+    std::fs::write(&zip, include_bytes!("../data/eurofxref-hist.zip")).expect("write zip");
+    let fx = EcbFx::from_file(&zip).expect("readable").expect("valid");
+    assert_eq!(
+        fx.history().map(EcbHistory::date_range),
+        EcbFx::embedded().history().map(EcbHistory::date_range)
+    );
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "hello").expect("write");
+    assert_eq!(
+        EcbFx::from_file(&bad)
+            .expect("readable")
+            .expect_err("not ECB")
+            .code(),
+        "FX_DATA_BAD_CSV"
+    );
+    assert!(EcbFx::from_file(&dir.join("missing.csv")).is_err());
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// Another source: one fixed rate for one currency, to show the trait's contract.
+struct FixedGbp;
+
+impl FxSource for FixedGbp {
+    fn quote(&self, currency: &str, day: i64) -> peaqos_mcr_model::FxQuote {
+        if currency == "GBP" {
+            peaqos_mcr_model::FxQuote::Rate(peaqos_mcr_model::FxRate {
+                usd_per_unit: 1.25,
+                rate_day: day,
+                source: "fixed",
+                stale: false,
+            })
+        } else {
+            peaqos_mcr_model::FxQuote::Unsupported
+        }
+    }
+}
+
+#[test]
+fn a_custom_source_supplies_rate_and_provenance() {
+    let c = convert_to_usd_cents(1_000, "GBP", ts(2031, 5, 5), &FixedGbp);
+    assert_eq!(
+        (c.usd_cents, c.fx_source, c.degraded),
+        (Some(1_250), "fixed", false)
+    );
+    assert_eq!(
+        convert_to_usd_cents(1_000, "EUR", ts(2031, 5, 5), &FixedGbp).amount_status,
+        AmountStatus::UnsupportedCurrency
+    );
+}
