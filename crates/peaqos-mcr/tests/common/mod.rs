@@ -379,3 +379,297 @@ pub async fn mine(c: &PeaqosClient, n: usize) {
             .expect("evm_mine");
     }
 }
+
+// ------------------------------------------------------------------------------ scenario
+
+/// A machine of the [`Scenario`].
+#[derive(Debug, Clone, Copy)]
+pub struct Machine {
+    /// Its id.
+    pub id: u64,
+    /// Its wallet.
+    pub address: Address,
+    /// Its Machine NFT, if minted.
+    pub token: Option<u64>,
+}
+
+impl Machine {
+    /// `did:peaq:<checksummed address>`.
+    pub fn did(&self) -> String {
+        format!("did:peaq:{}", self.address)
+    }
+}
+
+/// A local partner `data_api`: `/ok` (a JSON object), `/fail` (500), `/list` (a JSON array),
+/// `/big` (over the cap), `/slow` (after 3 s).
+pub struct Partner {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Partner {
+    /// Starts the server.
+    pub async fn start() -> Self {
+        use axum::{Router, http::StatusCode, routing::get};
+        let app = Router::new()
+            .route(
+                "/ok",
+                get(|| async {
+                    (
+                        [("content-type", "application/json")],
+                        r#"{"temperature":21.5,"status":"running","uptime_h":1200}"#,
+                    )
+                }),
+            )
+            .route(
+                "/fail",
+                get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+            )
+            .route("/list", get(|| async { "[1,2,3]" }))
+            .route(
+                "/big",
+                get(|| async { format!("{{\"pad\":\"{}\"}}", "x".repeat(200_000)) }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    "{}"
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+        }
+    }
+}
+
+/// Scripted machines on one devnet: every visibility, a rated history in several currencies,
+/// a bare registration, a flagged one, and a proxy operator's fleet.
+pub struct Scenario {
+    /// `onchain`, a year of daily revenue (trust 1) in USD plus EUR/JPY/BHD and an unsupported
+    /// currency, activity events with JSON and non-JSON metadata: rated.
+    pub onchain: Machine,
+    /// `private` with a `data_api`.
+    pub private: Machine,
+    /// `public`, `data_api` answering a JSON object.
+    pub public_ok: Machine,
+    /// `public`, `data_api` answering 500.
+    pub public_bad: Machine,
+    /// Registered only: no NFT, no DID attributes, no events.
+    pub bare: Machine,
+    /// Flagged and with a trust override, a few activity events.
+    pub flagged: Machine,
+    /// The proxy operator (its `machines` attribute lists the fleet and an unregistered id).
+    pub proxy: Machine,
+    /// The proxy's machines.
+    pub fleet: Vec<Machine>,
+    /// Events submitted for `onchain`.
+    pub onchain_events: usize,
+    /// The partner server.
+    pub partner: Partner,
+}
+
+/// An id no machine has.
+pub const UNREGISTERED_ID: u64 = 999_999;
+
+async fn activate(
+    c: &PeaqosClient,
+    visibility: peaqos_types::event::DataVisibility,
+    data_api: &str,
+    operator: Option<&str>,
+) -> Machine {
+    let id = register(c).await;
+    c.mint_nft(id, c.address()).await.expect("minted");
+    let token = c.token_id_of(id).await.expect("token");
+    c.write_machine_did_attributes(
+        id,
+        token,
+        operator,
+        "https://docs.example/machine",
+        data_api,
+        visibility,
+    )
+    .await
+    .expect("DID written");
+    Machine {
+        id: id.to(),
+        address: c.address(),
+        token: Some(token.to()),
+    }
+}
+
+impl Scenario {
+    /// Builds it (takes a few seconds).
+    pub async fn build(devnet: &Devnet) -> Self {
+        use peaqos_types::event::DataVisibility as V;
+        let owner = client(devnet, 0);
+        let partner = Partner::start().await;
+        let now = chain_now(&owner).await;
+
+        let c = fresh_client(devnet, &owner).await;
+        let onchain = activate(&c, V::Onchain, "https://partner.example/onchain", None).await;
+        let id = U256::from(onchain.id);
+        let day = 86_400;
+        let mut evs: Vec<SubmitEventParams> = (0..365u64)
+            .map(|d| {
+                SubmitEventParams::new(
+                    id,
+                    EventType::Revenue,
+                    U256::from(2_000 + (d % 7) * 150),
+                    now - (365 - d) * day,
+                )
+                .with_currency("USD")
+                .with_trust_level(TrustLevel::OnChainVerifiable)
+                .with_source_tx_hash(B256::repeat_byte(0x11))
+                .with_metadata(format!("{{\"day\":{d},\"kind\":\"charge\"}}").into_bytes())
+            })
+            .collect();
+        // 2025-06-02 (a Monday with ECB fixings) in three more currencies, and one unsupported.
+        let fixed = 1_748_822_400;
+        for (cur, value) in [
+            ("EUR", 1_250u64),
+            ("JPY", 3_000),
+            ("BHD", 1_500),
+            ("ZZZ", 99),
+        ] {
+            evs.push(
+                SubmitEventParams::new(id, EventType::Revenue, U256::from(value), fixed)
+                    .with_currency(cur)
+                    .with_trust_level(TrustLevel::HardwareSigned),
+            );
+        }
+        for (i, meta) in [
+            br#"{"sensor":"t1","reading":21.5}"#.to_vec(),
+            b"not json".to_vec(),
+            Vec::new(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            evs.push(
+                SubmitEventParams::new(
+                    id,
+                    EventType::Activity,
+                    U256::ZERO,
+                    now - 3 * day + i as u64,
+                )
+                .with_currency("")
+                .with_metadata(meta),
+            );
+        }
+        let onchain_events = evs.len();
+        submit(&c, &evs, 100).await;
+
+        let private = activate(
+            &fresh_client(devnet, &owner).await,
+            V::Private,
+            "https://partner.example/private",
+            None,
+        )
+        .await;
+        let public_ok = activate(
+            &fresh_client(devnet, &owner).await,
+            V::Public,
+            &format!("{}/ok", partner.base),
+            None,
+        )
+        .await;
+        let public_bad = activate(
+            &fresh_client(devnet, &owner).await,
+            V::Public,
+            &format!("{}/fail", partner.base),
+            None,
+        )
+        .await;
+        let bare_client = fresh_client(devnet, &owner).await;
+        let bare = Machine {
+            id: register(&bare_client).await.to(),
+            address: bare_client.address(),
+            token: None,
+        };
+        let fc = fresh_client(devnet, &owner).await;
+        let flagged = activate(&fc, V::Onchain, "https://partner.example/f", None).await;
+        submit(
+            &fc,
+            &events(U256::from(flagged.id), 6, now, 3, 9)
+                .into_iter()
+                .filter(|e| e.event_type == 1)
+                .collect::<Vec<_>>(),
+            10,
+        )
+        .await;
+        flag(&owner, U256::from(flagged.id)).await;
+        set_override(&owner, U256::from(flagged.id), 4000).await;
+
+        let pc = fresh_client(devnet, &owner).await;
+        let proxy_id = register(&pc).await;
+        let proxy = Machine {
+            id: proxy_id.to(),
+            address: pc.address(),
+            token: None,
+        };
+        let proxy_did = proxy.did();
+        let mut fleet = Vec::new();
+        for i in 0..3u64 {
+            let mc = fresh_client(devnet, &owner).await;
+            let mid = pc.register_for(mc.address()).await.expect("registered for");
+            pc.mint_nft(mid, mc.address()).await.expect("minted");
+            let token = pc.token_id_of(mid).await.expect("token");
+            mc.write_machine_did_attributes(
+                mid,
+                token,
+                Some(&proxy_did),
+                "https://docs.example/fleet",
+                "https://partner.example/fleet",
+                V::Private,
+            )
+            .await
+            .expect("fleet DID");
+            submit(&pc, &events(mid, 4, now, 2, 20 + i), 4).await;
+            fleet.push(Machine {
+                id: mid.to(),
+                address: mc.address(),
+                token: Some(token.to()),
+            });
+        }
+        let mut listed: Vec<U256> = fleet.iter().map(|m| U256::from(m.id)).collect();
+        listed.push(U256::from(UNREGISTERED_ID));
+        pc.write_proxy_did_attributes(proxy_id, &listed)
+            .await
+            .expect("proxy DID");
+        Self {
+            onchain,
+            private,
+            public_ok,
+            public_bad,
+            bare,
+            flagged,
+            proxy,
+            fleet,
+            onchain_events,
+            partner,
+        }
+    }
+
+    /// Every machine with a profile to query.
+    pub fn machines(&self) -> Vec<Machine> {
+        let mut out = vec![
+            self.onchain,
+            self.private,
+            self.public_ok,
+            self.public_bad,
+            self.bare,
+            self.flagged,
+            self.proxy,
+        ];
+        out.extend(self.fleet.iter().copied());
+        out
+    }
+}
