@@ -59,7 +59,7 @@ pub(crate) fn preset(name: &str) -> Option<Preset> {
             mcr_api_url: "http://127.0.0.1:8000",
             gas_station_url: "http://127.0.0.1:8001",
             contracts: LOCAL_CONTRACTS,
-            faucet_chain: "peaq",
+            faucet_chain: "local",
         },
         _ => return None,
     })

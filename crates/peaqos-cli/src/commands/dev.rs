@@ -1,14 +1,151 @@
-//! `peaqos dev`: the whole local stack in one process.
+//! `peaqos dev`: the whole local stack in one process (devnet with the stack deployed, MCR
+//! service, Gas Station) on loopback, a ready `.env`, Ctrl-C to stop.
+
+use std::path::{Path, PathBuf};
 
 use crate::{
-    env::Env,
+    env::{Env, write_secret_file},
     error::{CliError, CliResult},
-    ui::Ui,
+    output::rows,
+    stack::{DEV_TOTP_SECRET, ENV_ACCOUNT, ENV_MARKER, FAUCET_ACCOUNT, LocalStack, StackConfig},
+    ui::{Style, Ui},
 };
 
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// Keep the chain and the databases in DIR across restarts (default: temporary).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// JSON-RPC port on 127.0.0.1.
+    #[arg(long, default_value_t = 8545)]
+    rpc_port: u16,
+    /// MCR API port on 127.0.0.1 (8000 is the SDKs' default MCR URL).
+    #[arg(long, default_value_t = 8000)]
+    mcr_port: u16,
+    /// Gas Station port on 127.0.0.1.
+    #[arg(long, default_value_t = 8001)]
+    gas_station_port: u16,
+    /// Where to write the .env (an existing one not written by `peaqos dev` is kept unless
+    /// --force).
+    #[arg(long, default_value = ".env")]
+    env_file: PathBuf,
+    /// Overwrite an existing .env.
+    #[arg(long)]
+    force: bool,
+    /// Do not write a .env.
+    #[arg(long)]
+    no_env: bool,
+}
 
-pub(crate) async fn run(_ui: &Ui, _env: &Env, _args: Args) -> CliResult {
-    Err(CliError::config("not yet"))
+pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
+    let spinner = ui.spinner("Starting the local stack");
+    let stack = LocalStack::start(
+        StackConfig {
+            rpc_port: args.rpc_port,
+            mcr_port: args.mcr_port,
+            gas_station_port: args.gas_station_port,
+            data_dir: args.data_dir.clone(),
+        },
+        |step| ui.info(format!("  {step}")),
+    )
+    .await
+    .map_err(|e| CliError::config(format!("cannot start the local stack: {e}")))?;
+    drop(spinner);
+    print_banner(ui, &stack);
+    if !args.no_env {
+        write_env(ui, &args.env_file, &stack.env_file(), args.force)?;
+    }
+    ui.out("");
+    ui.out(format!(
+        "Ready. {}",
+        ui.out_style(Style::Bold, "Ctrl-C stops everything.")
+    ));
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C: {e}")))?;
+    ui.info("\nstopping the Gas Station, the MCR service and the devnet ...");
+    stack
+        .shutdown()
+        .await
+        .map_err(|e| CliError::config(format!("shutdown: {e}")))?;
+    ui.info("stopped.");
+    Ok(())
+}
+
+fn print_banner(ui: &Ui, stack: &LocalStack) {
+    let d = &stack.devnet;
+    ui.out(ui.out_style(Style::Bold, "peaqOS local stack"));
+    for line in rows(
+        "  ",
+        &[
+            ("Chain RPC", format!("{}  (chain id {})", d.url, d.chain_id)),
+            ("MCR API", stack.mcr.url()),
+            ("Gas Station", stack.gas_station.url()),
+            ("Data", stack.data_dir.display().to_string()),
+        ],
+    ) {
+        ui.out(line);
+    }
+    ui.out("");
+    ui.out("Dev accounts (mnemonic 'test test ... junk': public keys, never use them elsewhere)");
+    for (i, a) in d.accounts.iter().enumerate() {
+        let role = match i {
+            0 => "  deployer, owns the contracts",
+            ENV_ACCOUNT => "  .env key; Gas Station test owner",
+            FAUCET_ACCOUNT => "  funds the Gas Station",
+            _ => "",
+        };
+        ui.out(format!("  ({i}) {}{role}", a.address));
+    }
+    ui.out("");
+    ui.out("Gas Station test owner (2FA enrolled)");
+    for line in rows(
+        "  ",
+        &[
+            ("Owner", stack.test_owner().to_string()),
+            ("TOTP secret", DEV_TOTP_SECRET.to_owned()),
+            ("otpauth URI", stack.totp_uri.clone()),
+        ],
+    ) {
+        ui.out(line);
+    }
+    ui.out("");
+    ui.out("Contracts");
+    let c = stack.contracts();
+    let mut list = vec![
+        ("IdentityRegistry", c.identity_registry.to_string()),
+        ("IdentityStaking", c.identity_staking.to_string()),
+        ("EventRegistry", c.event_registry.to_string()),
+        ("MachineNFT", c.machine_nft.to_string()),
+    ];
+    if let Some(a) = c.admin_flags {
+        list.push(("AdminFlags", a.to_string()));
+    }
+    if let Some(a) = c.machine_account_factory {
+        list.push(("MachineAccountFactory", a.to_string()));
+    }
+    list.push(("DID precompile", c.did_registry.to_string()));
+    list.push(("Batch precompile", c.batch_precompile.to_string()));
+    for line in rows("  ", &list) {
+        ui.out(line);
+    }
+}
+
+/// Writes the stack's `.env` (0600) unless a foreign one is there and `force` is off.
+fn write_env(ui: &Ui, path: &Path, text: &str, force: bool) -> CliResult {
+    if let Ok(existing) = std::fs::read_to_string(path)
+        && !force
+        && !existing.starts_with(ENV_MARKER)
+    {
+        ui.warn(format!(
+            "Warning: {} exists and was not written by 'peaqos dev': left unchanged (pass \
+                 --force to overwrite). The values above configure the CLI and SDKs.",
+            path.display()
+        ));
+        return Ok(());
+    }
+    let written = write_secret_file(path, text)?;
+    ui.out("");
+    ui.out(format!(".env written to {}", written.display()));
+    Ok(())
 }
