@@ -1,0 +1,193 @@
+//! Crash safety: the server binary dies right after broadcasting a transfer and before
+//! recording its result (fault hook `GAS_STATION_FAULT_EXIT_AFTER_BROADCAST=1`). Restarted on
+//! the same database, it reconciles with the chain: the same `requestId` returns the original
+//! result and no second transfer happens.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+use common::*;
+use peaqos_devnet::Devnet;
+use peaqos_gas_station::{FaucetCode, service::FAULT_EXIT_CODE};
+use sqlx::{Connection as _, Row as _};
+
+/// The server binary, without the caller's `GAS_STATION_*` settings.
+fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peaqos-gas-station"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("GAS_STATION_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd
+}
+
+/// Spawns `cmd` and reads the base URL from its first stdout line.
+fn spawn_and_read_url(mut cmd: Command) -> (Child, String) {
+    let mut child = cmd.spawn().expect("start the server binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the listening line");
+    let url = line.trim().rsplit(' ').next().expect("a URL").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (child, url)
+}
+
+/// Starts the server binary on `devnet` with `db_url`; returns the child and its base URL.
+fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: bool) -> (Child, String) {
+    let mut cmd = binary();
+    cmd.env("GAS_STATION_SERVER_KEY", server_key)
+        .env("GAS_STATION_CHAINS", "local")
+        .env("GAS_STATION_CHAIN_LOCAL_RPC_URL", &devnet.url)
+        .env("GAS_STATION_CHAIN_LOCAL_FUNDING_KEY", funding_key(devnet))
+        .env("GAS_STATION_DATABASE_URL", db_url)
+        .env("GAS_STATION_BIND", "127.0.0.1:0")
+        .env("GAS_STATION_LOG", "warn");
+    if fault {
+        cmd.env("GAS_STATION_FAULT_EXIT_AFTER_BROADCAST", "1");
+    }
+    spawn_and_read_url(cmd)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killed_after_broadcast_restart_never_funds_twice() {
+    let devnet = devnet().await;
+    let http = http();
+    let db = TestDb::sqlite();
+    let server_key = "5a".repeat(32);
+
+    let (mut child, url) = start(&devnet, &db.url, &server_key, true);
+    let owner = random_address();
+    let secret = enroll(&http, &url, owner).await;
+    let target = random_address();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let nonce_before = nonce(&devnet, funder(&devnet)).await;
+    fresh_step(5).await;
+    let code_now = code(&secret, 0);
+    let body = fund_body(owner, target, "local", &code_now, &request_id);
+
+    // The process exits mid-request: no answer.
+    let reply = http
+        .post(format!("{url}/faucet/fund"))
+        .json(&body)
+        .send()
+        .await;
+    assert!(
+        reply.is_err(),
+        "the server answered instead of dying: {reply:?}"
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert_eq!(status.code(), Some(FAULT_EXIT_CODE));
+
+    // The transfer is on chain; the database has it persisted as signed, not recorded as done.
+    assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 1);
+    let funded = balance(&devnet, target).await;
+    assert!(funded > alloy::primitives::U256::ZERO);
+    let (state, tx_hash) = {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url)
+            .await
+            .expect("open the db");
+        let row = sqlx::query("SELECT state, tx_hash FROM requests WHERE request_id = ?")
+            .bind(&request_id)
+            .fetch_one(&mut conn)
+            .await
+            .expect("the request row");
+        (
+            row.get::<String, _>("state"),
+            row.get::<String, _>("tx_hash"),
+        )
+    };
+    assert_eq!(state, "signed");
+
+    // Restart on the same database (no fault hook).
+    let (mut child, url) = start(&devnet, &db.url, &server_key, false);
+    let again = fund(&http, &url, &body).await;
+    let again = assert_error(&again, FaucetCode::RequestAlreadyProcessed);
+    let original = &again["data"]["result"];
+    assert_eq!(original["status"], "success");
+    assert_eq!(original["code"], "SUCCESS");
+    assert_eq!(original["data"]["txHash"], tx_hash);
+    assert_eq!(original["data"]["fundedAmount"], funded.to_string());
+    // With a fresh code too; and nothing more was sent.
+    let later = fund(
+        &http,
+        &url,
+        &fund_body(owner, target, "local", &code(&secret, 1), &request_id),
+    )
+    .await;
+    assert_error(&later, FaucetCode::RequestAlreadyProcessed);
+    assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 1);
+    assert_eq!(balance(&devnet, target).await, funded);
+
+    // A second station life still funds new requests (the nonce continues).
+    let other = random_address();
+    let ok = fund(
+        &http,
+        &url,
+        &fund_body(
+            owner,
+            other,
+            "local",
+            &code_now,
+            &uuid::Uuid::new_v4().to_string(),
+        ),
+    )
+    .await;
+    assert_ok(&ok, "success", "SUCCESS");
+    assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 2);
+
+    child.kill().expect("stop the server");
+    let _ = child.wait();
+    db.cleanup().await;
+    devnet.shutdown().await.expect("devnet stops");
+}
+
+/// The documented one command: `peaqos-gas-station --devnet RPC_URL` funds from dev account 9.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_one_command_funds_from_dev_account_9() {
+    let devnet = devnet().await;
+    let http = http();
+    let mut cmd = binary();
+    cmd.args([
+        "--devnet",
+        &devnet.url,
+        "--bind",
+        "127.0.0.1:0",
+        "--database-url",
+        "sqlite::memory:",
+    ]);
+    let (mut child, url) = spawn_and_read_url(cmd);
+    let health = get(&http, &format!("{url}/health")).await;
+    assert_eq!((health.0, health.1["status"].as_str()), (200, Some("ok")));
+    let owner = random_address();
+    let secret = enroll(&http, &url, owner).await;
+    let target = random_address();
+    let before = nonce(&devnet, devnet.accounts[9].address).await;
+    let ok = fund(
+        &http,
+        &url,
+        &fund_body(
+            owner,
+            target,
+            "peaq",
+            &code(&secret, 0),
+            &uuid::Uuid::new_v4().to_string(),
+        ),
+    )
+    .await;
+    assert_ok(&ok, "success", "SUCCESS");
+    assert_eq!(nonce(&devnet, devnet.accounts[9].address).await, before + 1);
+    child.kill().expect("stop the server");
+    let _ = child.wait();
+    devnet.shutdown().await.expect("devnet stops");
+}
