@@ -151,11 +151,42 @@ async fn every_endpoint_and_error_status() {
     assert_eq!(p.peaqos.data_api, None);
     let ed = p.peaqos.event_data.expect("event_data");
     assert_eq!(ed.len(), 100, "the first 100 events");
-    assert!(
-        ed.windows(2).all(|w| w[0].timestamp <= w[1].timestamp),
-        "oldest first"
+    // On-chain index order: the four currencies, three activity events, then USD days.
+    let fx: Vec<_> = ed[..4]
+        .iter()
+        .map(|e| {
+            let r = e.revenue().expect("revenue entry");
+            (
+                r.origin_currency.as_str(),
+                r.amount_status,
+                r.origin_subunit,
+                r.usd_value.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fx,
+        [
+            ("EUR", AmountStatus::Ok, Some(100), true),
+            ("JPY", AmountStatus::Ok, Some(1), true),
+            ("BHD", AmountStatus::Ok, Some(1000), true),
+            ("ZZZ", AmountStatus::UnsupportedCurrency, None, false),
+        ]
     );
-    let first = ed[0].revenue().expect("revenue entry");
+    // BHD 1.500 at the 0.376 peg is about USD 3.99.
+    let bhd = ed[2].revenue().and_then(|r| r.usd_value);
+    assert!(bhd.is_some_and(|v| (395..=401).contains(&v)), "{bhd:?}");
+    assert_eq!(ed[4].event_type(), EventType::Activity);
+    assert_eq!(
+        ed[4].metadata.get("sensor").map(|v| v.type_name()),
+        Some("string")
+    );
+    assert!(
+        ed[5].metadata.contains_key("raw"),
+        "non-JSON metadata is kept as hex"
+    );
+    assert!(ed[6].metadata.is_empty());
+    let first = ed[7].revenue().expect("revenue entry");
     assert_eq!(
         (
             first.origin_currency.as_str(),
@@ -166,7 +197,7 @@ async fn every_endpoint_and_error_status() {
     );
     assert_eq!(first.usd_value, Some(2_000));
     assert_eq!(
-        ed[0].metadata.get("kind").map(|v| v.type_name()),
+        ed[7].metadata.get("kind").map(|v| v.type_name()),
         Some("string")
     );
     let private = profile(s.private).await;

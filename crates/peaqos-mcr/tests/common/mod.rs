@@ -517,21 +517,8 @@ impl Scenario {
         let onchain = activate(&c, V::Onchain, "https://partner.example/onchain", None).await;
         let id = U256::from(onchain.id);
         let day = 86_400;
-        let mut evs: Vec<SubmitEventParams> = (0..365u64)
-            .map(|d| {
-                SubmitEventParams::new(
-                    id,
-                    EventType::Revenue,
-                    U256::from(2_000 + (d % 7) * 150),
-                    now - (365 - d) * day,
-                )
-                .with_currency("USD")
-                .with_trust_level(TrustLevel::OnChainVerifiable)
-                .with_source_tx_hash(B256::repeat_byte(0x11))
-                .with_metadata(format!("{{\"day\":{d},\"kind\":\"charge\"}}").into_bytes())
-            })
-            .collect();
-        // 2025-06-02 (a Monday with ECB fixings) in three more currencies, and one unsupported.
+        let mut evs: Vec<SubmitEventParams> = Vec::new();
+        // First (so they are in `event_data`): 2025-06-02 (a Monday with ECB fixings) in three more currencies, and one unsupported.
         let fixed = 1_748_822_400;
         for (cur, value) in [
             ("EUR", 1_250u64),
@@ -564,6 +551,21 @@ impl Scenario {
                 .with_metadata(meta),
             );
         }
+        let usd: Vec<SubmitEventParams> = (0..365u64)
+            .map(|d| {
+                SubmitEventParams::new(
+                    id,
+                    EventType::Revenue,
+                    U256::from(2_000 + (d % 7) * 150),
+                    now - (365 - d) * day,
+                )
+                .with_currency("USD")
+                .with_trust_level(TrustLevel::OnChainVerifiable)
+                .with_source_tx_hash(B256::repeat_byte(0x11))
+                .with_metadata(format!("{{\"day\":{d},\"kind\":\"charge\"}}").into_bytes())
+            })
+            .collect();
+        evs.extend(usd);
         let onchain_events = evs.len();
         submit(&c, &evs, 100).await;
 
