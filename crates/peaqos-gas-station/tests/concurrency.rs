@@ -22,13 +22,7 @@ async fn same_request_id(db: TestDb) {
     let target = random_address();
     let nonce_before = nonce(&devnet, funder(&devnet)).await;
     fresh_step(10).await;
-    let body = fund_body(
-        owner,
-        target,
-        "local",
-        &code(&secret, 0),
-        &uuid::Uuid::new_v4().to_string(),
-    );
+    let body = fund_body(owner, target, "local", &code(&secret, 0), &new_id());
     let replies = join_all((0..N).map(|_| {
         let (http, url, body) = (http.clone(), s.url(), body.clone());
         tokio::spawn(async move { post(&http, &url, "/faucet/fund", &body).await })
@@ -83,13 +77,7 @@ async fn owner_cap(db: TestDb) {
     let targets: Vec<_> = (0..N).map(|_| random_address()).collect();
     let replies = join_all(targets.iter().map(|&target| {
         let (http, url) = (http.clone(), s.url());
-        let body = fund_body(
-            owner,
-            target,
-            "local",
-            &c,
-            &uuid::Uuid::new_v4().to_string(),
-        );
+        let body = fund_body(owner, target, "local", &c, &new_id());
         tokio::spawn(async move { post(&http, &url, "/faucet/fund", &body).await })
     }))
     .await;

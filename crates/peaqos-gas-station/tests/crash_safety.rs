@@ -134,13 +134,7 @@ async fn killed_after_broadcast_restart_never_funds_twice() {
     let ok = fund(
         &http,
         &url,
-        &fund_body(
-            owner,
-            other,
-            "local",
-            &code_now,
-            &uuid::Uuid::new_v4().to_string(),
-        ),
+        &fund_body(owner, other, "local", &code_now, &new_id()),
     )
     .await;
     assert_ok(&ok, "success", "SUCCESS");
@@ -176,13 +170,7 @@ async fn devnet_one_command_funds_from_dev_account_9() {
     let ok = fund(
         &http,
         &url,
-        &fund_body(
-            owner,
-            target,
-            "peaq",
-            &code(&secret, 0),
-            &uuid::Uuid::new_v4().to_string(),
-        ),
+        &fund_body(owner, target, "peaq", &code(&secret, 0), &new_id()),
     )
     .await;
     assert_ok(&ok, "success", "SUCCESS");

@@ -100,13 +100,7 @@ async fn every_error_code_through_http() {
 
     // INVALID_OWNER_ADDRESS on setup, confirm and fund.
     for path in ["/2fa/setup", "/2fa/confirm", "/faucet/fund"] {
-        let body = fund_body(
-            owner,
-            owner,
-            "local",
-            "123456",
-            &uuid::Uuid::new_v4().to_string(),
-        );
+        let body = fund_body(owner, owner, "local", "123456", &new_id());
         let mut body = body.as_object().expect("object").clone();
         body.insert("ownerAddress".into(), json!("0xOwner..."));
         seen.expect(
@@ -131,13 +125,7 @@ async fn every_error_code_through_http() {
         &fund(
             &http,
             &base,
-            &fund_body(
-                owner,
-                target,
-                "local",
-                "123456",
-                &uuid::Uuid::new_v4().to_string(),
-            ),
+            &fund_body(owner, target, "local", "123456", &new_id()),
         )
         .await,
         FaucetCode::TwoFaNotConfigured,
@@ -172,13 +160,7 @@ async fn every_error_code_through_http() {
         &fund(
             &http,
             &base,
-            &fund_body(
-                owner,
-                target,
-                "local",
-                &code(&secret, 0),
-                &uuid::Uuid::new_v4().to_string(),
-            ),
+            &fund_body(owner, target, "local", &code(&secret, 0), &new_id()),
         )
         .await,
         FaucetCode::TwoFaNotActive,

@@ -10,10 +10,6 @@ use peaqos_gas_station::{FaucetCode, totp};
 use serde_json::json;
 use sqlx::Row as _;
 
-fn confirm_body(owner: alloy::primitives::Address, code: &str) -> serde_json::Value {
-    json!({"ownerAddress": owner.to_checksum(None), "twoFactorCode": code})
-}
-
 /// A code that is none of the three valid ones.
 fn wrong(secret: &[u8], i: u32) -> String {
     let base = code(secret, 0).parse::<u32>().expect("digits");
@@ -33,53 +29,20 @@ async fn brute_force_locks_then_the_lock_ends() {
     let s = station(cfg).await;
     let http = http();
     let owner = random_address();
-    let setup = post(
-        &http,
-        &s.url(),
-        "/2fa/setup",
-        &json!({"ownerAddress": owner.to_checksum(None)}),
-    )
-    .await;
-    let secret = totp::secret_of_uri(setup.1["data"]["otpauthUri"].as_str().expect("uri"))
-        .expect("secret")
-        .to_vec();
+    let (_, secret) = setup(&http, &s.url(), owner).await;
     for i in 0..4 {
-        let r = post(
-            &http,
-            &s.url(),
-            "/2fa/confirm",
-            &confirm_body(owner, &wrong(&secret, i)),
-        )
-        .await;
+        let r = confirm(&http, &s.url(), owner, &wrong(&secret, i)).await;
         assert_error(&r, FaucetCode::Invalid2fa);
     }
-    let fifth = post(
-        &http,
-        &s.url(),
-        "/2fa/confirm",
-        &confirm_body(owner, &wrong(&secret, 4)),
-    )
-    .await;
+    let fifth = confirm(&http, &s.url(), owner, &wrong(&secret, 4)).await;
     assert_error(&fifth, FaucetCode::TwoFaLocked);
     // Locked: even the right code is refused, and more guesses do not reach the check.
     fresh_step(8).await;
-    let right = post(
-        &http,
-        &s.url(),
-        "/2fa/confirm",
-        &confirm_body(owner, &code(&secret, 0)),
-    )
-    .await;
+    let right = confirm(&http, &s.url(), owner, &code(&secret, 0)).await;
     assert_error(&right, FaucetCode::TwoFaLocked);
     // After the lockout window the right code works and activates.
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    let after = post(
-        &http,
-        &s.url(),
-        "/2fa/confirm",
-        &confirm_body(owner, &code(&secret, 0)),
-    )
-    .await;
+    let after = confirm(&http, &s.url(), owner, &code(&secret, 0)).await;
     assert_ok(&after, "success", "2FA_ACTIVATED");
     // Funding counts failures too.
     for i in 0..4 {
@@ -91,7 +54,7 @@ async fn brute_force_locks_then_the_lock_ends() {
                 random_address(),
                 "local",
                 &wrong(&secret, i),
-                &uuid::Uuid::new_v4().to_string(),
+                &new_id(),
             ),
         )
         .await;
@@ -105,7 +68,7 @@ async fn brute_force_locks_then_the_lock_ends() {
             random_address(),
             "local",
             &wrong(&secret, 9),
-            &uuid::Uuid::new_v4().to_string(),
+            &new_id(),
         ),
     )
     .await;
@@ -122,26 +85,17 @@ async fn replayed_codes_are_refused() {
     let s = station(config(&devnet, &db)).await;
     let http = http();
     let owner = random_address();
-    let setup = post(
-        &http,
-        &s.url(),
-        "/2fa/setup",
-        &json!({"ownerAddress": owner.to_checksum(None)}),
-    )
-    .await;
-    let secret = totp::secret_of_uri(setup.1["data"]["otpauthUri"].as_str().expect("uri"))
-        .expect("secret")
-        .to_vec();
+    let (_, secret) = setup(&http, &s.url(), owner).await;
     fresh_step(10).await;
     let c = code(&secret, 0);
     assert_ok(
-        &post(&http, &s.url(), "/2fa/confirm", &confirm_body(owner, &c)).await,
+        &confirm(&http, &s.url(), owner, &c).await,
         "success",
         "2FA_ACTIVATED",
     );
     // The same code again for the same action: refused.
     assert_error(
-        &post(&http, &s.url(), "/2fa/confirm", &confirm_body(owner, &c)).await,
+        &confirm(&http, &s.url(), owner, &c).await,
         FaucetCode::Invalid2fa,
     );
     // Funding wallet W with the code: once. A new request id with the same code and wallet is
@@ -151,7 +105,7 @@ async fn replayed_codes_are_refused() {
         &fund(
             &http,
             &s.url(),
-            &fund_body(owner, w, "local", &c, &uuid::Uuid::new_v4().to_string()),
+            &fund_body(owner, w, "local", &c, &new_id()),
         )
         .await,
         "success",
@@ -161,7 +115,7 @@ async fn replayed_codes_are_refused() {
         &fund(
             &http,
             &s.url(),
-            &fund_body(owner, w, "local", &c, &uuid::Uuid::new_v4().to_string()),
+            &fund_body(owner, w, "local", &c, &new_id()),
         )
         .await,
         FaucetCode::Invalid2fa,
@@ -172,13 +126,7 @@ async fn replayed_codes_are_refused() {
         &fund(
             &http,
             &s.url(),
-            &fund_body(
-                owner,
-                random_address(),
-                "local",
-                &c,
-                &uuid::Uuid::new_v4().to_string(),
-            ),
+            &fund_body(owner, random_address(), "local", &c, &new_id()),
         )
         .await,
         "success",
@@ -194,7 +142,7 @@ async fn replayed_codes_are_refused() {
                 random_address(),
                 "local",
                 &code(&secret, 2),
-                &uuid::Uuid::new_v4().to_string(),
+                &new_id(),
             ),
         )
         .await,
@@ -209,7 +157,7 @@ async fn replayed_codes_are_refused() {
                 random_address(),
                 "local",
                 &code(&secret, -2),
-                &uuid::Uuid::new_v4().to_string(),
+                &new_id(),
             ),
         )
         .await,
@@ -281,13 +229,7 @@ async fn qr_images_expire_and_secrets_are_sealed_and_kept() {
     // Confirmed, restarted on the same database: the enrollment is still there and works.
     fresh_step(8).await;
     assert_ok(
-        &post(
-            &http,
-            &s.url(),
-            "/2fa/confirm",
-            &confirm_body(owner, &code(&secret, 0)),
-        )
-        .await,
+        &confirm(&http, &s.url(), owner, &code(&secret, 0)).await,
         "success",
         "2FA_ACTIVATED",
     );
@@ -302,7 +244,7 @@ async fn qr_images_expire_and_secrets_are_sealed_and_kept() {
                 random_address(),
                 "local",
                 &code(&secret, 0),
-                &uuid::Uuid::new_v4().to_string(),
+                &new_id(),
             ),
         )
         .await,

@@ -212,28 +212,48 @@ pub async fn fresh_step(margin: u64) {
     }
 }
 
-/// Sets up and confirms 2FA for `owner` through the API; returns the TOTP secret (from the
-/// otpauth URI, as an authenticator app would).
-pub async fn enroll(http: &reqwest::Client, base: &str, owner: Address) -> Vec<u8> {
-    let setup = post(
+/// A fresh request id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `POST /2fa/setup` (SVG) for `owner`: the reply and the TOTP secret from its otpauth URI.
+pub async fn setup(http: &reqwest::Client, base: &str, owner: Address) -> ((u16, Value), Vec<u8>) {
+    let reply = post(
         http,
         base,
         "/2fa/setup",
         &json!({"ownerAddress": owner.to_checksum(None), "format": "svg"}),
     )
     .await;
-    assert_eq!(setup.0, 200, "{setup:?}");
-    let uri = setup.1["data"]["otpauthUri"].as_str().expect("otpauthUri");
+    assert_eq!(reply.0, 200, "{reply:?}");
+    let uri = reply.1["data"]["otpauthUri"].as_str().expect("otpauthUri");
     let secret = totp::secret_of_uri(uri).expect("secret").to_vec();
-    let confirm = post(
+    (reply, secret)
+}
+
+/// `POST /2fa/confirm` for `owner` with `code`.
+pub async fn confirm(
+    http: &reqwest::Client,
+    base: &str,
+    owner: Address,
+    code: &str,
+) -> (u16, Value) {
+    post(
         http,
         base,
         "/2fa/confirm",
-        &json!({"ownerAddress": owner.to_checksum(None), "twoFactorCode": code(&secret, 0)}),
+        &json!({"ownerAddress": owner.to_checksum(None), "twoFactorCode": code}),
     )
-    .await;
-    assert_eq!(confirm.0, 200, "{confirm:?}");
-    assert_eq!(confirm.1["code"], "2FA_ACTIVATED");
+    .await
+}
+
+/// Sets up and confirms 2FA for `owner` through the API; returns the TOTP secret (from the
+/// otpauth URI, as an authenticator app would).
+pub async fn enroll(http: &reqwest::Client, base: &str, owner: Address) -> Vec<u8> {
+    let (_, secret) = setup(http, base, owner).await;
+    let confirmed = confirm(http, base, owner, &code(&secret, 0)).await;
+    assert_ok(&confirmed, "success", "2FA_ACTIVATED");
     secret
 }
 
