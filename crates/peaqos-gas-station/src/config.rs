@@ -122,9 +122,18 @@ pub struct GasStationConfig {
     pub max_body_bytes: usize,
     /// The chains (`GAS_STATION_CHAINS` and `GAS_STATION_CHAIN_<NAME>_*`).
     pub chains: Vec<ChainConfig>,
-    /// Test hook (`GAS_STATION_FAULT_EXIT_AFTER_BROADCAST=1`): the process exits right after a
-    /// transfer was broadcast and before its result is recorded.
-    pub fault_exit_after_broadcast: bool,
+    /// Test hook (`GAS_STATION_FAULT`): makes the process exit at a chosen point of a transfer.
+    pub fault: Option<Fault>,
+}
+
+/// Where a test makes the process exit (status [`FAULT_EXIT_CODE`](crate::service::FAULT_EXIT_CODE)),
+/// to prove that a crash there loses nothing and funds nothing twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// After the signed transfer is persisted, before it is broadcast.
+    ExitBeforeBroadcast,
+    /// After the transfer is broadcast, before its result is recorded.
+    ExitAfterBroadcast,
 }
 
 /// The database used when none is configured.
@@ -148,7 +157,7 @@ impl GasStationConfig {
             reconcile_interval: Duration::from_secs(5),
             max_body_bytes: 16 * 1024,
             chains,
-            fault_exit_after_broadcast: false,
+            fault: None,
         }
     }
 
@@ -285,8 +294,17 @@ impl GasStationConfig {
             config.max_body_bytes = usize::try_from(number("GAS_STATION_MAX_BODY_BYTES", &v)?)
                 .map_err(|_| Error::Config("GAS_STATION_MAX_BODY_BYTES is too large".into()))?;
         }
-        config.fault_exit_after_broadcast =
-            get("GAS_STATION_FAULT_EXIT_AFTER_BROADCAST").is_some_and(|v| v == "1");
+        config.fault = match get("GAS_STATION_FAULT").as_deref() {
+            None => None,
+            Some("exit-before-broadcast") => Some(Fault::ExitBeforeBroadcast),
+            Some("exit-after-broadcast") => Some(Fault::ExitAfterBroadcast),
+            Some(_) => {
+                return Err(Error::Config(
+                    "GAS_STATION_FAULT must be exit-before-broadcast or exit-after-broadcast"
+                        .into(),
+                ));
+            }
+        };
         config.validate()?;
         Ok(config)
     }

@@ -14,13 +14,13 @@ use crate::{
     ApiError, Error, FaucetCode, GasStationConfig,
     address::{owner_key, parse_evm},
     chain::{ChainError, Funder},
-    config::{GWEI, to_gwei},
+    config::{Fault, GWEI, to_gwei},
     qr::{self, QrFormat},
     store::{CapHit, Claim, DAY_MS, Enrollment, Store},
     totp,
 };
 
-/// The exit status of the after-broadcast fault hook.
+/// The exit status of the fault hooks ([`Fault`](crate::config::Fault)).
 pub const FAULT_EXIT_CODE: i32 = 86;
 
 /// Unix time in milliseconds.
@@ -29,6 +29,9 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
+
+/// How long a reconciliation pass waits for a rebroadcast transfer.
+const REBROADCAST_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -475,16 +478,21 @@ impl Service {
                 now_ms(),
             )
             .await?;
+        self.fault_hook(Fault::ExitBeforeBroadcast);
         match funder.broadcast(&signed.raw).await {
             Ok(()) => {
-                if self.config.fault_exit_after_broadcast {
-                    tracing::warn!(%request_id, "fault hook: exiting after broadcast");
-                    std::process::exit(FAULT_EXIT_CODE);
-                }
+                self.fault_hook(Fault::ExitAfterBroadcast);
                 Ok(signed.hash)
             }
             Err(e @ ChainError::Rejected(_)) => Err(chain_failure(&e, "broadcasting").into()),
             Err(e) => Err(Keep(chain_failure(&e, "broadcasting")).into()),
+        }
+    }
+
+    fn fault_hook(&self, here: Fault) {
+        if self.config.fault == Some(here) {
+            tracing::warn!(?here, "fault hook: exiting");
+            std::process::exit(FAULT_EXIT_CODE);
         }
     }
 
@@ -538,7 +546,9 @@ impl Service {
                             }
                         }
                         self.store.touch(&row.request_id, now).await?;
-                        None
+                        // Give it a moment to land, so it resolves in this pass.
+                        let wait = self.config.receipt_timeout.min(REBROADCAST_WAIT);
+                        funder.await_receipt(hash, wait).await.unwrap_or(None)
                     }
                 }
                 Err(_) => continue,

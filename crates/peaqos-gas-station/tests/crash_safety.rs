@@ -1,7 +1,8 @@
 //! Crash safety: the server binary dies right after broadcasting a transfer and before
-//! recording its result (fault hook `GAS_STATION_FAULT_EXIT_AFTER_BROADCAST=1`). Restarted on
-//! the same database, it reconciles with the chain: the same `requestId` returns the original
-//! result and no second transfer happens.
+//! recording its result (fault hook `GAS_STATION_FAULT=exit-after-broadcast`), or after
+//! persisting it and before broadcasting (`exit-before-broadcast`). Restarted on the same
+//! database, it reconciles with the chain: the same `requestId` returns the original result and
+//! exactly one transfer exists.
 
 mod common;
 
@@ -41,7 +42,7 @@ fn spawn_and_read_url(mut cmd: Command) -> (Child, String) {
 }
 
 /// Starts the server binary on `devnet` with `db_url`; returns the child and its base URL.
-fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: bool) -> (Child, String) {
+fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: Option<&str>) -> (Child, String) {
     let mut cmd = binary();
     cmd.env("GAS_STATION_SERVER_KEY", server_key)
         .env("GAS_STATION_CHAINS", "local")
@@ -50,20 +51,37 @@ fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: bool) -> (Child
         .env("GAS_STATION_DATABASE_URL", db_url)
         .env("GAS_STATION_BIND", "127.0.0.1:0")
         .env("GAS_STATION_LOG", "warn");
-    if fault {
-        cmd.env("GAS_STATION_FAULT_EXIT_AFTER_BROADCAST", "1");
+    if let Some(fault) = fault {
+        cmd.env("GAS_STATION_FAULT", fault);
     }
     spawn_and_read_url(cmd)
 }
 
+/// The configured amount (the file/env default: 1 PEAQ).
+fn amount() -> alloy::primitives::U256 {
+    peaq(1)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn killed_after_broadcast_restart_never_funds_twice() {
+    crash_and_restart("exit-after-broadcast", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killed_before_broadcast_restart_sends_the_persisted_transfer_once() {
+    crash_and_restart("exit-before-broadcast", false).await;
+}
+
+/// Dies at `fault` during a fund request; `sent` says whether the transfer reached the chain
+/// before the death. After a restart exactly one transfer exists and the request id answers
+/// with it.
+async fn crash_and_restart(fault: &str, sent: bool) {
     let devnet = devnet().await;
     let http = http();
     let db = TestDb::sqlite();
     let server_key = "5a".repeat(32);
 
-    let (mut child, url) = start(&devnet, &db.url, &server_key, true);
+    let (mut child, url) = start(&devnet, &db.url, &server_key, Some(fault));
     let owner = random_address();
     let secret = enroll(&http, &url, owner).await;
     let target = random_address();
@@ -89,10 +107,17 @@ async fn killed_after_broadcast_restart_never_funds_twice() {
         .expect("wait");
     assert_eq!(status.code(), Some(FAULT_EXIT_CODE));
 
-    // The transfer is on chain; the database has it persisted as signed, not recorded as done.
-    assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 1);
-    let funded = balance(&devnet, target).await;
-    assert!(funded > alloy::primitives::U256::ZERO);
+    // On chain or not yet; in the database persisted as signed, not recorded as done.
+    let on_chain = u64::from(sent);
+    assert_eq!(
+        nonce(&devnet, funder(&devnet)).await,
+        nonce_before + on_chain
+    );
+    let funded = amount();
+    assert_eq!(
+        balance(&devnet, target).await,
+        funded * alloy::primitives::U256::from(on_chain)
+    );
     let (state, tx_hash) = {
         let mut conn = sqlx::SqliteConnection::connect(&db.url)
             .await
@@ -109,8 +134,10 @@ async fn killed_after_broadcast_restart_never_funds_twice() {
     };
     assert_eq!(state, "signed");
 
-    // Restart on the same database (no fault hook).
-    let (mut child, url) = start(&devnet, &db.url, &server_key, false);
+    // Restart on the same database (no fault hook): the start-up reconciliation finds the
+    // transfer on chain, or broadcasts the persisted bytes (never a new transaction).
+    let (mut child, url) = start(&devnet, &db.url, &server_key, None);
+    assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 1);
     let again = fund(&http, &url, &body).await;
     let again = assert_error(&again, FaucetCode::RequestAlreadyProcessed);
     let original = &again["data"]["result"];
