@@ -90,7 +90,8 @@ impl ChainConfig {
 }
 
 /// Everything the Gas Station needs. See `docs/gas-station.md` for every key and default.
-#[derive(Debug, Clone)]
+/// `Debug` hides the keys and the database password.
+#[derive(Clone)]
 pub struct GasStationConfig {
     /// Listen address (`GAS_STATION_BIND`, default `127.0.0.1:8090`; port 0 picks one).
     pub bind: SocketAddr,
@@ -124,6 +125,40 @@ pub struct GasStationConfig {
     pub chains: Vec<ChainConfig>,
     /// Test hook (`GAS_STATION_FAULT`): makes the process exit at a chosen point of a transfer.
     pub fault: Option<Fault>,
+}
+
+impl fmt::Debug for GasStationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GasStationConfig")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("server_key", &self.server_key)
+            .field("issuer", &self.issuer)
+            .field("qr_ttl", &self.qr_ttl)
+            .field("max_failed_attempts", &self.max_failed_attempts)
+            .field("lockout", &self.lockout)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_window", &self.rate_window)
+            .field("receipt_timeout", &self.receipt_timeout)
+            .field("reconcile_interval", &self.reconcile_interval)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("chains", &self.chains)
+            .field("fault", &self.fault)
+            .finish()
+    }
+}
+
+/// `scheme://user:***@host/…`: the URL without its password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Where a test makes the process exit (status [`FAULT_EXIT_CODE`](crate::service::FAULT_EXIT_CODE)),
@@ -470,6 +505,19 @@ mod tests {
         let v = read_file(&path).expect("read");
         assert_eq!(v["GAS_STATION_BIND"].as_str(), "127.0.0.1:0");
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn database_password_is_redacted() {
+        let mut c =
+            GasStationConfig::for_devnet("http://127.0.0.1:8545", "local", KEY, "sqlite::memory:");
+        c.database_url = "postgres://gs:hunter2@db:5432/gs".into();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("hunter2") && dbg.contains("postgres://gs:***@db:5432/gs"));
+        assert_eq!(
+            redact_url("sqlite://x.db?mode=rwc"),
+            "sqlite://x.db?mode=rwc"
+        );
     }
 
     #[test]

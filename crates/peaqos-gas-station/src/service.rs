@@ -37,8 +37,7 @@ fn ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// A fund request as parsed from the body.
-#[derive(Debug)]
+/// A fund request as parsed from the body. `Debug` hides the code.
 pub struct FundRequest {
     /// `ownerAddress` as sent.
     pub owner: String,
@@ -50,6 +49,18 @@ pub struct FundRequest {
     pub code: String,
     /// `requestId` as sent.
     pub request_id: String,
+}
+
+impl std::fmt::Debug for FundRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FundRequest")
+            .field("owner", &self.owner)
+            .field("target", &self.target)
+            .field("chain_id", &self.chain_id)
+            .field("code", &"<redacted>")
+            .field("request_id", &self.request_id)
+            .finish()
+    }
 }
 
 /// The Gas Station's state.

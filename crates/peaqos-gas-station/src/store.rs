@@ -16,9 +16,16 @@ use crate::Error;
 pub const DAY_MS: i64 = 86_400_000;
 
 /// The database.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+}
+
+impl std::fmt::Debug for Store {
+    // The pool's options hold the database URL, password included.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
 }
 
 /// A 2FA enrollment.

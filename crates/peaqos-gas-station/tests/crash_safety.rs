@@ -24,12 +24,24 @@ fn binary() -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.env("GAS_STATION_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     cmd
 }
 
+/// The server process; killed when dropped (also when a test fails half-way).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Spawns `cmd` and reads the base URL from its first stdout line.
-fn spawn_and_read_url(mut cmd: Command) -> (Child, String) {
+fn spawn_and_read_url(mut cmd: Command) -> (Server, String) {
     let mut child = cmd.spawn().expect("start the server binary");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
@@ -38,11 +50,11 @@ fn spawn_and_read_url(mut cmd: Command) -> (Child, String) {
         .expect("the listening line");
     let url = line.trim().rsplit(' ').next().expect("a URL").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (child, url)
+    (Server(child), url)
 }
 
 /// Starts the server binary on `devnet` with `db_url`; returns the child and its base URL.
-fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: Option<&str>) -> (Child, String) {
+fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: Option<&str>) -> (Server, String) {
     let mut cmd = binary();
     cmd.env("GAS_STATION_SERVER_KEY", server_key)
         .env("GAS_STATION_CHAINS", "local")
@@ -81,7 +93,7 @@ async fn crash_and_restart(fault: &str, sent: bool) {
     let db = TestDb::sqlite();
     let server_key = "5a".repeat(32);
 
-    let (mut child, url) = start(&devnet, &db.url, &server_key, Some(fault));
+    let (child, url) = start(&devnet, &db.url, &server_key, Some(fault));
     let owner = random_address();
     let secret = enroll(&http, &url, owner).await;
     let target = random_address();
@@ -101,10 +113,13 @@ async fn crash_and_restart(fault: &str, sent: bool) {
         reply.is_err(),
         "the server answered instead of dying: {reply:?}"
     );
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
+    let status = tokio::task::spawn_blocking(move || {
+        let mut server = child;
+        server.0.wait()
+    })
+    .await
+    .expect("join")
+    .expect("wait");
     assert_eq!(status.code(), Some(FAULT_EXIT_CODE));
 
     // On chain or not yet; in the database persisted as signed, not recorded as done.
@@ -136,7 +151,7 @@ async fn crash_and_restart(fault: &str, sent: bool) {
 
     // Restart on the same database (no fault hook): the start-up reconciliation finds the
     // transfer on chain, or broadcasts the persisted bytes (never a new transaction).
-    let (mut child, url) = start(&devnet, &db.url, &server_key, None);
+    let (child, url) = start(&devnet, &db.url, &server_key, None);
     assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 1);
     let again = fund(&http, &url, &body).await;
     let again = assert_error(&again, FaucetCode::RequestAlreadyProcessed);
@@ -167,8 +182,7 @@ async fn crash_and_restart(fault: &str, sent: bool) {
     assert_ok(&ok, "success", "SUCCESS");
     assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 2);
 
-    child.kill().expect("stop the server");
-    let _ = child.wait();
+    drop(child);
     db.cleanup().await;
     devnet.shutdown().await.expect("devnet stops");
 }
@@ -187,7 +201,7 @@ async fn devnet_one_command_funds_from_dev_account_9() {
         "--database-url",
         "sqlite::memory:",
     ]);
-    let (mut child, url) = spawn_and_read_url(cmd);
+    let (child, url) = spawn_and_read_url(cmd);
     let health = get(&http, &format!("{url}/health")).await;
     assert_eq!((health.0, health.1["status"].as_str()), (200, Some("ok")));
     let owner = random_address();
@@ -202,7 +216,6 @@ async fn devnet_one_command_funds_from_dev_account_9() {
     .await;
     assert_ok(&ok, "success", "SUCCESS");
     assert_eq!(nonce(&devnet, devnet.accounts[9].address).await, before + 1);
-    child.kill().expect("stop the server");
-    let _ = child.wait();
+    drop(child);
     devnet.shutdown().await.expect("devnet stops");
 }
