@@ -1,33 +1,390 @@
-//! `peaqos wallet …`: the OWS encrypted vault.
+//! `peaqos wallet create|import|list|show|use|export|delete`: the OWS encrypted vault
+//! (`OWS_VAULT_PATH`, else `~/.ows`), file-compatible with the official tools. Also the OWS
+//! signer behind `PEAQOS_OWS_WALLET` for every signing command.
 
-use peaqos_sdk::PeaqosClient;
+use std::path::{Path, PathBuf};
+
+use peaqos_sdk::{PeaqosClient, wallet::WalletOptions};
+use peaqos_wallet::{Vault, WalletError, WalletInfo};
 
 use crate::{
-    env::Env,
+    env::{ENV_OWS_WALLET, ENV_PRIVATE_KEY, Env, open_private},
     error::{CliError, CliResult},
+    output::{print_json, rows, short, table},
     ui::Ui,
 };
 
+const ENV_PASSPHRASE: &str = "OWS_PASSPHRASE";
+const ENV_VAULT_PATH: &str = "OWS_VAULT_PATH";
+
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
-    /// List wallets.
-    List,
+    /// Create a wallet from a fresh BIP-39 mnemonic (never printed; see `export`).
+    Create {
+        /// Wallet name.
+        name: String,
+        /// Mnemonic length.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(12..=24))]
+        words: u32,
+        /// Print the wallet as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a mnemonic (hidden prompt) or a private key file.
+    Import {
+        /// Wallet name.
+        name: String,
+        /// Read a mnemonic phrase from a hidden prompt.
+        #[arg(
+            long,
+            conflicts_with = "private_key_file",
+            required_unless_present = "private_key_file"
+        )]
+        mnemonic: bool,
+        /// A file with one 0x + 64 hex key.
+        #[arg(long, value_name = "PATH")]
+        private_key_file: Option<PathBuf>,
+        /// Account index (mnemonic only).
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+        /// Print the wallet as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the vault's wallets.
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one wallet and its addresses.
+    Show {
+        /// Name or id.
+        name_or_id: String,
+        /// Print the wallet as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a wallet the CLI's signer (writes PEAQOS_OWS_WALLET to ./.env).
+    Use {
+        /// Name or id.
+        name_or_id: String,
+    },
+    /// Reveal a wallet's mnemonic or key (after confirmation) on stdout.
+    Export {
+        /// Name or id.
+        name_or_id: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Delete a wallet (secure overwrite, after confirmation).
+    Delete {
+        /// Name or id.
+        name_or_id: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
-pub(crate) async fn run(_ui: &Ui, _env: &Env, _cmd: Command) -> CliResult {
-    Err(CliError::config(
-        "OWS wallet support is not built into this peaqos yet.",
-    ))
+fn vault(env: &Env) -> Vault {
+    Vault::open(env.get(ENV_VAULT_PATH).as_deref().map(Path::new))
 }
 
-pub(crate) fn client_from_wallet(_env: &Env) -> CliResult<PeaqosClient> {
-    Err(CliError::config(
-        "OWS wallet support is not built into this peaqos yet.",
-    ))
+/// The passphrase: `OWS_PASSPHRASE`, else a hidden prompt.
+fn passphrase(ui: &Ui, env: &Env) -> CliResult<String> {
+    match env.get(ENV_PASSPHRASE) {
+        Some(p) => Ok(p),
+        None => ui.prompt_hidden("Vault passphrase"),
+    }
 }
 
-pub(crate) async fn ensure_wallet(_ui: &Ui, _env: &Env, _name: &str) -> CliResult {
-    Err(CliError::config(
-        "OWS wallet support is not built into this peaqos yet.",
-    ))
+/// A wallet failure: `exit` for lookups that fail, 1 for bad input and policy, 3 for the vault.
+fn wallet_error(e: &WalletError, lookup_exit: crate::error::Exit) -> CliError {
+    let message = match e.code() {
+        "WALLET_NOT_FOUND" => "Wallet not found. Run 'peaqos wallet list'.".to_owned(),
+        "INVALID_PASSPHRASE" => "Invalid vault passphrase.".to_owned(),
+        "POLICY_DENIED" => format!("Signing blocked by OWS policy: {e}"),
+        _ => format!("Wallet operation failed: {e}"),
+    };
+    let exit = match e.code() {
+        "WALLET_NOT_FOUND" | "INVALID_PASSPHRASE" => lookup_exit,
+        "INVALID_INPUT" | "POLICY_DENIED" | "CHAIN_NOT_SUPPORTED" => crate::error::Exit::User,
+        _ => crate::error::Exit::Config,
+    };
+    CliError { exit, message }
+}
+
+pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
+    use crate::error::Exit;
+    let v = vault(env);
+    match cmd {
+        Command::Create { name, words, json } => {
+            if words != 12 && words != 24 {
+                return Err(CliError::user("--words must be 12 or 24"));
+            }
+            let pass = passphrase(ui, env)?;
+            let info = v
+                .create_wallet(&name, Some(&pass), words)
+                .map_err(|e| wallet_error(&e, Exit::Config))?;
+            print_wallet(ui, &v, &info, "Wallet created.", json)?;
+            if !json {
+                ui.out("");
+                ui.out("  To back up the recovery phrase, run:");
+                ui.out(format!("    peaqos wallet export {name}"));
+            }
+            Ok(())
+        }
+        Command::Import {
+            name,
+            mnemonic,
+            private_key_file,
+            index,
+            json,
+        } => {
+            let info = if mnemonic {
+                let phrase = ui.prompt_hidden("Mnemonic phrase")?;
+                let pass = passphrase(ui, env)?;
+                v.import_wallet_mnemonic(&name, phrase.trim(), Some(&pass), index)
+            } else {
+                let path = private_key_file.unwrap_or_default();
+                let key = crate::commands::init::read_key_file(&path)?;
+                let pass = passphrase(ui, env)?;
+                v.import_wallet(&name, &key.to_hex(), Some(&pass), "evm")
+            }
+            .map_err(|e| wallet_error(&e, Exit::User))?;
+            print_wallet(ui, &v, &info, "Wallet imported.", json)
+        }
+        Command::List { json } => {
+            let list = v
+                .list_wallets()
+                .map_err(|e| wallet_error(&e, Exit::Config))?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                ui.out("  No wallets found. Create one with 'peaqos wallet create <name>'.");
+                return Ok(());
+            }
+            ui.out(format!("  Wallets: {}", list.len()));
+            ui.out("");
+            let body: Vec<Vec<String>> = list
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.name.clone(),
+                        short(&w.id),
+                        w.peaq_address.clone(),
+                        w.key_type.as_str().to_owned(),
+                        w.created_at.chars().take(10).collect(),
+                    ]
+                })
+                .collect();
+            for line in table(
+                "  ",
+                &["Name", "ID", "peaq Address", "Key Type", "Created"],
+                &body,
+            ) {
+                ui.out(line);
+            }
+            Ok(())
+        }
+        Command::Show { name_or_id, json } => {
+            let info = v
+                .get_wallet(&name_or_id)
+                .map_err(|e| wallet_error(&e, Exit::User))?;
+            print_wallet(ui, &v, &info, &format!("Wallet: {}", info.name), json)
+        }
+        Command::Use { name_or_id } => {
+            let info = v
+                .get_wallet(&name_or_id)
+                .map_err(|e| wallet_error(&e, Exit::User))?;
+            set_env_var(Path::new(".env"), ENV_OWS_WALLET, &info.name)?;
+            ui.out(format!(
+                "  Active wallet set to '{}' ({} on peaq).",
+                info.name,
+                short(&info.peaq_address)
+            ));
+            Ok(())
+        }
+        Command::Export { name_or_id, yes } => {
+            v.get_wallet(&name_or_id)
+                .map_err(|e| wallet_error(&e, Exit::User))?;
+            if !ui.confirm(
+                &format!("Reveal the secret of wallet '{name_or_id}'? Anyone who sees it controls the wallet."),
+                yes,
+            )? {
+                return Err(CliError::user("Aborted!"));
+            }
+            let pass = passphrase(ui, env)?;
+            let secret = v
+                .export_wallet(&name_or_id, Some(&pass))
+                .map_err(|e| wallet_error(&e, Exit::User))?;
+            ui.warn(
+                "WARNING: the secret below controls this wallet. Store it offline; never share it.",
+            );
+            ui.out(secret.expose());
+            Ok(())
+        }
+        Command::Delete { name_or_id, yes } => {
+            v.get_wallet(&name_or_id)
+                .map_err(|e| wallet_error(&e, Exit::User))?;
+            if !ui.confirm(
+                &format!("Permanently delete wallet '{name_or_id}'? This cannot be undone."),
+                yes,
+            )? {
+                return Err(CliError::user("Aborted!"));
+            }
+            v.delete_wallet(&name_or_id)
+                .map_err(|e| wallet_error(&e, Exit::User))?;
+            ui.out(format!("  Wallet '{name_or_id}' deleted."));
+            Ok(())
+        }
+    }
+}
+
+fn print_wallet(ui: &Ui, v: &Vault, info: &WalletInfo, header: &str, json: bool) -> CliResult {
+    if json {
+        return print_json(info);
+    }
+    ui.out(header);
+    for line in rows(
+        "  ",
+        &[
+            ("Name", info.name.clone()),
+            ("ID", info.id.clone()),
+            ("Created", info.created_at.clone()),
+            ("Key Type", info.key_type.as_str().to_owned()),
+            ("peaq Address", info.peaq_address.clone()),
+            (
+                "Vault",
+                v.path()
+                    .join("wallets")
+                    .join(format!("{}.json", info.id))
+                    .display()
+                    .to_string(),
+            ),
+        ],
+    ) {
+        ui.out(line);
+    }
+    ui.out("");
+    ui.out("  Addresses:");
+    let body: Vec<Vec<String>> = info
+        .accounts
+        .iter()
+        .map(|a| {
+            vec![
+                format!("{} ({})", a.chain_id, a.network),
+                a.address.clone(),
+                a.derivation_path.clone(),
+            ]
+        })
+        .collect();
+    for line in table("    ", &["Chain", "Address", "Path"], &body) {
+        ui.out(line);
+    }
+    Ok(())
+}
+
+/// Rewrites `name=value` in the `.env` at `path` (appending it when absent; creating the file
+/// 0600 when missing), keeping every other line.
+fn set_env_var(path: &Path, name: &str, value: &str) -> CliResult {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut found = false;
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let key = l
+                .trim_start()
+                .strip_prefix("export ")
+                .unwrap_or(l.trim_start());
+            if key.split_once('=').is_some_and(|(k, _)| k.trim() == name) {
+                found = true;
+                format!("{name}={value}")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    if !found {
+        lines.push(format!("{name}={value}"));
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    use std::io::Write as _;
+    let mut f = open_private(path, false).map_err(|e| CliError::io("cannot write .env", &e))?;
+    f.write_all(out.as_bytes())
+        .map_err(|e| CliError::io("cannot write .env", &e))
+}
+
+/// The signing client for `PEAQOS_OWS_WALLET` (the key is decrypted once, so a wrong
+/// passphrase fails here, before any transaction: exit 3).
+pub(crate) fn client_from_wallet(env: &Env) -> CliResult<PeaqosClient> {
+    let name = env.require(ENV_OWS_WALLET)?;
+    let pass = match env.get(ENV_PASSPHRASE) {
+        Some(p) => p,
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
+            Ui::default().prompt_hidden("Vault passphrase")?
+        }
+        None => {
+            return Err(CliError::config(
+                "No vault passphrase available. Set OWS_PASSPHRASE or run the command in a terminal.",
+            ));
+        }
+    };
+    // The configuration without a key: a placeholder the wallet's signer replaces.
+    let placeholder = PeaqosClient::generate_keypair().1.to_hex();
+    let config = env.client_config(|n| {
+        if n == ENV_PRIVATE_KEY {
+            Some(placeholder.clone())
+        } else {
+            env.get(n)
+        }
+    })?;
+    let options = WalletOptions {
+        vault_path: env.get(ENV_VAULT_PATH).map(PathBuf::from),
+    };
+    PeaqosClient::from_wallet_with(&name, Some(&pass), false, config, &options).map_err(|e| {
+        match peaqos_sdk::wallet::ows_error_code(&e) {
+            Some("WALLET_NOT_FOUND") => CliError::config(format!(
+                "Failed to load wallet '{name}': Wallet not found. Run 'peaqos wallet list'."
+            )),
+            Some("INVALID_PASSPHRASE") => CliError::config(format!(
+                "Failed to load wallet '{name}': invalid vault passphrase."
+            )),
+            _ => CliError::config(format!("Failed to load wallet '{name}': {e}")),
+        }
+    })
+}
+
+/// `init`'s wallet key source: uses wallet `name` when it exists, creates it otherwise.
+pub(crate) async fn ensure_wallet(ui: &Ui, env: &Env, name: &str) -> CliResult {
+    let v = vault(env);
+    match v.get_wallet(name) {
+        Ok(info) => {
+            ui.info(format!(
+                "  Using wallet '{}' ({})",
+                info.name, info.peaq_address
+            ));
+            Ok(())
+        }
+        Err(WalletError::WalletNotFound(_)) => {
+            let pass = passphrase(ui, env)?;
+            let info = v
+                .create_wallet(name, Some(&pass), 12)
+                .map_err(|e| wallet_error(&e, crate::error::Exit::Config))?;
+            ui.info(format!(
+                "  Wallet '{}' created: {}",
+                info.name, info.peaq_address
+            ));
+            ui.info(format!(
+                "  Back up its recovery phrase: peaqos wallet export {}",
+                info.name
+            ));
+            Ok(())
+        }
+        Err(e) => Err(wallet_error(&e, crate::error::Exit::Config)),
+    }
 }
