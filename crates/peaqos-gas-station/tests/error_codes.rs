@@ -23,20 +23,24 @@ impl Seen {
 }
 
 /// A JSON-RPC "node" that accepts connections, reads the request and hangs up after `delay`:
-/// requests to it stay in flight for `delay`, then fail without an answer.
-async fn hanging_rpc(delay: Duration) -> String {
+/// requests to it stay in flight for `delay`, then fail without an answer. The receiver gets
+/// one message per request received.
+async fn hanging_rpc(delay: Duration) -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
+            let tx = tx.clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = socket.read(&mut buf).await;
+                let _ = tx.send(());
                 tokio::time::sleep(delay).await;
             });
         }
     });
-    url
+    (url, rx)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -421,7 +425,7 @@ async fn every_error_code_through_http() {
     // --- station E: an RPC that hangs then drops: DUPLICATE_REQUEST while the first request
     // is in flight, then CHAIN_RPC_ERROR for it.
     let db_e = TestDb::sqlite();
-    let rpc = hanging_rpc(Duration::from_millis(1500)).await;
+    let (rpc, mut rpc_hits) = hanging_rpc(Duration::from_millis(1500)).await;
     let e = station(peaqos_gas_station::GasStationConfig::for_devnet(
         &rpc,
         "local",
@@ -446,7 +450,11 @@ async fn every_error_code_through_http() {
         let (http, url, body) = (http.clone(), e.url(), body.clone());
         tokio::spawn(async move { post(&http, &url, "/faucet/fund", &body).await })
     };
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The first request reached the chain step: its id is claimed.
+    rpc_hits
+        .recv()
+        .await
+        .expect("the first request reaches the RPC");
     seen.expect(
         &fund(&http, &e.url(), &body).await,
         FaucetCode::DuplicateRequest,
