@@ -7,10 +7,8 @@ use alloy::{
     consensus::SignableTransaction,
     network::TxSigner,
     primitives::{Address, B256, Signature},
-    signers::local::PrivateKeySigner,
 };
 use async_trait::async_trait;
-use k256::ecdsa::SigningKey;
 
 use crate::{
     error::{Result, WalletError},
@@ -67,22 +65,12 @@ impl VaultSigner {
     /// Signs a 32-byte hash (blocking: runs the KDF). `chain_id` is only recorded in the audit
     /// log.
     pub fn sign_hash_blocking(&self, hash: &B256, chain_id: Option<u64>) -> Result<Signature> {
-        let key = self
-            .vault
-            .evm_private_key(&self.wallet_id, &self.passphrase)?;
-        let signing_key = SigningKey::from_slice(key.as_ref()).map_err(|_| {
-            WalletError::invalid("secp256k1", "the stored key is not a valid scalar")
-        })?;
-        drop(key);
-        let signer = PrivateKeySigner::from_signing_key(signing_key);
+        let (_, signer) = self.vault.unlock_evm(&self.wallet_id, &self.passphrase)?;
         if signer.address() != self.address {
-            return Err(WalletError::Corrupt {
-                path: self.vault.path().join("wallets"),
-                reason: format!(
-                    "wallet {}: the decrypted key does not match its EVM account",
-                    self.wallet_id
-                ),
-            });
+            return Err(WalletError::invalid(
+                "name_or_id",
+                "the wallet's EVM account changed since the signer was built",
+            ));
         }
         let (sig, recid) = signer
             .credential()

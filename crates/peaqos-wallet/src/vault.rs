@@ -5,6 +5,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
+use k256::ecdsa::SigningKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
@@ -511,38 +513,47 @@ impl Vault {
         Ok((file.id.clone(), account.address.clone(), index))
     }
 
-    /// Decrypts the wallet's EVM (secp256k1) private key. The caller wipes it (it is
-    /// zeroized on drop).
-    pub(crate) fn evm_private_key(
+    /// Decrypts the wallet's EVM (secp256k1) key into a local signer (its key is zeroized when
+    /// it drops), checked against the wallet's EVM account. Returns the wallet id too.
+    pub(crate) fn unlock_evm(
         &self,
         name_or_id: &str,
         passphrase: &SecretString,
-    ) -> Result<Zeroizing<[u8; 32]>> {
+    ) -> Result<(String, PrivateKeySigner)> {
         let file = self.load(name_or_id)?;
         let secret = crypto::decrypt(&file.crypto, passphrase.expose())?;
         let corrupt = |reason: &str| WalletError::Corrupt {
             path: self.file_path(&file.id),
             reason: reason.to_owned(),
         };
-        match file.key_type {
+        let account = file
+            .evm_account()
+            .ok_or_else(|| corrupt("the wallet has no EVM account"))?;
+        let key = match file.key_type {
             KeyType::Mnemonic => {
                 let phrase = std::str::from_utf8(&secret)
                     .map_err(|_| corrupt("the mnemonic is not UTF-8"))?;
                 let phrase = bip39::validate_mnemonic(phrase)
                     .map_err(|_| corrupt("the stored mnemonic is not a valid BIP-39 phrase"))?;
-                let index = file
-                    .evm_account()
-                    .map_or(0, |a| evm_index(&a.derivation_path));
+                let index = evm_index(&account.derivation_path);
                 let seed = bip39::seed(&phrase);
-                hd::derive_secp256k1(seed.as_ref(), &Family::Evm.derivation_path(index))
+                hd::derive_secp256k1(seed.as_ref(), &Family::Evm.derivation_path(index))?
             }
             KeyType::PrivateKey => {
                 let keys: KeyPairJson = serde_json::from_slice(&secret)
                     .map_err(|_| corrupt("the key payload is not the OWS key JSON"))?;
                 decode_key_hex("secp256k1", &keys.secp256k1)
-                    .map_err(|_| corrupt("the secp256k1 key is not 32 bytes of hex"))
+                    .map_err(|_| corrupt("the secp256k1 key is not 32 bytes of hex"))?
             }
+        };
+        let signing_key = SigningKey::from_slice(key.as_ref())
+            .map_err(|_| corrupt("the stored key is not a valid secp256k1 scalar"))?;
+        drop(key);
+        let signer = PrivateKeySigner::from_signing_key(signing_key);
+        if account.address.parse::<Address>().ok() != Some(signer.address()) {
+            return Err(corrupt("the decrypted key does not match the EVM account"));
         }
+        Ok((file.id, signer))
     }
 
     /// Decrypts the wallet's EVM key once into a local alloy signer (the raw mode of
@@ -552,22 +563,11 @@ impl Vault {
         &self,
         name_or_id: &str,
         passphrase: Option<&str>,
-    ) -> Result<alloy::signers::local::PrivateKeySigner> {
+    ) -> Result<PrivateKeySigner> {
         let passphrase = resolve_passphrase(passphrase)?;
-        let (wallet_id, address, _) = self.evm_identity(name_or_id)?;
         let mut log = AuditLog::open(&self.root)?;
-        let key = self.evm_private_key(&wallet_id, &passphrase)?;
-        let signing_key = k256::ecdsa::SigningKey::from_slice(key.as_ref()).map_err(|_| {
-            WalletError::invalid("secp256k1", "the stored key is not a valid scalar")
-        })?;
-        drop(key);
-        let signer = alloy::signers::local::PrivateKeySigner::from_signing_key(signing_key);
-        if signer.address().to_checksum(None) != address {
-            return Err(WalletError::Corrupt {
-                path: self.file_path(&wallet_id),
-                reason: "the decrypted key does not match the EVM account".into(),
-            });
-        }
+        let (wallet_id, signer) = self.unlock_evm(name_or_id, &passphrase)?;
+        let address = signer.address().to_checksum(None);
         tracing::info!(wallet_id = %wallet_id, "EVM key decrypted for local signing");
         log.append(&AuditEntry {
             timestamp: audit::now(),

@@ -24,7 +24,13 @@ def read(vault, passphrase):
         if not secret.startswith("{"):
             derived[w["id"]] = {c: ows.derive_address(secret, c) for c in CHAINS}
             derived[w["id"] + "/1"] = {c: ows.derive_address(secret, c, 1) for c in CHAINS}
-    return {"wallets": wallets, "exports": exports, "derived": derived}
+    # The official peaqOS SDK's view of the same wallets (WalletInfo / AccountInfo).
+    from dataclasses import asdict
+
+    from peaq_os_sdk.wallet import get_wallet
+
+    sdk = {w["id"]: asdict(get_wallet(w["id"], vault)) for w in wallets}
+    return {"wallets": wallets, "exports": exports, "derived": derived, "sdk": sdk}
 
 
 def main():
