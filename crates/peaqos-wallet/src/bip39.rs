@@ -60,13 +60,14 @@ pub(crate) fn entropy_to_phrase(entropy: &[u8]) -> SecretString {
 /// it normalized: lowercase, single spaces. The error never contains the phrase.
 pub fn validate_mnemonic(phrase: &str) -> Result<SecretString> {
     let invalid = |m: &str| WalletError::invalid("mnemonic", m.to_owned());
-    let normalized = Zeroizing::new(
-        phrase
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
+    // Built in place (lowercase, single spaces) so that no unwiped copy of the words remains.
+    let mut normalized = Zeroizing::new(String::with_capacity(phrase.len()));
+    for word in phrase.split_whitespace() {
+        if !normalized.is_empty() {
+            normalized.push(' ');
+        }
+        normalized.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    }
     let list = words();
     let mut indices = Zeroizing::new(Vec::with_capacity(24));
     for w in normalized.split(' ') {

@@ -67,9 +67,9 @@ pub(crate) fn derive_secp256k1(seed: &[u8], path: &str) -> Result<Zeroizing<[u8;
                 .to_encoded_point(true);
             hmac512(chain.as_ref(), &[public.as_bytes(), &index.to_be_bytes()])
         };
-        let mut il = [0u8; 32];
+        let mut il = Zeroizing::new([0u8; 32]);
         il.copy_from_slice(&i[..32]);
-        let tweak = Option::<Scalar>::from(Scalar::from_repr(il.into())).ok_or_else(invalid)?;
+        let tweak = Option::<Scalar>::from(Scalar::from_repr((*il).into())).ok_or_else(invalid)?;
         let child = tweak + *k;
         if bool::from(child.is_zero()) {
             return Err(invalid());

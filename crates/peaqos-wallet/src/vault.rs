@@ -433,11 +433,11 @@ impl Vault {
         let file = self.load(name_or_id)?;
         let mut log = AuditLog::open(&self.root)?;
         let secret = crypto::decrypt(&file.crypto, passphrase.expose())?;
-        let text = String::from_utf8(secret.to_vec()).map_err(|_| WalletError::Corrupt {
+        let text = std::str::from_utf8(&secret).map_err(|_| WalletError::Corrupt {
             path: self.file_path(&file.id),
             reason: "decrypted secret is not UTF-8".into(),
         })?;
-        let text = SecretString::new(text);
+        let text = SecretString::from(text);
         tracing::info!(wallet_id = %file.id, "wallet exported");
         log.append(&AuditEntry {
             timestamp: audit::now(),
@@ -650,4 +650,44 @@ pub fn derive_address(mnemonic: &str, family: Family, index: u32) -> Result<Stri
         Curve::Ed25519 => hd::derive_ed25519(seed.as_ref(), &path)?,
     };
     family.address(key.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_v1_files_and_keeps_their_fields() {
+        let v1 = serde_json::json!({
+            "lws_version": 1,
+            "id": "3198bc9c-6672-4ab3-8a8c-0f8a3d9c1e27",
+            "name": "old",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "chain_type": "evm",
+            "accounts": [{
+                "account_id": "eip155:1:0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+                "address": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+                "chain_id": "eip155:1",
+                "derivation_path": "",
+                "label": "kept"
+            }],
+            "crypto": {"cipher": "aes-256-gcm"},
+            "key_type": "private_key",
+            "vendor": {"x": 1}
+        });
+        let file: WalletFile = serde_json::from_value(v1).expect("v1 parses");
+        assert_eq!(file.ows_version, 1);
+        let info = file.info().expect("info");
+        assert_eq!(
+            info.peaq_address,
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        );
+        assert_eq!(info.key_type, KeyType::PrivateKey);
+        let out = serde_json::to_value(&file).expect("serializes");
+        assert_eq!(out["chain_type"], "evm");
+        assert_eq!(out["vendor"]["x"], 1);
+        assert_eq!(out["accounts"][0]["label"], "kept");
+        assert_eq!(out["ows_version"], 1);
+        assert!(out.get("metadata").is_none());
+    }
 }
