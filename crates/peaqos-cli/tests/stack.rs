@@ -204,6 +204,7 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
     ] {
         assert!(banner.contains(needle), "{needle} in\n{banner}");
     }
+    common::snapshot("dev_banner", &common::redact(&banner, cli.path()));
     let env = cli.read(".env");
     assert!(env.starts_with(peaqos_cli::stack::ENV_MARKER));
     assert!(env.contains("PEAQOS_GAS_STATION_URL=http://127.0.0.1:"));

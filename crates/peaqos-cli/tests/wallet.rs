@@ -5,7 +5,7 @@
 mod common;
 
 use alloy::primitives::{Bytes, U256};
-use common::{Cli, PEAQ, client, devnet, env_text};
+use common::{Cli, PEAQ, client, devnet, env_text, snapshot};
 
 const PASS: &str = "correct horse battery staple";
 
@@ -81,6 +81,70 @@ async fn wallet_create_import_list_show_export_delete() {
     let r = cli.run_async(&["wallet", "show", "robot-1"]).await;
     r.expect(0);
     assert!(r.stdout.starts_with("Wallet: robot-1"), "{}", r.stdout);
+    // Snapshots: every address, id and date of the wallet replaced by a placeholder.
+    let shown = cli
+        .run_async(&["wallet", "show", "robot-1", "--json"])
+        .await;
+    shown.expect(0);
+    let info: serde_json::Value = serde_json::from_str(&shown.stdout).expect("json");
+    let scrub = |text: &str| {
+        let mut t = text.to_owned();
+        for a in info["accounts"].as_array().expect("accounts") {
+            let addr = a["address"].as_str().expect("address");
+            t = t.replace(
+                addr,
+                &format!("<{}>", a["network"].as_str().unwrap_or("addr")),
+            );
+        }
+        for key in ["id", "created_at"] {
+            let v = info[key].as_str().expect("field");
+            let short = format!("{}...{}", &v[..6], &v[v.len() - 4..]);
+            t = t
+                .replace(v, &format!("<{key}>"))
+                .replace(&v[..10], &format!("<{key}>"));
+            t = t.replace(&short, &format!("<{key}>"));
+        }
+        // Column widths follow the real address lengths (base58 varies): normalise them.
+        let t: Vec<String> = common::redact(&t, cli.path())
+            .lines()
+            .map(|l| {
+                let indent = l.len() - l.trim_start().len();
+                let body = l
+                    .trim_start()
+                    .split("  ")
+                    .filter(|c| !c.trim().is_empty())
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join("  ");
+                let body = if body.starts_with('─') {
+                    "────".to_owned()
+                } else {
+                    body
+                };
+                format!("{}{body}", " ".repeat(indent))
+            })
+            .collect();
+        t.join("\n")
+    };
+    snapshot("wallet_show_human", &scrub(&r.stdout));
+    snapshot(
+        "wallet_show_json",
+        &common::redact(
+            &{
+                let mut v = info.clone();
+                for a in v["accounts"].as_array_mut().expect("accounts") {
+                    let net = a["network"].as_str().unwrap_or("addr").to_owned();
+                    a["address"] = format!("<{net}>").into();
+                    a["account_id"] = "<account_id>".into();
+                }
+                v["id"] = "<id>".into();
+                v["created_at"] = "<created_at>".into();
+                v["peaq_address"] = "<ethereum>".into();
+                serde_json::to_string_pretty(&v).expect("json")
+            },
+            cli.path(),
+        ),
+    );
     cli.run_async(&["wallet", "show", "nobody"]).await.expect(1);
 
     // Export: declined (exit 1, nothing decrypted), then confirmed with --yes.
@@ -106,6 +170,9 @@ async fn wallet_create_import_list_show_export_delete() {
     let r = cli.run_async(&["wallet", "list", "--json"]).await;
     let list: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(list.len(), 1);
+    let r = cli.run_async(&["wallet", "list"]).await;
+    r.expect(0);
+    snapshot("wallet_list_human", &scrub(&r.stdout));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
