@@ -8,7 +8,7 @@ use alloy::{
     primitives::{Bytes, U256},
     providers::Provider,
 };
-use common::{MNEMONIC, PASSPHRASE, temp_vault};
+use common::{MNEMONIC, PASSPHRASE, ows_driver, python, temp_vault};
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     ClientConfig, PeaqosClient, Signer,
@@ -125,4 +125,73 @@ async fn vault_wallets_register_machines_on_the_devnet() {
             && l.contains(&created.id)),
         "{audit}"
     );
+}
+
+/// The official Python SDK (`PeaqosClient.from_wallet`, both modes) registers machines on the
+/// devnet signing with wallets this crate created: the same vault works for both stacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_sdk_signs_with_wallets_this_crate_made() {
+    let Some(py) = python() else { return };
+    let devnet = Devnet::spawn(DevnetConfig::ephemeral())
+        .await
+        .expect("devnet starts");
+    let c = devnet
+        .deployment
+        .as_ref()
+        .expect("stack deployed")
+        .contract_addresses();
+    let (_dir, path) = temp_vault();
+    let vault = Vault::open(Some(&path));
+    let funder = PeaqosClient::new(ClientConfig::new(
+        &devnet.url,
+        Signer::from(devnet.accounts[0].signer()),
+        c,
+    ))
+    .expect("funder");
+    let contracts = serde_json::json!({
+        "identity_registry": c.identity_registry.to_checksum(None),
+        "identity_staking": c.identity_staking.to_checksum(None),
+        "event_registry": c.event_registry.to_checksum(None),
+        "machine_nft": c.machine_nft.to_checksum(None),
+        "did_registry": c.did_registry.to_checksum(None),
+        "batch_precompile": c.batch_precompile.to_checksum(None),
+    });
+    for (name, ows_signing) in [("py-vault-mode", true), ("py-raw-mode", false)] {
+        let w = vault
+            .create_wallet(name, Some(PASSPHRASE), 12)
+            .expect("create");
+        funder
+            .send_call(
+                w.peaq_address.parse().expect("address"),
+                Bytes::new(),
+                U256::from(10 * PEAQ),
+            )
+            .await
+            .expect("funded");
+        let (py, path, contracts, url) = (
+            py.clone(),
+            path.clone(),
+            contracts.clone(),
+            devnet.url.clone(),
+        );
+        let name = name.to_owned();
+        let out = tokio::task::spawn_blocking(move || {
+            ows_driver(
+                &py,
+                "register",
+                &path,
+                &serde_json::json!({
+                    "passphrase": PASSPHRASE,
+                    "wallet": name,
+                    "ows_signing": ows_signing,
+                    "rpc_url": url,
+                    "contracts": contracts,
+                }),
+            )
+        })
+        .await
+        .expect("driver");
+        assert_eq!(out["address"].as_str(), Some(w.peaq_address.as_str()));
+        assert!(out["machine_id"].as_u64().expect("machine id") > 0);
+    }
 }

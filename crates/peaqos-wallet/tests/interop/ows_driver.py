@@ -6,6 +6,7 @@ Prints one JSON object on stdout.
 """
 
 import json
+import os
 import sys
 import warnings
 
@@ -44,6 +45,19 @@ def main():
         ows.import_wallet_mnemonic("py-mnemonic-1", args["mnemonic"], p, 1, vault)
         ows.import_wallet_private_key("py-key", args["evm_key"], "evm", p, vault)
         ows.import_wallet_private_key("py-sol", args["sol_key"], "solana", p, vault)
+    elif cmd == "register":
+        # The official peaqOS SDK registers a machine signing with a vault wallet.
+        os.environ["DO_NOT_TRACK"] = "1"
+        os.environ["PEAQOS_TELEMETRY"] = "0"
+        from peaq_os_sdk import PeaqosClient
+
+        client = PeaqosClient.from_wallet(
+            args["wallet"], p, args["ows_signing"], vault, rpc_url=args["rpc_url"],
+            **args["contracts"],
+        )
+        machine_id = client.register_machine()
+        json.dump({"machine_id": int(machine_id), "address": client.address}, sys.stdout)
+        return
     elif cmd == "sign":
         sig = ows.sign_hash(args["wallet"], "base", args["hash"], p, None, vault)
         json.dump(sig, sys.stdout)
