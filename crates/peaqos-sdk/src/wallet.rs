@@ -17,9 +17,9 @@
 //! `CHAIN_NOT_SUPPORTED` (and the vault's own I/O codes) become [`Error::Rpc`] with that code
 //! and the [`WalletError`] as source.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use peaqos_wallet::{Vault, VaultSigner, WalletError};
+use peaqos_wallet::{SecretString, Vault, VaultSigner, WalletError};
 
 use crate::{ClientConfig, Error, PeaqosClient, Result, Signer, ValidationError};
 
@@ -101,6 +101,79 @@ impl PeaqosClient {
             Signer::Local(vault.evm_signer(name_or_id, passphrase)?)
         };
         Self::new(config)
+    }
+}
+
+/// The wallet lifecycle helpers of the official SDKs, as associated functions (errors mapped as
+/// in the module docs). `vault_path` defaults to `OWS_VAULT_PATH`, else `~/.ows`; passphrases
+/// default to `OWS_PASSPHRASE`.
+impl PeaqosClient {
+    /// A new wallet from a fresh 12- or 24-word mnemonic.
+    pub fn create_wallet(
+        name: &str,
+        passphrase: Option<&str>,
+        words: u32,
+        vault_path: Option<&Path>,
+    ) -> Result<WalletInfo> {
+        Ok(peaqos_wallet::create_wallet(
+            name, passphrase, words, vault_path,
+        )?)
+    }
+
+    /// Imports a private key for `chain` (`evm`, `solana`, `bitcoin`, `cosmos`, …).
+    pub fn import_wallet(
+        name: &str,
+        private_key: &str,
+        passphrase: Option<&str>,
+        chain: &str,
+        vault_path: Option<&Path>,
+    ) -> Result<WalletInfo> {
+        Ok(peaqos_wallet::import_wallet(
+            name,
+            private_key,
+            passphrase,
+            chain,
+            vault_path,
+        )?)
+    }
+
+    /// Imports a BIP-39 mnemonic, accounts at `index`.
+    pub fn import_wallet_mnemonic(
+        name: &str,
+        mnemonic: &str,
+        passphrase: Option<&str>,
+        index: u32,
+        vault_path: Option<&Path>,
+    ) -> Result<WalletInfo> {
+        Ok(peaqos_wallet::import_wallet_mnemonic(
+            name, mnemonic, passphrase, index, vault_path,
+        )?)
+    }
+
+    /// Every wallet of the vault, newest first.
+    pub fn list_wallets(vault_path: Option<&Path>) -> Result<Vec<WalletInfo>> {
+        Ok(peaqos_wallet::list_wallets(vault_path)?)
+    }
+
+    /// One wallet by id or name.
+    pub fn get_wallet(name_or_id: &str, vault_path: Option<&Path>) -> Result<WalletInfo> {
+        Ok(peaqos_wallet::get_wallet(name_or_id, vault_path)?)
+    }
+
+    /// The wallet's mnemonic or private-key JSON. Keep it in administrative tooling.
+    pub fn export_wallet(
+        name_or_id: &str,
+        passphrase: Option<&str>,
+        vault_path: Option<&Path>,
+    ) -> Result<SecretString> {
+        Ok(peaqos_wallet::export_wallet(
+            name_or_id, passphrase, vault_path,
+        )?)
+    }
+
+    /// Deletes a wallet (overwrite, then unlink).
+    pub fn delete_wallet(name_or_id: &str, vault_path: Option<&Path>) -> Result<()> {
+        Ok(peaqos_wallet::delete_wallet(name_or_id, vault_path)?)
     }
 }
 
