@@ -36,7 +36,7 @@ impl VaultSigner {
     /// A signer for wallet `name_or_id`; the passphrase is the argument or `OWS_PASSPHRASE`.
     pub fn new(vault: Vault, name_or_id: &str, passphrase: Option<&str>) -> Result<Self> {
         let passphrase = resolve_passphrase(passphrase)?;
-        let (wallet_id, address, _) = vault.evm_identity(name_or_id)?;
+        let (wallet_id, address) = vault.evm_identity(name_or_id)?;
         let address = address.parse().map_err(|_| WalletError::Corrupt {
             path: vault
                 .path()

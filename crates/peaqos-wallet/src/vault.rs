@@ -269,6 +269,17 @@ impl Vault {
         }
     }
 
+    /// `INVALID_INPUT` if a wallet is already named `name`.
+    fn ensure_name_free(&self, name: &str) -> Result<()> {
+        if self.load_all()?.iter().any(|w| w.name == name) {
+            return Err(WalletError::invalid(
+                "name",
+                format!("a wallet named '{name}' already exists"),
+            ));
+        }
+        Ok(())
+    }
+
     fn save_new(
         &self,
         name: &str,
@@ -280,12 +291,8 @@ impl Vault {
         let dir = self.prepare()?;
         let mut log = AuditLog::open(&self.root)?;
         let _lock = DirLock::exclusive(&dir)?;
-        if self.load_all()?.iter().any(|w| w.name == name) {
-            return Err(WalletError::invalid(
-                "name",
-                format!("a wallet named '{name}' already exists"),
-            ));
-        }
+        // Checked again under the lock: another process may have taken the name meanwhile.
+        self.ensure_name_free(name)?;
         let file = WalletFile {
             ows_version: OWS_VERSION,
             id: uuid::Uuid::new_v4().to_string(),
@@ -356,6 +363,8 @@ impl Vault {
         index: u32,
         operation: &str,
     ) -> Result<WalletInfo> {
+        // Fail fast, before the KDF, when the name is taken.
+        self.ensure_name_free(name)?;
         let accounts = derive_accounts(phrase, index)?;
         let crypto = crypto::encrypt(phrase.expose().as_bytes(), passphrase.expose())?;
         self.save_new(name, accounts, crypto, KeyType::Mnemonic, operation)
@@ -376,6 +385,7 @@ impl Vault {
         let family = Family::parse(chain)?;
         let key = decode_key_hex("private_key", private_key)?;
         let passphrase = new_passphrase(passphrase)?;
+        self.ensure_name_free(name)?;
         let (secp, ed) = match family.curve() {
             Curve::Secp256k1 => (key, crypto::random_bytes::<32>()?),
             Curve::Ed25519 => (random_secp256k1()?, key),
@@ -479,12 +489,7 @@ impl Vault {
         if file.name == new_name {
             return Ok(());
         }
-        if self.load_all()?.iter().any(|w| w.name == new_name) {
-            return Err(WalletError::invalid(
-                "name",
-                format!("a wallet named '{new_name}' already exists"),
-            ));
-        }
+        self.ensure_name_free(new_name)?;
         let old = std::mem::replace(&mut file.name, new_name.to_owned());
         write_file(&dir, &file)?;
         tracing::info!(wallet_id = %file.id, "wallet renamed");
@@ -502,15 +507,13 @@ impl Vault {
         self.wallets_dir().join(format!("{id}.json"))
     }
 
-    /// Where the wallet's EVM key is, without decrypting anything: (id, EVM address, BIP-44
-    /// index of the EVM account).
-    pub(crate) fn evm_identity(&self, name_or_id: &str) -> Result<(String, String, u32)> {
+    /// The wallet's id and EVM address, without decrypting anything.
+    pub(crate) fn evm_identity(&self, name_or_id: &str) -> Result<(String, String)> {
         let file = self.load(name_or_id)?;
         let account = file.evm_account().ok_or_else(|| {
             WalletError::ChainNotSupported("eip155 (the wallet has no EVM account)".into())
         })?;
-        let index = evm_index(&account.derivation_path);
-        Ok((file.id.clone(), account.address.clone(), index))
+        Ok((file.id.clone(), account.address.clone()))
     }
 
     /// Decrypts the wallet's EVM (secp256k1) key into a local signer (its key is zeroized when
