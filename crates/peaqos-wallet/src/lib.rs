@@ -76,3 +76,8 @@ pub fn export_wallet(
 pub fn delete_wallet(name_or_id: &str, vault_path: Option<&Path>) -> Result<()> {
     Vault::open(vault_path).delete_wallet(name_or_id)
 }
+
+/// [`Vault::rename_wallet`] on the vault at `vault_path`.
+pub fn rename_wallet(name_or_id: &str, new_name: &str, vault_path: Option<&Path>) -> Result<()> {
+    Vault::open(vault_path).rename_wallet(name_or_id, new_name)
+}
