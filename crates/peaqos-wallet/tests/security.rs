@@ -61,6 +61,12 @@ fn helper_child_process() {
             assert_eq!(phrase.expose(), MNEMONIC);
             println!("ID {}", info.id);
         }
+        "no-passphrase" => {
+            // Run with OWS_PASSPHRASE removed from the environment.
+            let err = vault.export_wallet("env", None).expect_err("no passphrase");
+            assert!(err.is_validation(), "{err}");
+            println!("NO PASSPHRASE: {}", err.code());
+        }
         other => panic!("unknown role {other}"),
     }
 }
@@ -352,10 +358,13 @@ fn passphrase_and_vault_path_come_from_the_environment() {
         .expect("in OWS_VAULT_PATH");
     assert_eq!(w.name, "env");
     // Without the env var and without an argument: a validation error, never a prompt.
-    let err = Vault::open(Some(&path))
-        .export_wallet("env", None)
-        .expect_err("no passphrase");
-    assert!(err.is_validation(), "{err}");
+    let out = wait_ok(spawn_child(
+        "helper_child_process",
+        "no-passphrase",
+        &[("TEST_VAULT", &vault_str)],
+        false,
+    ));
+    assert!(out.contains("NO PASSPHRASE: INVALID_INPUT"), "{out}");
 }
 
 #[test]

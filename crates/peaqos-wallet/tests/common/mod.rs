@@ -95,6 +95,8 @@ pub(crate) fn spawn_child(
     };
     cmd.args([helper, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ROLE, role)
+        .env_remove("OWS_PASSPHRASE")
+        .env_remove("OWS_VAULT_PATH")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in envs {
