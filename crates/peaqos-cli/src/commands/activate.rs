@@ -296,6 +296,14 @@ async fn preflight_funds(
         }
     }
     if let Some(p) = proxy {
+        // Only a machine whose DID is still to be written pays for a transaction.
+        if p.client
+            .read_attribute(p.machine, DID_ATTR_MACHINE_ID)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
         let have = balance(p.machine).await?;
         if have.is_zero() {
             return Err(CliError::network(format!(

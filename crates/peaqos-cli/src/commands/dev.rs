@@ -60,9 +60,7 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
         "Ready. {}",
         ui.out_style(Style::Bold, "Ctrl-C stops everything.")
     ));
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C: {e}")))?;
+    wait_for_stop().await?;
     ui.info("\nstopping the Gas Station, the MCR service and the devnet ...");
     stack
         .shutdown()
@@ -70,6 +68,26 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
         .map_err(|e| CliError::config(format!("shutdown: {e}")))?;
     ui.info("stopped.");
     Ok(())
+}
+
+/// Ctrl-C (SIGINT) or, on Unix, SIGTERM: both stop the stack cleanly.
+async fn wait_for_stop() -> CliResult {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| CliError::config(format!("cannot wait for SIGTERM: {e}")))?;
+        tokio::select! {
+            r = ctrl_c => r.map_err(|e| CliError::config(format!("cannot wait for Ctrl-C: {e}"))),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        ctrl_c
+            .await
+            .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C: {e}")))
+    }
 }
 
 fn print_banner(ui: &Ui, stack: &LocalStack) {
