@@ -375,6 +375,11 @@ impl GasStationConfig {
                 })?;
             }
         }
+        if self.rate_limit == 0 {
+            return Err(Error::Config(
+                "GAS_STATION_RATE_LIMIT must be at least 1".into(),
+            ));
+        }
         if self.max_failed_attempts == 0 {
             return Err(Error::Config(
                 "GAS_STATION_2FA_MAX_ATTEMPTS must be at least 1".into(),

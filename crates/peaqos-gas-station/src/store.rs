@@ -260,20 +260,20 @@ impl Store {
         })
     }
 
-    /// Resets the failure count after a valid code; `false` when the owner got locked in the
-    /// meantime (a concurrent brute force), so the code must not count.
-    pub async fn record_success(&self, owner: &str, now: i64) -> Result<bool, Error> {
-        let done = sqlx::query(
-            "UPDATE enrollments SET failed_attempts = 0 WHERE owner = $1 AND locked_until_ms <= $2",
+    /// Resets the failure count after a valid code (no write when there is nothing to reset).
+    pub async fn record_success(&self, owner: &str) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE enrollments SET failed_attempts = 0 WHERE owner = $1 AND failed_attempts <> 0",
         )
         .bind(owner)
-        .bind(now)
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(())
     }
 
-    /// Records the use of the code of `step` for `scope`; `false` if it was used already.
+    /// Records the use of the code of `step` for `scope`, unless the owner is locked at `now`
+    /// (so a concurrent brute force that just locked the owner cannot slip a code through);
+    /// `false` if the code was used already or the owner is locked.
     pub async fn use_code(
         &self,
         owner: &str,
@@ -282,7 +282,8 @@ impl Store {
         now: i64,
     ) -> Result<bool, Error> {
         let done = sqlx::query(
-            "INSERT INTO totp_uses (owner, step, scope, used_ms) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO totp_uses (owner, step, scope, used_ms) \
+             SELECT $1, $2, $3, $4 FROM enrollments WHERE owner = $1 AND locked_until_ms <= $4 \
              ON CONFLICT DO NOTHING",
         )
         .bind(owner)
@@ -402,22 +403,17 @@ impl Store {
         })
     }
 
-    /// Counts a hit on `owner`'s rate window; `false` when the window is full.
+    /// Counts a hit on `owner`'s rate window (one upsert); `false` when the window is full.
     pub async fn rate_hit(
         &self,
         owner: &str,
         window_start: i64,
         limit: i64,
     ) -> Result<bool, Error> {
-        sqlx::query(
-            "INSERT INTO rate_windows (owner, window_start, hits) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
-        )
-        .bind(owner)
-        .bind(window_start)
-        .execute(&self.pool)
-        .await?;
         let done = sqlx::query(
-            "UPDATE rate_windows SET hits = hits + 1 WHERE owner = $1 AND window_start = $2 AND hits < $3",
+            "INSERT INTO rate_windows (owner, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (owner, window_start) DO UPDATE SET hits = rate_windows.hits + 1 \
+             WHERE rate_windows.hits < $3",
         )
         .bind(owner)
         .bind(window_start)
