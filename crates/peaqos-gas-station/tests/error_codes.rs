@@ -338,10 +338,10 @@ async fn every_error_code_through_http() {
 
     a.shutdown().await;
 
-    // --- station B: QR images live one second; an issuer too long for a QR code.
+    // --- station B: QR images live three seconds; an issuer too long for a QR code.
     let db_b = TestDb::sqlite();
     let mut cfg = config(&devnet, &db_b);
-    cfg.qr_ttl = Duration::from_secs(1);
+    cfg.qr_ttl = Duration::from_secs(3);
     let b = station(cfg).await;
     let setup = post(
         &http,
@@ -362,7 +362,7 @@ async fn every_error_code_through_http() {
         ),
         (200, Some("image/svg+xml"))
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     seen.expect(&get(&http, &qr_url).await, FaucetCode::QrExpired);
     // INTERNAL_ERROR: the database loses a table under the running server.
     sqlx::query("DROP TABLE qr_tokens")

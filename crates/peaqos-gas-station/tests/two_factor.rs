@@ -30,14 +30,15 @@ async fn brute_force_locks_then_the_lock_ends() {
     let http = http();
     let owner = random_address();
     let (_, secret) = setup(&http, &s.url(), owner).await;
+    // Start early in a step: the lock must still hold when the right code is tried.
+    fresh_step(15).await;
     for i in 0..4 {
         let r = confirm(&http, &s.url(), owner, &wrong(&secret, i)).await;
         assert_error(&r, FaucetCode::Invalid2fa);
     }
     let fifth = confirm(&http, &s.url(), owner, &wrong(&secret, 4)).await;
     assert_error(&fifth, FaucetCode::TwoFaLocked);
-    // Locked: even the right code is refused, and more guesses do not reach the check.
-    fresh_step(8).await;
+    // Locked: even the right code is refused.
     let right = confirm(&http, &s.url(), owner, &code(&secret, 0)).await;
     assert_error(&right, FaucetCode::TwoFaLocked);
     // After the lockout window the right code works and activates.
@@ -173,7 +174,7 @@ async fn qr_images_expire_and_secrets_are_sealed_and_kept() {
     let devnet = devnet().await;
     let db = TestDb::sqlite();
     let mut cfg = config(&devnet, &db);
-    cfg.qr_ttl = Duration::from_secs(2);
+    cfg.qr_ttl = Duration::from_secs(3);
     let s = station(cfg.clone()).await;
     let http = http();
     let owner = random_address();
@@ -200,7 +201,7 @@ async fn qr_images_expire_and_secrets_are_sealed_and_kept() {
     assert_eq!(image.status().as_u16(), 200);
     let svg = image.text().await.expect("svg");
     assert!(svg.contains("<svg") && svg.contains("<path"));
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     assert_error(&get(&http, &qr_url).await, FaucetCode::QrExpired);
     let other_token = qr_url.replace(qr_url.rsplit('/').next().expect("token"), &"0".repeat(48));
     assert_error(&get(&http, &other_token).await, FaucetCode::QrNotFound);
