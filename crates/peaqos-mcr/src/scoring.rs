@@ -114,8 +114,18 @@ pub async fn compute(
     let Some(machine) = store.machine(machine_id).await? else {
         return Ok(None);
     };
-    let events = store.events(machine_id).await?;
-    let records: Vec<EventRecord> = events.iter().map(record).collect();
+    let events = store.score_events(machine_id).await?;
+    let last_updated = events.iter().map(|e| e.block_timestamp).max();
+    let records: Vec<EventRecord> = events
+        .into_iter()
+        .map(|e| EventRecord {
+            event_type: e.event_type,
+            value: e.value,
+            currency: e.currency,
+            timestamp: e.timestamp,
+            trust_level: e.trust_level,
+        })
+        .collect();
     let admin = AdminState {
         negative_flag_at: machine.flagged_at,
         trust_override_bps: machine
@@ -129,7 +139,6 @@ pub async fn compute(
     };
     let score = peaqos_mcr_model::score(&input, now, fx);
     let negative_flag = peaqos_mcr_model::negative_flag_plausible(&admin, now);
-    let last_updated = events.iter().map(|e| e.block_timestamp).max();
     Ok(Some(Computed {
         machine,
         score,

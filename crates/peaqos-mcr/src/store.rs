@@ -20,8 +20,11 @@ use crate::{Error, Result};
 const MIGRATIONS: [(i64, &str, &str); 1] =
     [(1, "init", include_str!("../migrations/0001_init.sql"))];
 
-/// Rows per multi-row `INSERT` (well under SQLite's and PostgreSQL's bind limits).
-const INSERT_CHUNK: usize = 400;
+/// Rows per multi-row `INSERT` on PostgreSQL (well under its 65,535 bind parameters).
+const PG_INSERT_ROWS: usize = 400;
+/// Bind parameters per `INSERT` on SQLite: SQLite looks `$n` names up in a list, so binding
+/// `p` parameters costs O(p²); a few hundred per statement keeps that negligible.
+const SQLITE_INSERT_PARAMS: usize = 512;
 
 /// The migration source of the embedded files.
 #[derive(Debug)]
@@ -290,6 +293,23 @@ impl MachineState {
     }
 }
 
+/// The fields of an event that scoring reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreEvent {
+    /// 0 revenue, 1 activity.
+    pub event_type: u8,
+    /// The value in minor units (saturated at `u128::MAX`).
+    pub value: u128,
+    /// The currency code.
+    pub currency: String,
+    /// Unix seconds, as submitted.
+    pub timestamp: u64,
+    /// The trust level.
+    pub trust_level: u8,
+    /// When its block was made.
+    pub block_timestamp: u64,
+}
+
 /// Aggregate figures of one machine's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EventStats {
@@ -480,7 +500,8 @@ impl Store {
                 ])
             })
             .collect::<Result<_>>()?;
-        insert(&mut tx, "mcr_blocks (number, hash, timestamp)", 3, rows).await?;
+        let b = self.backend;
+        insert(&mut tx, b, "mcr_blocks (number, hash, timestamp)", 3, rows).await?;
         let rows = batch
             .machines
             .iter()
@@ -495,6 +516,7 @@ impl Store {
             .collect::<Result<_>>()?;
         insert(
             &mut tx,
+            b,
             "machines (machine_id, wallet, block_number, log_index)",
             4,
             rows,
@@ -516,6 +538,7 @@ impl Store {
             .collect::<Result<_>>()?;
         insert(
             &mut tx,
+            b,
             "machine_updates (block_number, log_index, machine_id, kind, value)",
             5,
             rows,
@@ -546,6 +569,7 @@ impl Store {
             .collect::<Result<_>>()?;
         insert(
             &mut tx,
+            b,
             "events (machine_id, event_index, event_type, value, currency, timestamp, data_hash, \
              trust_level, source_chain_id, source_tx_hash, metadata, block_number, log_index, \
              tx_hash, block_timestamp)",
@@ -568,6 +592,7 @@ impl Store {
             .collect::<Result<_>>()?;
         insert(
             &mut tx,
+            b,
             "nft_mints (token_id, machine_id, recipient, block_number, log_index)",
             5,
             rows,
@@ -587,6 +612,7 @@ impl Store {
             .collect::<Result<_>>()?;
         insert(
             &mut tx,
+            b,
             "nft_transfers (block_number, log_index, token_id, to_address)",
             4,
             rows,
@@ -607,6 +633,7 @@ impl Store {
             .collect::<Result<_>>()?;
         insert(
             &mut tx,
+            b,
             "did_attributes (block_number, log_index, address, name, value)",
             5,
             rows,
@@ -697,6 +724,49 @@ impl Store {
     /// Every event of a machine, by index.
     pub async fn events(&self, machine_id: u64) -> Result<Vec<StoredEvent>> {
         self.events_page(machine_id, 0, u32::MAX).await
+    }
+
+    /// What scoring needs of every event of a machine, by index: `(type, value, currency,
+    /// timestamp, trust level, block timestamp)`; a narrower read than [`Store::events`].
+    pub async fn score_events(&self, machine_id: u64) -> Result<Vec<ScoreEvent>> {
+        const T: &str = "events";
+        let rows = sqlx::query(
+            "SELECT event_type, value, currency, timestamp, trust_level, block_timestamp \
+             FROM events WHERE machine_id = $1 ORDER BY event_index",
+        )
+        .bind(i64_of(machine_id, "machine_id")?)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let small = |column: &'static str| -> Result<u8> {
+                    let v = get_u64(r, T, column)?;
+                    u8::try_from(v).map_err(|_| Error::CorruptStore {
+                        table: T,
+                        column,
+                        value: v.to_string(),
+                    })
+                };
+                let value: String = r.try_get("value")?;
+                Ok(ScoreEvent {
+                    event_type: small("event_type")?,
+                    // Values above u128 saturate (the model works in u128).
+                    value: value.parse::<u128>().or_else(|_| {
+                        U256::from_str(&value)
+                            .map(|_| u128::MAX)
+                            .map_err(|_| Error::CorruptStore {
+                                table: T,
+                                column: "value",
+                                value: value.clone(),
+                            })
+                    })?,
+                    currency: r.try_get("currency")?,
+                    timestamp: get_u64(r, T, "timestamp")?,
+                    trust_level: small("trust_level")?,
+                    block_timestamp: get_u64(r, T, "block_timestamp")?,
+                })
+            })
+            .collect()
     }
 
     /// Up to `limit` events of a machine from index `offset`.
@@ -865,13 +935,18 @@ async fn set_checkpoint(
 /// Multi-row `INSERT INTO {target} VALUES …` in chunks.
 async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     target: &str,
     cols: usize,
     rows: Vec<Vec<Val>>,
 ) -> Result<()> {
+    let per_statement = match backend {
+        Backend::Sqlite => (SQLITE_INSERT_PARAMS / cols).max(1),
+        Backend::Postgres => PG_INSERT_ROWS,
+    };
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(INSERT_CHUNK).collect();
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
         let sql = format!(
             "INSERT INTO {target} VALUES {}",
             placeholders(chunk.len(), cols)

@@ -188,8 +188,8 @@ async fn killed_at_random(db_url: &str) {
         ids.push(register(s).await);
     }
     let now = chain_now(&owner).await;
-    // 160 blocks of events before the first start.
-    for round in 0..40u64 {
+    // 80 blocks of events before the first start.
+    for round in 0..20u64 {
         for (s, id) in submitters.iter().zip(&ids) {
             submit(s, &events(*id, 8, now, 20, round), 8).await;
         }
@@ -199,7 +199,7 @@ async fn killed_at_random(db_url: &str) {
         let submitters = submitters.clone();
         let ids = ids.clone();
         tokio::spawn(async move {
-            for round in 100..130u64 {
+            for round in 100..115u64 {
                 for (s, id) in submitters.iter().zip(&ids) {
                     submit(s, &events(*id, 5, now, 20, round), 5).await;
                 }
@@ -210,7 +210,7 @@ async fn killed_at_random(db_url: &str) {
     let mut checkpoints = Vec::new();
     let probe = Store::connect(db_url, 2).await.expect("store");
     let mut last = None;
-    for _ in 0..10 {
+    for _ in 0..8 {
         // Kill at a random moment after the indexer has committed something new, so every
         // kill lands while it is working.
         let mut child = spawn_binary(&devnet, db_url);
@@ -254,7 +254,7 @@ async fn killed_at_random(db_url: &str) {
         "no kill landed in the middle of indexing: {checkpoints:?}"
     );
     let compared = assert_store_equals_chain(&probe, &owner).await;
-    assert_eq!(compared, 4 * (40 * 8 + 30 * 5));
+    assert_eq!(compared, 4 * (20 * 8 + 15 * 5));
     probe.close().await;
     devnet.shutdown().await.expect("devnet stops");
 }
