@@ -374,6 +374,12 @@ impl GasStationConfig {
                     ))
                 })?;
             }
+            if chain.amount > chain.owner_daily_cap || chain.amount > chain.wallet_daily_cap {
+                return Err(Error::Config(format!(
+                    "chain {}: the amount exceeds a daily cap, nothing could ever be funded",
+                    chain.name
+                )));
+            }
         }
         if self.rate_limit == 0 {
             return Err(Error::Config(
@@ -494,6 +500,16 @@ mod tests {
         ]))
         .expect_err("sub-gwei");
         assert_eq!(err.code(), "CONFIG_INVALID");
+        // An amount above the wallet cap (2 PEAQ by default).
+        let err = GasStationConfig::from_values(&values(&[
+            ("GAS_STATION_SERVER_KEY", &server),
+            ("GAS_STATION_CHAINS", "peaq"),
+            ("GAS_STATION_CHAIN_PEAQ_RPC_URL", "http://127.0.0.1:1"),
+            ("GAS_STATION_CHAIN_PEAQ_FUNDING_KEY", KEY),
+            ("GAS_STATION_CHAIN_PEAQ_AMOUNT_WEI", "3000000000000000000"),
+        ]))
+        .expect_err("amount above the cap");
+        assert!(err.to_string().contains("exceeds a daily cap"));
         assert!(GasStationConfig::from_values(&values(&[("GAS_STATION_CHAINS", "peaq")])).is_err());
     }
 

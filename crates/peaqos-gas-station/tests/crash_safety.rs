@@ -219,3 +219,66 @@ async fn devnet_one_command_funds_from_dev_account_9() {
     drop(child);
     devnet.shutdown().await.expect("devnet stops");
 }
+
+/// `--config FILE`: refused while others may read it, served from once it is 0600.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_file_must_be_private_and_is_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let devnet = devnet().await;
+    let db = TestDb::sqlite();
+    let dir = std::env::temp_dir().join(format!("gs-config-{}", new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("gas-station.env");
+    std::fs::write(
+        &path,
+        format!(
+            "# test\nGAS_STATION_SERVER_KEY={}\nGAS_STATION_CHAINS=devchain\n\
+             GAS_STATION_CHAIN_DEVCHAIN_RPC_URL={}\nGAS_STATION_CHAIN_DEVCHAIN_FUNDING_KEY={}\n\
+             GAS_STATION_CHAIN_DEVCHAIN_AMOUNT_WEI=1500000000000000000\n\
+             GAS_STATION_DATABASE_URL=\"{}\"\nGAS_STATION_BIND=127.0.0.1:0\n",
+            "7b".repeat(32),
+            devnet.url,
+            funding_key(&devnet),
+            db.url
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let refused = binary()
+        .arg("--config")
+        .arg(&path)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    assert!(
+        !stderr.contains(&funding_key(&devnet)[2..]),
+        "the key leaked: {stderr}"
+    );
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let mut cmd = binary();
+    cmd.arg("--config").arg(&path);
+    let (child, url) = spawn_and_read_url(cmd);
+    let http = http();
+    let owner = random_address();
+    let secret = enroll(&http, &url, owner).await;
+    let target = random_address();
+    let ok = fund(
+        &http,
+        &url,
+        &fund_body(owner, target, "devchain", &code(&secret, 0), &new_id()),
+    )
+    .await;
+    assert_ok(&ok, "success", "SUCCESS");
+    assert_eq!(
+        balance(&devnet, target).await,
+        alloy::primitives::U256::from(1_500_000_000_000_000_000_u128)
+    );
+    drop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+    db.cleanup().await;
+    devnet.shutdown().await.expect("devnet stops");
+}
