@@ -35,9 +35,6 @@ pub enum Error {
     /// A chain's RPC failed.
     #[error("chain RPC: {0}")]
     Chain(String),
-    /// An owner or target address is malformed.
-    #[error("invalid address: {0}")]
-    InvalidAddress(String),
     /// Anything else that should not happen.
     #[error("internal: {0}")]
     Internal(String),
@@ -51,7 +48,6 @@ impl Error {
             Self::Database(_) | Self::Migrate(_) => "DATABASE_ERROR",
             Self::Io(_) => "LISTENER_ERROR",
             Self::Chain(_) => "CHAIN_RPC_ERROR",
-            Self::InvalidAddress(_) => "INVALID_OWNER_ADDRESS",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
     }

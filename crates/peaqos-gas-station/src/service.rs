@@ -20,7 +20,7 @@ use crate::{
     totp,
 };
 
-/// The exit status of the fault hooks ([`Fault`](crate::config::Fault)).
+/// The exit status of the fault hooks ([`Fault`]).
 pub const FAULT_EXIT_CODE: i32 = 86;
 
 /// Unix time in milliseconds.
