@@ -202,6 +202,19 @@ async fn every_error_code_through_http() {
         .await,
         FaucetCode::TwoFaAlreadyConfigured,
     );
+    // The same owner in another casing is the same owner.
+    let lower = format!("{owner:#x}");
+    seen.expect(
+        &post(&http, &base, "/2fa/setup", &json!({"ownerAddress": lower})).await,
+        FaucetCode::TwoFaAlreadyConfigured,
+    );
+    // SS58 owners enroll too; the owner is echoed as sent.
+    let ss58 = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+    let reply = post(&http, &base, "/2fa/setup", &json!({"ownerAddress": ss58})).await;
+    assert_eq!(
+        (reply.0, reply.1["data"]["ownerAddress"].as_str()),
+        (200, Some(ss58))
+    );
 
     // Field validation of fund: INVALID_TARGET_ADDRESS, INVALID_CHAIN_ID, INVALID_REQUEST_ID.
     let c0 = code(&secret, 0);
