@@ -502,30 +502,29 @@ impl Store {
             .collect::<Result<_>>()?;
         let b = self.backend;
         insert(&mut tx, b, "mcr_blocks (number, hash, timestamp)", 3, rows).await?;
-        let rows = batch
-            .machines
-            .iter()
-            .map(|m| {
+        insert_all(
+            &mut tx,
+            b,
+            "machines (machine_id, wallet, block_number, log_index)",
+            4,
+            &batch.machines,
+            |m| {
                 Ok(vec![
                     Val::I(i64_of(m.machine_id, "machine_id")?),
                     Val::T(hex_address(m.wallet)),
                     Val::I(i64_of(m.block_number, "block_number")?),
                     Val::I(i64_of(m.log_index, "log_index")?),
                 ])
-            })
-            .collect::<Result<_>>()?;
-        insert(
-            &mut tx,
-            b,
-            "machines (machine_id, wallet, block_number, log_index)",
-            4,
-            rows,
+            },
         )
         .await?;
-        let rows = batch
-            .changes
-            .iter()
-            .map(|(block, log, machine, change)| {
+        insert_all(
+            &mut tx,
+            b,
+            "machine_updates (block_number, log_index, machine_id, kind, value)",
+            5,
+            &batch.changes,
+            |(block, log, machine, change)| {
                 let (kind, value) = change.encode();
                 Ok(vec![
                     Val::I(i64_of(*block, "block_number")?),
@@ -534,20 +533,18 @@ impl Store {
                     Val::T(kind.to_owned()),
                     Val::T(value),
                 ])
-            })
-            .collect::<Result<_>>()?;
-        insert(
-            &mut tx,
-            b,
-            "machine_updates (block_number, log_index, machine_id, kind, value)",
-            5,
-            rows,
+            },
         )
         .await?;
-        let rows = batch
-            .events
-            .iter()
-            .map(|e| {
+        insert_all(
+            &mut tx,
+            b,
+            "events (machine_id, event_index, event_type, value, currency, timestamp, data_hash, \
+             trust_level, source_chain_id, source_tx_hash, metadata, block_number, log_index, \
+             tx_hash, block_timestamp)",
+            15,
+            &batch.events,
+            |e| {
                 Ok(vec![
                     Val::I(i64_of(e.machine_id, "machine_id")?),
                     Val::I(i64_of(e.event_index, "event_index")?),
@@ -565,22 +562,16 @@ impl Store {
                     Val::T(e.tx_hash.to_string()),
                     Val::I(i64_of(e.block_timestamp, "block_timestamp")?),
                 ])
-            })
-            .collect::<Result<_>>()?;
-        insert(
-            &mut tx,
-            b,
-            "events (machine_id, event_index, event_type, value, currency, timestamp, data_hash, \
-             trust_level, source_chain_id, source_tx_hash, metadata, block_number, log_index, \
-             tx_hash, block_timestamp)",
-            15,
-            rows,
+            },
         )
         .await?;
-        let rows = batch
-            .mints
-            .iter()
-            .map(|m| {
+        insert_all(
+            &mut tx,
+            b,
+            "nft_mints (token_id, machine_id, recipient, block_number, log_index)",
+            5,
+            &batch.mints,
+            |m| {
                 Ok(vec![
                     Val::I(i64_of(m.token_id, "token_id")?),
                     Val::I(i64_of(m.machine_id, "machine_id")?),
@@ -588,40 +579,32 @@ impl Store {
                     Val::I(i64_of(m.block_number, "block_number")?),
                     Val::I(i64_of(m.log_index, "log_index")?),
                 ])
-            })
-            .collect::<Result<_>>()?;
-        insert(
-            &mut tx,
-            b,
-            "nft_mints (token_id, machine_id, recipient, block_number, log_index)",
-            5,
-            rows,
+            },
         )
         .await?;
-        let rows = batch
-            .transfers
-            .iter()
-            .map(|t| {
+        insert_all(
+            &mut tx,
+            b,
+            "nft_transfers (block_number, log_index, token_id, to_address)",
+            4,
+            &batch.transfers,
+            |t| {
                 Ok(vec![
                     Val::I(i64_of(t.block_number, "block_number")?),
                     Val::I(i64_of(t.log_index, "log_index")?),
                     Val::I(i64_of(t.token_id, "token_id")?),
                     Val::T(hex_address(t.to)),
                 ])
-            })
-            .collect::<Result<_>>()?;
-        insert(
-            &mut tx,
-            b,
-            "nft_transfers (block_number, log_index, token_id, to_address)",
-            4,
-            rows,
+            },
         )
         .await?;
-        let rows = batch
-            .did
-            .iter()
-            .map(|d| {
+        insert_all(
+            &mut tx,
+            b,
+            "did_attributes (block_number, log_index, address, name, value)",
+            5,
+            &batch.did,
+            |d| {
                 Ok(vec![
                     Val::I(i64_of(d.block_number, "block_number")?),
                     Val::I(i64_of(d.log_index, "log_index")?),
@@ -629,14 +612,7 @@ impl Store {
                     Val::T(hex(&d.name)),
                     Val::N(d.value.as_ref().map(|v| hex(v))),
                 ])
-            })
-            .collect::<Result<_>>()?;
-        insert(
-            &mut tx,
-            b,
-            "did_attributes (block_number, log_index, address, name, value)",
-            5,
-            rows,
+            },
         )
         .await?;
         if let Some(to) = batch.to {
@@ -930,6 +906,19 @@ async fn set_checkpoint(
         .await?;
     }
     Ok(())
+}
+
+/// [`insert`] of `items`, each turned into a row by `row`.
+async fn insert_all<T>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    target: &str,
+    cols: usize,
+    items: &[T],
+    row: impl Fn(&T) -> Result<Vec<Val>>,
+) -> Result<()> {
+    let rows = items.iter().map(row).collect::<Result<Vec<_>>>()?;
+    insert(tx, backend, target, cols, rows).await
 }
 
 /// Multi-row `INSERT INTO {target} VALUES …` in chunks.
