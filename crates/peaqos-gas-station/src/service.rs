@@ -30,6 +30,10 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// How long a transfer whose nonce was used without a receipt for it is kept before it is
+/// taken as replaced and released.
+const RELEASE_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// How long a reconciliation pass waits for a rebroadcast transfer.
 const REBROADCAST_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -518,10 +522,13 @@ impl Service {
                 self.store.release(&id).await?;
             }
         }
+        // Later passes take transfers whose handler has given up waiting (resolving one that is
+        // still awaited is harmless: results are recorded once, releases need proof that the
+        // transfer can no longer land, a rebroadcast repeats the same bytes).
         let before = if startup {
             i64::MAX
         } else {
-            now - ms(self.config.receipt_timeout) - 60_000
+            now - ms(self.config.receipt_timeout)
         };
         for row in self.store.in_flight(before).await? {
             let Some(funder) = self.funder_by_key(&row.chain) else {
@@ -541,10 +548,20 @@ impl Service {
                         Err(_) => continue,
                     };
                     if consumed {
-                        // The nonce is used: ours is mined now or never will be.
+                        // The nonce is used: by ours (then a receipt comes) or by another
+                        // transaction of the funding key. Some nodes count pool transactions in
+                        // the latest state and do not serve them by hash (our devnet with
+                        // interval mining), so "no receipt, unknown" only proves that ours can
+                        // never land once it has lasted the grace period.
                         match funder.receipt_status(hash).await {
                             Ok(Some(status)) => Some(status),
-                            Ok(None) => Some(false),
+                            Ok(None) => match funder.knows(hash).await {
+                                Ok(false) if now - row.created_ms > ms(RELEASE_GRACE) => {
+                                    Some(false)
+                                }
+                                Ok(_) => None,
+                                Err(_) => continue,
+                            },
                             Err(_) => continue,
                         }
                     } else {

@@ -72,6 +72,8 @@ pub struct InFlight {
     pub raw_tx: String,
     /// The amount, in gwei.
     pub amount_gwei: i64,
+    /// When the request was claimed (unix ms).
+    pub created_ms: i64,
 }
 
 /// Why a cap reservation failed.
@@ -589,7 +591,7 @@ impl Store {
     /// Transfers in flight last touched before `before_ms`, by chain and nonce.
     pub async fn in_flight(&self, before_ms: i64) -> Result<Vec<InFlight>, Error> {
         let rows = sqlx::query(
-            "SELECT request_id, chain, funder, nonce, tx_hash, raw_tx, reserved_gwei FROM requests \
+            "SELECT request_id, chain, funder, nonce, tx_hash, raw_tx, reserved_gwei, created_ms FROM requests \
              WHERE state = 'signed' AND updated_ms < $1 ORDER BY chain, nonce",
         )
         .bind(before_ms)
@@ -624,5 +626,6 @@ fn in_flight_row(r: &AnyRow) -> Result<InFlight, Error> {
             .try_get::<Option<String>, _>("raw_tx")?
             .unwrap_or_default(),
         amount_gwei: r.try_get("reserved_gwei")?,
+        created_ms: r.try_get("created_ms")?,
     })
 }

@@ -282,3 +282,60 @@ async fn config_file_must_be_private_and_is_used() {
     db.cleanup().await;
     devnet.shutdown().await.expect("devnet stops");
 }
+
+/// A transfer not mined within the receipt timeout stays in flight (`TRANSFER_FAILED`, then
+/// `DUPLICATE_REQUEST`); the background reconciler records it once mined, and the id then
+/// answers with the original result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_transfer_is_reconciled_in_the_background() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("debug,hyper=info,reqwest=info,sqlx=warn,alloy=info,h2=info")
+        .with_test_writer()
+        .try_init();
+    let mut devnet_config = peaqos_devnet::DevnetConfig::ephemeral();
+    devnet_config.block_interval = Some(std::time::Duration::from_secs(3));
+    // No contracts needed; deploying them block by block would take a minute.
+    devnet_config.deploy_stack = false;
+    let devnet = peaqos_devnet::Devnet::spawn(devnet_config)
+        .await
+        .expect("devnet");
+    let db = TestDb::sqlite();
+    let mut cfg = config(&devnet, &db);
+    cfg.receipt_timeout = std::time::Duration::from_millis(300);
+    cfg.reconcile_interval = std::time::Duration::from_millis(500);
+    let s = station(cfg).await;
+    let http = http();
+    let owner = random_address();
+    let secret = enroll(&http, &s.url(), owner).await;
+    let target = random_address();
+    let nonce_before = nonce(&devnet, funder(&devnet)).await;
+    let body = fund_body(owner, target, "local", &code(&secret, 0), &new_id());
+    let first = fund(&http, &s.url(), &body).await;
+    let first = assert_error(&first, FaucetCode::TransferFailed);
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("stays in flight"),
+        "{first}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let done = loop {
+        let reply = fund(&http, &s.url(), &body).await;
+        if reply.1["code"] == "REQUEST_ALREADY_PROCESSED" {
+            break reply;
+        }
+        assert_error(&reply, FaucetCode::DuplicateRequest);
+        assert!(std::time::Instant::now() < deadline, "never reconciled");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    let original = &done.1["data"]["result"];
+    assert_eq!(original["code"], "SUCCESS", "{done:?}");
+    let amount = s.service().config.chains[0].amount;
+    assert_eq!(original["data"]["fundedAmount"], amount.to_string());
+    assert_eq!(nonce(&devnet, funder(&devnet)).await, nonce_before + 1);
+    assert_eq!(balance(&devnet, target).await, amount);
+    s.shutdown().await;
+    db.cleanup().await;
+    devnet.shutdown().await.expect("devnet stops");
+}
