@@ -32,7 +32,7 @@ use peaqos_devnet::{
 use peaqos_sdk::{
     client::{ClientConfig, PeaqosClient},
     fleet::{FleetMachine, FleetOptions},
-    signer::{PrivateKey, Signer},
+    signer::Signer,
     validation::SubmitEventParams,
 };
 use peaqos_types::{DataVisibility, Did, EventType};
@@ -45,14 +45,11 @@ const EVENTS: usize = 100;
 fn specs(n: usize) -> Vec<FleetMachine> {
     (0..n)
         .map(|_| {
-            let key = PrivateKey::random();
-            let address = key.address();
-            FleetMachine {
-                key,
-                documentation_url: format!("https://fleet.example.com/machines/{address}"),
-                data_api: format!("https://fleet.example.com/api/v1/machines/{address}"),
-                visibility: DataVisibility::Public,
-            }
+            FleetMachine::generate(
+                "https://fleet.example.com/machines",
+                "https://fleet.example.com/api/v1/machines",
+                DataVisibility::Public,
+            )
         })
         .collect()
 }

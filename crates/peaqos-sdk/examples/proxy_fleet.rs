@@ -35,7 +35,7 @@ use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     client::{ClientConfig, PeaqosClient},
     fleet::{FleetMachine, FleetOptions},
-    signer::{PrivateKey, Signer},
+    signer::Signer,
 };
 use peaqos_types::{DataVisibility, Did, constants::MACHINE_DID_ATTRIBUTES};
 
@@ -134,14 +134,11 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let t = Instant::now();
     let specs: Vec<FleetMachine> = (0..args.machines)
         .map(|_| {
-            let key = PrivateKey::random();
-            let address = key.address();
-            FleetMachine {
-                key,
-                documentation_url: format!("https://fleet.example.com/machines/{address}"),
-                data_api: format!("https://fleet.example.com/api/v1/machines/{address}"),
-                visibility: DataVisibility::Public,
-            }
+            FleetMachine::generate(
+                "https://fleet.example.com/machines",
+                "https://fleet.example.com/api/v1/machines",
+                DataVisibility::Public,
+            )
         })
         .collect();
     let options = FleetOptions {

@@ -33,6 +33,21 @@ pub struct FleetMachine {
     pub visibility: DataVisibility,
 }
 
+impl FleetMachine {
+    /// A machine with a fresh random key, its URLs `{docs_base}/{address}` and
+    /// `{api_base}/{address}`.
+    pub fn generate(docs_base: &str, api_base: &str, visibility: DataVisibility) -> Self {
+        let key = PrivateKey::random();
+        let address = key.address();
+        Self {
+            key,
+            documentation_url: format!("{docs_base}/{address}"),
+            data_api: format!("{api_base}/{address}"),
+            visibility,
+        }
+    }
+}
+
 /// Options of [`PeaqosClient::onboard_fleet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FleetOptions {
