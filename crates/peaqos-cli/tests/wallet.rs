@@ -17,8 +17,8 @@ fn cli_with_vault() -> Cli {
     cli
 }
 
-// Each vault encryption or decryption runs scrypt (N = 65536): seconds in a debug build, so
-// the tests are split to stay short and run in parallel.
+// Each vault encryption or decryption runs scrypt (N = 65536, ~0.2 s with the workspace's
+// opt-level override for scrypt): the tests are split so they stay short and run in parallel.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wallet_create_import_list_show_export_delete() {
