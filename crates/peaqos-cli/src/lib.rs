@@ -157,7 +157,8 @@ fn init_logging(ui: &Ui) {
     } else if ui.quiet {
         "error"
     } else {
-        "warn"
+        // sqlx's slow-acquire notices are about the embedded stores under load, not the user.
+        "warn,sqlx=error"
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PEAQOS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
@@ -165,6 +166,7 @@ fn init_logging(ui: &Ui) {
         .with_writer(std::io::stderr)
         .with_env_filter(filter)
         .with_target(true)
+        .with_ansi(ui.color_err())
         .without_time()
         .try_init();
 }

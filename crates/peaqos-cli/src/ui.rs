@@ -46,6 +46,11 @@ fn color_allowed() -> bool {
 }
 
 impl Ui {
+    /// Whether stderr may carry colour (a TTY, and no `NO_COLOR`); log lines follow it too.
+    pub(crate) const fn color_err(&self) -> bool {
+        self.color_err
+    }
+
     pub(crate) fn new(quiet: bool, verbose: bool) -> Self {
         let allowed = color_allowed();
         let err_tty = std::io::stderr().is_terminal();
