@@ -64,7 +64,7 @@ mod sol {
 
 pub use sol::{ILocalEndpoint, ILocalMessageLib};
 
-/// A LayerZero prebuilt artifact (ABI and creation bytecode).
+/// The part of a LayerZero prebuilt artifact we deploy from: the creation bytecode.
 #[derive(Debug, Deserialize)]
 struct Prebuilt {
     bytecode: Bytes,

@@ -176,7 +176,8 @@ impl Route {
         dst: DynProvider,
         dst_end: LocalEndpoint,
     ) -> Result<Self, DevnetError> {
-        // Packets sent before the relayer starts are not lost: scan from genesis once.
+        // Fail early on an unreachable chain. The scan starts at block 0, so packets sent
+        // before the relayer started are delivered too.
         let _ = src
             .get_block_number()
             .await

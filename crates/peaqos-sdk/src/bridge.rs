@@ -7,7 +7,8 @@
 //!
 //! Beyond the official SDK: [`WaitForBridgeArrival::expected_owner`] waits for a specific
 //! owner (on peaq a locked token always has an owner — the adapter — so "any owner" cannot
-//! tell a return from Base apart), and the poll interval is configurable.
+//! tell a return from Base apart), the poll interval is configurable, and any timeout is
+//! accepted (the official SDK refuses 60 s or less).
 
 use std::{future::Future, str::FromStr, time::Duration};
 
