@@ -2,8 +2,6 @@
 
 use alloy::primitives::Address;
 
-const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
 /// An EVM address: `0x` + 40 hex digits, the EIP-55 checksum enforced when the letters are of
 /// mixed case.
 pub fn parse_evm(s: &str) -> Option<Address> {
@@ -36,21 +34,7 @@ fn base58_len(s: &str) -> Option<usize> {
     if s.is_empty() || s.len() > 64 {
         return None;
     }
-    let mut bytes: Vec<u8> = Vec::new();
-    for c in s.bytes() {
-        let mut carry = BASE58.iter().position(|&a| a == c)? as u32;
-        for b in bytes.iter_mut().rev() {
-            carry += u32::from(*b) * 58;
-            *b = (carry & 0xff) as u8;
-            carry >>= 8;
-        }
-        while carry > 0 {
-            bytes.insert(0, (carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    let zeros = s.bytes().take_while(|&b| b == b'1').count();
-    Some(zeros + bytes.len())
+    bs58::decode(s).into_vec().ok().map(|bytes| bytes.len())
 }
 
 #[cfg(test)]
