@@ -291,7 +291,12 @@ fn print_wallet(ui: &Ui, v: &Vault, info: &WalletInfo, header: &str, json: bool)
 /// Rewrites `name=value` in the `.env` at `path` (appending it when absent; creating the file
 /// 0600 when missing), keeping every other line.
 fn set_env_var(path: &Path, name: &str, value: &str) -> CliResult {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    // Only a missing file starts empty: an unreadable one must not be overwritten.
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(CliError::io("cannot read .env", &e)),
+    };
     let mut found = false;
     let mut lines: Vec<String> = text
         .lines()
