@@ -1,6 +1,6 @@
 //! Built-in network presets for `peaqos init` and `peaqos dev` (no download).
 
-use alloy::primitives::{Address, address};
+use alloy::primitives::address;
 use peaqos_types::ContractAddresses;
 use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
 
@@ -63,23 +63,4 @@ pub(crate) fn preset(name: &str) -> Option<Preset> {
         },
         _ => return None,
     })
-}
-
-/// The `.env` lines for the contract addresses (EIP-55; the official batch path needs that).
-pub(crate) fn address_lines(c: &ContractAddresses) -> Vec<(&'static str, Option<Address>)> {
-    use peaqos_types::constants::*;
-    vec![
-        (ENV_IDENTITY_REGISTRY_ADDRESS, Some(c.identity_registry)),
-        (ENV_IDENTITY_STAKING_ADDRESS, Some(c.identity_staking)),
-        (ENV_EVENT_REGISTRY_ADDRESS, Some(c.event_registry)),
-        (ENV_MACHINE_NFT_ADDRESS, Some(c.machine_nft)),
-        (ENV_DID_REGISTRY_ADDRESS, Some(c.did_registry)),
-        (ENV_BATCH_PRECOMPILE_ADDRESS, Some(c.batch_precompile)),
-        (
-            ENV_MACHINE_ACCOUNT_FACTORY_ADDRESS,
-            c.machine_account_factory,
-        ),
-        (ENV_MACHINE_NFT_ADAPTER_ADDRESS, c.machine_nft_adapter),
-        (ENV_ADMIN_FLAGS_ADDRESS, c.admin_flags),
-    ]
 }

@@ -205,10 +205,8 @@ impl LocalStack {
         let _ = writeln!(out, "PEAQOS_GAS_STATION_URL={}", self.gas_station.url());
         let _ = writeln!(out);
         let _ = writeln!(out, "# Contract Addresses (local)");
-        for (name, value) in crate::presets::address_lines(&self.contracts()) {
-            if let Some(a) = value {
-                let _ = writeln!(out, "{name}={a}");
-            }
+        for (name, a) in self.contracts().env_vars() {
+            let _ = writeln!(out, "{name}={a}");
         }
         out
     }

@@ -8,7 +8,7 @@ use peaqos_sdk::{PeaqosClient, signer::PrivateKey};
 use crate::{
     env::{ENV_NETWORK, ENV_PRIVATE_KEY, Env, write_secret_file},
     error::{CliError, CliResult},
-    presets::{NETWORKS, Preset, address_lines, preset},
+    presets::{NETWORKS, Preset, preset},
     ui::Ui,
 };
 
@@ -194,10 +194,9 @@ fn render(preset: &Preset, signer: &Signer, rpc: &str, mcr: &str, gas: &str) -> 
     let _ = writeln!(out, "PEAQOS_GAS_STATION_URL={gas}");
     let _ = writeln!(out);
     let _ = writeln!(out, "# Contract Addresses ({})", preset.name);
-    for (name, value) in address_lines(&preset.contracts) {
-        if let Some(a) = value {
-            let _ = writeln!(out, "{name}={a}");
-        }
+    // EIP-55: the official batch path needs checksummed addresses.
+    for (name, a) in preset.contracts.env_vars() {
+        let _ = writeln!(out, "{name}={a}");
     }
     out
 }
