@@ -1,5 +1,5 @@
-//! `peaqos show operator machines DID`: an operator's fleet with ratings (one page, or every
-//! page with `--all`).
+//! `peaqos show operator machines DID`: one page of an operator's fleet with ratings
+//! (`--offset`/`--limit` choose the page).
 
 use crate::{
     commands::qualify_mcr::api_error,
