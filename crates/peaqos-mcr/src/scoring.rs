@@ -13,11 +13,14 @@ use peaqos_types::api::{BondStatus, JsonNumber, McrRating, McrResponse, RevenueT
 use crate::{
     Result,
     indexer::IndexerStatus,
-    store::{MachineState, Store, StoredEvent},
+    store::{MachineState, Store},
 };
 
 /// Entries the cache holds at most; past that, expired entries are dropped, then all.
 const CACHE_CAPACITY: usize = 200_000;
+
+/// The longest lifetime an entry gets (`MCR_CACHE_TTL` is clamped to it).
+const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Unix seconds now.
 pub fn unix_now() -> u64 {
@@ -90,17 +93,6 @@ fn usd_number(v: f64, integer_when_whole: bool) -> JsonNumber {
         JsonNumber::UInt(v as u64)
     } else {
         JsonNumber::Float(v)
-    }
-}
-
-/// The model's view of a stored event.
-pub fn record(e: &StoredEvent) -> EventRecord {
-    EventRecord {
-        event_type: e.event_type,
-        value: u128::try_from(e.value).unwrap_or(u128::MAX),
-        currency: e.currency.clone(),
-        timestamp: e.timestamp,
-        trust_level: e.trust_level,
     }
 }
 
@@ -185,7 +177,8 @@ impl McrCache {
     /// A cache with lifetime `ttl` (zero: nothing is cached).
     pub fn new(ttl: Duration) -> Self {
         Self {
-            ttl,
+            // `Instant + ttl` panics on overflow; a century is "forever" for a cache.
+            ttl: ttl.min(MAX_TTL),
             entries: RwLock::new(HashMap::new()),
         }
     }
@@ -239,5 +232,41 @@ impl McrCache {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_ttl_does_not_overflow() {
+        let cache = McrCache::new(Duration::MAX);
+        let status = IndexerStatus::default();
+        let machine = MachineState {
+            machine_id: 1,
+            wallet: Address::repeat_byte(1),
+            operator: None,
+            status: 1,
+            bonded: false,
+            flagged_at: None,
+            trust_override_bps: None,
+        };
+        let input = MachineInput {
+            bonded: false,
+            events: &[],
+            admin: AdminState::default(),
+        };
+        let score = peaqos_mcr_model::score(&input, 0, &peaqos_mcr_model::NoFx);
+        let value = Arc::new(Computed {
+            machine,
+            score,
+            negative_flag: false,
+            last_updated: None,
+            now: 0,
+        });
+        cache.put(value.machine.wallet, value.clone(), Stamp::of(&status));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get(value.machine.wallet, &status).is_some());
     }
 }
