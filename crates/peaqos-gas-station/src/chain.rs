@@ -156,7 +156,10 @@ impl Funder {
                     .await
                     .map_err(|e| ChainError::of(&e))?;
                 tx.set_max_priority_fee_per_gas(priority);
-                tx.set_max_fee_per_gas(priority + 2 * u128::from(base_fee));
+                // Node-supplied values: saturate rather than overflow.
+                tx.set_max_fee_per_gas(
+                    priority.saturating_add(u128::from(base_fee).saturating_mul(2)),
+                );
             }
             None => tx.set_gas_price(p.get_gas_price().await.map_err(|e| ChainError::of(&e))?),
         }
