@@ -16,9 +16,7 @@ use crate::error::{CliError, CliResult};
 pub(crate) const ENV_NETWORK: &str = "PEAQOS_NETWORK";
 pub(crate) const ENV_GAS_STATION_URL: &str = "PEAQOS_GAS_STATION_URL";
 pub(crate) const ENV_OWS_WALLET: &str = "PEAQOS_OWS_WALLET";
-pub(crate) const ENV_PRIVATE_KEY: &str = "PEAQOS_PRIVATE_KEY";
-pub(crate) const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
-pub(crate) const ENV_MCR_API_URL: &str = "PEAQOS_MCR_API_URL";
+pub(crate) use peaqos_sdk::client::{ENV_MCR_API_URL, ENV_PRIVATE_KEY, ENV_RPC_URL};
 
 /// The configuration the CLI sees: the process environment over `./.env`.
 #[derive(Debug, Default, Clone)]

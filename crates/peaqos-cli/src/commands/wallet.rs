@@ -14,8 +14,7 @@ use crate::{
     ui::Ui,
 };
 
-const ENV_PASSPHRASE: &str = "OWS_PASSPHRASE";
-const ENV_VAULT_PATH: &str = "OWS_VAULT_PATH";
+use peaqos_wallet::{ENV_PASSPHRASE, ENV_VAULT_PATH};
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
