@@ -24,7 +24,7 @@ use axum::{
 };
 use peaqos_mcr_model::FxSource;
 use peaqos_types::{
-    ContractAddresses,
+    ContractAddresses, Did,
     api::{
         HealthResponse, OPERATOR_MACHINES_DEFAULT_LIMIT, OPERATOR_MACHINES_MAX_LIMIT,
         OperatorMachine, OperatorMachinesResponse, Pagination,
@@ -198,23 +198,20 @@ async fn health() -> Json<HealthResponse> {
 
 /// `did:peaq:0x…` or `0x…` → the address; 400 `Empty DID` / `Invalid Ethereum address format`.
 pub fn parse_did(raw: &str) -> Result<Address, ApiError> {
-    let rest = raw.strip_prefix("did:peaq:").unwrap_or(raw).trim();
+    let rest = raw.strip_prefix(Did::PREFIX).unwrap_or(raw).trim();
     if rest.is_empty() {
         return Err(ApiError::bad_request("Empty DID"));
     }
-    let hex = rest
-        .strip_prefix("0x")
-        .or_else(|| rest.strip_prefix("0X"))
-        .filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-    match hex.and_then(|_| rest.parse::<Address>().ok()) {
-        Some(a) => Ok(a),
-        None => Err(ApiError::bad_request("Invalid Ethereum address format")),
-    }
+    // A raw address is read as the DID of that address.
+    format!("{}{rest}", Did::PREFIX)
+        .parse::<Did>()
+        .map(|d| d.address())
+        .map_err(|_| ApiError::bad_request("Invalid Ethereum address format"))
 }
 
 /// `did:peaq:<EIP-55 address>`.
 pub fn did_of(address: Address) -> String {
-    format!("did:peaq:{address}")
+    Did::new(address).to_string()
 }
 
 async fn machine_for_did(s: &Shared, did: &str) -> Result<(Address, Arc<Computed>), ApiError> {
@@ -351,4 +348,41 @@ fn client_ip(req: &Request) -> std::net::IpAddr {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_forms() {
+        let a = Address::repeat_byte(0xab);
+        let lower = format!("{a:#x}");
+        assert_eq!(parse_did(&lower).ok(), Some(a));
+        assert_eq!(parse_did(&format!("did:peaq:{lower}")).ok(), Some(a));
+        assert_eq!(parse_did(&did_of(a)).ok(), Some(a));
+        assert_eq!(parse_did(&lower.replace("0x", "0X")).ok(), Some(a));
+        for (bad, detail) in [
+            ("", "Empty DID"),
+            ("did:peaq:", "Empty DID"),
+            ("did:peaq:0x1234", "Invalid Ethereum address format"),
+            (
+                "abababababababababababababababababababab",
+                "Invalid Ethereum address format",
+            ),
+            (
+                "did:other:0xabababababababababababababababababababab",
+                "Invalid Ethereum address format",
+            ),
+            (
+                "0xgbababababababababababababababababababab",
+                "Invalid Ethereum address format",
+            ),
+        ] {
+            let e = parse_did(bad).expect_err(bad);
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(e.detail, detail, "{bad}");
+        }
+        assert_eq!(did_of(a), format!("did:peaq:{a}"));
+    }
 }
