@@ -733,10 +733,17 @@ async fn write_proxy_did(
         .await?
         .is_some();
     let existing = client.read_attribute(me, DID_ATTR_MACHINES).await?;
-    let mut ids: Vec<u64> = existing
-        .as_ref()
-        .and_then(|a| serde_json::from_str::<Vec<u64>>(&a.value).ok())
-        .unwrap_or_default();
+    // An unreadable list is left alone: rewriting it would drop the machines it names.
+    let mut ids: Vec<u64> = match &existing {
+        Some(a) => serde_json::from_str(&a.value).map_err(|_| {
+            CliError::network(format!(
+                "The operator's DID attribute 'machines' is not a JSON list of machine ids \
+                 ({}); refusing to overwrite it.",
+                a.value
+            ))
+        })?,
+        None => Vec::new(),
+    };
     let id = u64::try_from(machine_id)
         .map_err(|_| CliError::network(format!("machine id {machine_id} is too large")))?;
     let listed = ids.contains(&id);
