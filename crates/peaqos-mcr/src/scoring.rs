@@ -106,6 +106,17 @@ pub async fn compute(
     let Some(machine) = store.machine(machine_id).await? else {
         return Ok(None);
     };
+    compute_for(store, machine, fx, now).await.map(Some)
+}
+
+/// Scores `machine` (already read from the store) at `now`.
+pub async fn compute_for(
+    store: &Store,
+    machine: MachineState,
+    fx: &dyn FxSource,
+    now: u64,
+) -> Result<Computed> {
+    let machine_id = machine.machine_id;
     let events = store.score_events(machine_id).await?;
     let last_updated = events.iter().map(|e| e.block_timestamp).max();
     let records: Vec<EventRecord> = events
@@ -131,13 +142,13 @@ pub async fn compute(
     };
     let score = peaqos_mcr_model::score(&input, now, fx);
     let negative_flag = peaqos_mcr_model::negative_flag_plausible(&admin, now);
-    Ok(Some(Computed {
+    Ok(Computed {
         machine,
         score,
         negative_flag,
         last_updated,
         now,
-    }))
+    })
 }
 
 #[derive(Debug)]

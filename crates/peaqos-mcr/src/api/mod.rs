@@ -322,17 +322,22 @@ async fn get_operator_machines(
 impl Shared {
     /// The score of machine `id`, from the cache when its wallet has a fresh entry.
     async fn score_machine_cached(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
-        match self.store.machine(id).await? {
-            None => Ok(None),
-            Some(m) => {
-                if let Some(hit) = self.cache.get(m.wallet, &self.status) {
-                    self.metrics.cache_hit();
-                    return Ok(Some(hit));
-                }
-                self.metrics.cache_miss();
-                self.score_machine(id).await
-            }
+        // Stamped before the store is read, like `score_machine`.
+        let stamp = Stamp::of(&self.status);
+        let Some(m) = self.store.machine(id).await? else {
+            return Ok(None);
+        };
+        if let Some(hit) = self.cache.get(m.wallet, &self.status) {
+            self.metrics.cache_hit();
+            return Ok(Some(hit));
         }
+        self.metrics.cache_miss();
+        // The machine is read already: score it without a second lookup.
+        let c = Arc::new(
+            scoring::compute_for(&self.store, m, self.fx.as_ref(), scoring::unix_now()).await?,
+        );
+        self.cache.put(c.machine.wallet, c.clone(), stamp);
+        Ok(Some(c))
     }
 }
 
