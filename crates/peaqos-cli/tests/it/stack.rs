@@ -1,0 +1,253 @@
+//! The one-command local stack: `peaqos demo` on a fresh directory (in-process stack),
+//! `peaqos dev` (URLs, .env, commands against it, Ctrl-C, --data-dir persistence), and
+//! `peaqos activate` funded by the stack's Gas Station with a TOTP code.
+
+use crate::common;
+
+use std::{io::BufRead as _, time::Duration};
+
+use common::Cli;
+use peaqos_cli::stack::{DEV_TOTP_SECRET, LocalStack, StackConfig};
+use peaqos_sdk::{ClientConfig, PeaqosClient};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_on_a_fresh_directory_prints_ratings() {
+    let cli = Cli::new();
+    let r = cli
+        .run_async(&["demo", "--machines", "3", "--days", "120"])
+        .await;
+    r.expect(0);
+    assert!(
+        r.stderr
+            .contains("Starting a local peaqOS stack in-process"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("Machine credit ratings"), "{}", r.stdout);
+    assert!(r.stdout.contains("Operator fleet"));
+    assert!(r.stdout.contains("Machines: 3"), "{}", r.stdout);
+    for profile in ["delivery robot", "EV charger", "vending machine"] {
+        assert!(r.stdout.contains(profile), "{profile}");
+    }
+    // Nothing is left behind in the directory.
+    assert!(!cli.path().join(".env").exists());
+}
+
+fn code_now() -> String {
+    let secret = peaqos_gas_station::totp::base32_decode(DEV_TOTP_SECRET).expect("base32");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    peaqos_gas_station::totp::code_at(&secret, now).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activate_funded_by_the_gas_station() {
+    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
+        .await
+        .expect("stack");
+    let cli = Cli::new();
+    cli.write_env(&stack.env_file());
+    // The operator (the stack's 2FA-enrolled test owner) activates itself: funded already.
+    let r = cli
+        .run_async(&[
+            "activate",
+            "--doc-url",
+            "https://op.example",
+            "--data-api",
+            "https://op.example/api",
+        ])
+        .await;
+    r.expect(0);
+    assert!(
+        r.stderr
+            .contains("2FA enrollment - skipped (all wallets funded)"),
+        "{}",
+        r.stderr
+    );
+    // A fresh machine with no balance: 2FA already set up → one code → funded → activated.
+    let (machine, key) = PeaqosClient::generate_keypair();
+    std::fs::write(cli.path().join("m.key"), key.to_hex()).expect("key");
+    let addr = machine.to_string();
+    let args = [
+        "activate",
+        "--for",
+        &addr,
+        "--machine-key",
+        "m.key",
+        "--doc-url",
+        "https://m.example",
+        "--data-api",
+        "https://m.example/api",
+        "--visibility",
+        "onchain",
+    ];
+    let r = cli
+        .run_input_async(&args, &format!("{}\n", code_now()))
+        .await;
+    r.expect(0);
+    assert!(r.stderr.contains("Machine 0x"), "{}", r.stderr);
+    assert!(r.stderr.contains("(insufficient)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2FA already enrolled. Skipping setup."),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(": funded (tx 0x"), "{}", r.stderr);
+    let log = cli.read("peaqos.log");
+    assert!(
+        log.contains("\"status\": \"pending\", \"step\": \"fund\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("\"status\": \"confirmed\", \"step\": \"fund\""),
+        "{log}"
+    );
+    assert!(!log.to_lowercase().contains("totp") && !log.contains("twoFactorCode"));
+    let c = PeaqosClient::new(ClientConfig::new(
+        &stack.devnet.url,
+        key.signer(),
+        stack.contracts(),
+    ))
+    .expect("c");
+    assert!(!c.machine_id_of(machine).await.expect("id").is_zero());
+    // A wrong code: the Gas Station refuses, exit 2 (another fresh machine).
+    let (m2, k2) = PeaqosClient::generate_keypair();
+    std::fs::write(cli.path().join("m2.key"), k2.to_hex()).expect("key");
+    let a2 = m2.to_string();
+    let r = cli
+        .run_input_async(
+            &[
+                "activate",
+                "--for",
+                &a2,
+                "--machine-key",
+                "m2.key",
+                "--doc-url",
+                "https://m",
+                "--data-api",
+                "https://a",
+            ],
+            "000000\n",
+        )
+        .await;
+    r.expect(2);
+    assert!(r.stderr.contains("Invalid 2FA code"), "{}", r.stderr);
+    assert!(cli.read("peaqos.log").contains("\"code\": \"INVALID_2FA\""));
+    stack.shutdown().await.expect("shutdown");
+}
+
+/// Reads the child's stdout until "Ready." (the stack is up), returning what it printed.
+fn wait_ready(child: &mut std::process::Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("Ready.") {
+            break;
+        }
+    }
+    // Keep draining so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    seen
+}
+
+fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    for _ in 0..200 {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("peaqos dev did not stop on SIGINT");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
+    let cli = Cli::new();
+    let data = cli.path().join("data");
+    let data_arg = data.display().to_string();
+    let dev_args = [
+        "dev",
+        "--rpc-port",
+        "0",
+        "--mcr-port",
+        "0",
+        "--gas-station-port",
+        "0",
+        "--data-dir",
+        &data_arg,
+    ];
+    let mut child = cli.spawn(&dev_args);
+    let banner = tokio::task::spawn_blocking(move || {
+        let b = wait_ready(&mut child);
+        (b, child)
+    });
+    let (banner, mut child) = banner.await.expect("join");
+    for needle in [
+        "Chain RPC:",
+        "MCR API:",
+        "Gas Station:",
+        "TOTP secret:",
+        DEV_TOTP_SECRET,
+        ".env written to",
+    ] {
+        assert!(banner.contains(needle), "{needle} in\n{banner}");
+    }
+    common::snapshot("dev_banner", &common::redact(&banner, cli.path()));
+    let env = cli.read(".env");
+    assert!(env.starts_with(peaqos_cli::stack::ENV_MARKER));
+    assert!(env.contains("PEAQOS_GAS_STATION_URL=http://127.0.0.1:"));
+
+    // The CLI works against it from the .env alone.
+    cli.run_async(&["whoami"]).await.expect(0);
+    let r = cli
+        .run_async(&["demo", "--machines", "2", "--days", "30"])
+        .await;
+    r.expect(0);
+    assert!(
+        r.stderr.contains("Using the stack in ./.env"),
+        "{}",
+        r.stderr
+    );
+    let operator_did = r
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Operator: "))
+        .expect("operator line")
+        .to_owned();
+
+    let status = tokio::task::spawn_blocking(move || interrupt(&mut child))
+        .await
+        .expect("join");
+    assert!(status.success(), "clean exit on Ctrl-C: {status:?}");
+    assert!(data.join("chain.json").exists(), "chain saved");
+
+    // Restart on the same data: the fleet is still there, on chain and in the MCR database.
+    let mut child = cli.spawn(&dev_args);
+    let (_, mut child) = tokio::task::spawn_blocking(move || {
+        let b = wait_ready(&mut child);
+        (b, child)
+    })
+    .await
+    .expect("join");
+    let r = cli
+        .run_async(&["show", "operator", "machines", &operator_did, "--json"])
+        .await;
+    r.expect(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["pagination"]["total"], 2, "{}", r.stdout);
+    tokio::task::spawn_blocking(move || interrupt(&mut child))
+        .await
+        .expect("join");
+}

@@ -1,0 +1,6 @@
+//! The integration tests of `peaqos-devnet`, one binary (one link on 2 cores; see DESIGN.md §7).
+
+mod devnet;
+mod differential_anvil;
+mod interop_official_sdk;
+mod rpc_fuzz;

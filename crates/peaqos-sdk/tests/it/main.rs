@@ -1,0 +1,14 @@
+//! The integration tests of `peaqos-sdk`, one binary (one link on 2 cores; see DESIGN.md §7).
+
+mod common;
+mod bridge;
+mod client;
+mod cross_client;
+mod did_events;
+mod fleet;
+mod gas_station_client;
+mod mcr_client;
+mod registration_nft;
+mod reverts;
+mod smart_accounts;
+mod validation_table;
