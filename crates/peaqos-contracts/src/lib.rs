@@ -3,7 +3,6 @@
 pub mod artifacts;
 pub mod bindings;
 pub mod deploy;
-pub mod dev;
 pub mod layerzero;
 
 pub use artifacts::{Artifact, ContractName};

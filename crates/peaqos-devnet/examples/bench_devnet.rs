@@ -207,7 +207,7 @@ fn devnet_bin(args: &Args) -> PathBuf {
 fn anvil_bin(args: &Args) -> PathBuf {
     args.anvil
         .clone()
-        .unwrap_or_else(peaqos_contracts::dev::anvil_path)
+        .unwrap_or_else(peaqos_test_utils::anvil::anvil_path)
 }
 
 /// Spawns `peaqos-devnet --port P --no-env` and reads the addresses from its banner.

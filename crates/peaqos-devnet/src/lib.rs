@@ -8,7 +8,6 @@ pub mod env_file;
 pub mod node;
 pub mod precompiles;
 pub mod rpc;
-pub mod testkit;
 
 pub use accounts::{DEV_MNEMONIC, DevAccount};
 pub use bridge::LocalBridge;

@@ -10,12 +10,12 @@ use crate::common;
 use std::{process::Command, time::Duration};
 
 use alloy::primitives::{Bytes, U256};
-use common::{Cli, PEAQ, chain_now, require_env};
+use common::{Cli, PEAQ, chain_now};
 use peaqos_cli::stack::{LocalStack, StackConfig};
 use peaqos_sdk::{ClientConfig, PeaqosClient};
 
 struct Official {
-    bin: String,
+    bin: std::path::PathBuf,
     dir: std::path::PathBuf,
     env: Vec<(String, String)>,
 }
@@ -56,10 +56,9 @@ fn vars(env_file: &str) -> Vec<(String, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Python: the official peaqOS clients in .venv-interop (scripts/test.sh)"]
 async fn official_cli_against_our_stack() {
-    let Some(bin) = require_env("PEAQOS_INTEROP_PEAQOS_CLI") else {
-        return;
-    };
+    let bin = peaqos_test_utils::interop::official_cli();
     let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
         .await
         .expect("stack");

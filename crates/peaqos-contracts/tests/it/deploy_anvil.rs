@@ -30,15 +30,10 @@ use peaqos_types::{
     },
 };
 
-use peaqos_contracts::dev::anvil_path;
+use peaqos_test_utils::anvil::require_anvil;
 
 fn spawn_anvil() -> AnvilInstance {
-    let path = anvil_path();
-    assert!(
-        path.is_file(),
-        "anvil not found at {}: run `npm ci` in contracts/ (or point PEAQOS_ANVIL at an anvil binary)",
-        path.display()
-    );
+    let path = require_anvil();
     Anvil::new().path(path).try_spawn().expect("anvil starts")
 }
 
@@ -124,6 +119,7 @@ async fn assert_owned_by(d: &Deployment, provider: &DynProvider, owner: Address)
 }
 
 #[tokio::test]
+#[ignore = "needs anvil (npm ci in contracts/)"]
 async fn deploy_wire_and_drive_the_main_flows() {
     let anvil = spawn_anvil();
     let (deployer, provider) = wallet(&anvil, 0);
@@ -463,6 +459,7 @@ async fn timestamp_ms_floor(provider: &DynProvider) -> u64 {
 }
 
 #[tokio::test]
+#[ignore = "needs anvil (npm ci in contracts/)"]
 async fn deploy_for_another_owner_with_custom_precompiles() {
     let anvil = spawn_anvil();
     let (deployer, provider) = wallet(&anvil, 0);
@@ -569,6 +566,7 @@ async fn deploy_for_another_owner_with_custom_precompiles() {
 }
 
 #[tokio::test]
+#[ignore = "needs anvil (npm ci in contracts/)"]
 async fn deploy_reports_the_failing_step() {
     let anvil = spawn_anvil();
     let (deployer, provider) = wallet(&anvil, 0);

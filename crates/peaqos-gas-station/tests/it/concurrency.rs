@@ -115,10 +115,9 @@ async fn same_request_id_200x_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (PEAQOS_TEST_PG_URL, scripts/pg-test-server.sh)"]
 async fn same_request_id_200x_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        same_request_id(db).await;
-    }
+    same_request_id(TestDb::postgres().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -127,8 +126,7 @@ async fn owner_cap_200_ids_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL (PEAQOS_TEST_PG_URL, scripts/pg-test-server.sh)"]
 async fn owner_cap_200_ids_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        owner_cap(db).await;
-    }
+    owner_cap(TestDb::postgres().await).await;
 }

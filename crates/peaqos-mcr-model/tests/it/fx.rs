@@ -176,7 +176,7 @@ fn from_file_reads_csv_and_zip() {
         Some(1_000)
     );
     let zip = dir.join("hist.zip");
-    std::fs::write(&zip, include_bytes!("../data/eurofxref-hist.zip")).expect("write zip");
+    std::fs::write(&zip, include_bytes!("../../data/eurofxref-hist.zip")).expect("write zip");
     let fx = EcbFx::from_file(&zip).expect("readable").expect("valid");
     assert_eq!(
         fx.history().map(EcbHistory::date_range),

@@ -8,10 +8,10 @@ use std::{sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, U256};
 use common::*;
-use peaqos_devnet::testkit::ScratchDir;
 use peaqos_mcr::{McrConfig, McrService};
 use peaqos_mcr_model::EcbFx;
 use peaqos_sdk::mcr::McrClient;
+use peaqos_test_utils::ScratchDir;
 use peaqos_types::{
     EventType,
     api::{

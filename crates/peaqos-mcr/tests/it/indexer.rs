@@ -9,9 +9,9 @@ use std::{
 };
 
 use common::*;
-use peaqos_devnet::testkit::ScratchDir;
 use peaqos_mcr::store::Store;
 use peaqos_sdk::client::PeaqosClient;
+use peaqos_test_utils::ScratchDir;
 use peaqos_types::event::DataVisibility;
 use rand::Rng;
 
@@ -278,25 +278,25 @@ async fn sqlite_survives_sigkill_at_random_moments() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (PEAQOS_TEST_PG_URL, scripts/pg-test-server.sh)"]
 async fn postgres_indexes_everything_end_to_end() {
-    let Some(server) = pg_server() else { return };
-    let db = PgDatabase::create(&server, "e2e").await;
+    let db = PgDatabase::create("peaqos_mcr_e2e").await;
     end_to_end(&db.url).await;
     db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (PEAQOS_TEST_PG_URL, scripts/pg-test-server.sh)"]
 async fn postgres_rolls_back_a_reorg() {
-    let Some(server) = pg_server() else { return };
-    let db = PgDatabase::create(&server, "reorg").await;
+    let db = PgDatabase::create("peaqos_mcr_reorg").await;
     reorg(&db.url).await;
     db.drop_db().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL (PEAQOS_TEST_PG_URL, scripts/pg-test-server.sh)"]
 async fn postgres_survives_sigkill_at_random_moments() {
-    let Some(server) = pg_server() else { return };
-    let db = PgDatabase::create(&server, "kill").await;
+    let db = PgDatabase::create("peaqos_mcr_kill").await;
     killed_at_random(&db.url).await;
     db.drop_db().await;
 }

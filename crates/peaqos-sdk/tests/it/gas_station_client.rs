@@ -26,13 +26,13 @@ const TX_HASH: &str = "0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16df
 
 impl TestServer {
     /// A Gas Station client of this server.
-    fn client(&self) -> GasStationClient {
+    fn gas_station(&self) -> GasStationClient {
         GasStationClient::new(reqwest::Client::new(), self.base.clone())
     }
 
     /// Funds `TARGET` for `OWNER` on `chain` with a generated request id; must succeed.
     async fn fund(&self, chain: &str) -> FundOutcome {
-        self.client()
+        self.gas_station()
             .fund_from_gas_station(OWNER, TARGET, chain, CODE, None)
             .await
             .expect("fund")
@@ -59,7 +59,7 @@ fn skipped() -> Value {
 async fn setup_body(owner: &str, format: QrFormat) -> String {
     let server = TestServer::json(200, &setup_ok()).await;
     server
-        .client()
+        .gas_station()
         .setup_faucet_2fa(owner, format)
         .await
         .expect("setup");
@@ -91,7 +91,7 @@ async fn call(client: &GasStationClient, endpoint: Endpoint) -> Result<(), Error
 async fn setup_sends_the_documented_body_and_returns_the_urls() {
     let server = TestServer::json(200, &setup_ok()).await;
     let setup = server
-        .client()
+        .gas_station()
         .setup_faucet_2fa(OWNER, QrFormat::default())
         .await
         .expect("setup");
@@ -147,7 +147,7 @@ async fn confirm_sends_the_code_and_needs_2fa_activated() {
     )
     .await;
     server
-        .client()
+        .gas_station()
         .confirm_faucet_2fa(OWNER, CODE)
         .await
         .expect("confirm");
@@ -163,7 +163,7 @@ async fn confirm_sends_the_code_and_needs_2fa_activated() {
     // Without `data` too: only status and code count.
     let server = TestServer::json(200, &json!({"status":"success","code":"2FA_ACTIVATED"})).await;
     server
-        .client()
+        .gas_station()
         .confirm_faucet_2fa(OWNER, CODE)
         .await
         .expect("confirm");
@@ -175,7 +175,7 @@ async fn confirm_sends_the_code_and_needs_2fa_activated() {
     ] {
         let server = TestServer::json(200, &body).await;
         let err = server
-            .client()
+            .gas_station()
             .confirm_faucet_2fa(OWNER, CODE)
             .await
             .expect_err("not activated");
@@ -189,7 +189,7 @@ async fn fund_sends_the_documented_body_in_order_and_parses_success() {
     let id = Uuid::parse_str("0b9f7c1e-3d5a-4c8e-9f21-6a7b8c9d0e1f").expect("uuid");
     let server = TestServer::json(200, &funded()).await;
     let outcome = server
-        .client()
+        .gas_station()
         .fund_from_gas_station(OWNER, TARGET, "peaq", CODE, Some(id))
         .await
         .expect("fund");
@@ -280,7 +280,7 @@ async fn every_faucet_code_surfaces_as_an_api_error_with_its_status() {
                 &json!({"status":"error","code":code.as_str(),"message":format!("server says {code}")}),
             )
             .await;
-            let err = call(&server.client(), endpoint)
+            let err = call(&server.gas_station(), endpoint)
                 .await
                 .expect_err("error code");
             let (got, got_status, message) = api(&err);
@@ -317,7 +317,7 @@ async fn documented_statuses_are_used() {
 #[tokio::test]
 async fn error_code_without_message_uses_the_sdk_message() {
     let server = TestServer::json(401, &json!({"code":"INVALID_2FA"})).await;
-    let err = call(&server.client(), Endpoint::Confirm)
+    let err = call(&server.gas_station(), Endpoint::Confirm)
         .await
         .expect_err("invalid");
     assert_eq!(
@@ -337,7 +337,7 @@ async fn unknown_codes_pass_through() {
         &json!({"status":"error","code":"TOTP_EXPIRED","message":"code expired"}),
     )
     .await;
-    let err = call(&server.client(), Endpoint::Fund)
+    let err = call(&server.gas_station(), Endpoint::Fund)
         .await
         .expect_err("expired");
     let (code, status, message) = api(&err);
@@ -346,7 +346,7 @@ async fn unknown_codes_pass_through() {
     assert_eq!(FaucetCode::of(&err), None);
 
     let server = TestServer::json(418, &json!({"code":"TEAPOT"})).await;
-    let err = call(&server.client(), Endpoint::Setup)
+    let err = call(&server.gas_station(), Endpoint::Setup)
         .await
         .expect_err("teapot");
     assert_eq!(
@@ -366,7 +366,7 @@ async fn error_status_without_a_string_code_is_unexpected() {
     ] {
         for endpoint in [Endpoint::Setup, Endpoint::Confirm, Endpoint::Fund] {
             let server = TestServer::json(500, &body).await;
-            let err = call(&server.client(), endpoint)
+            let err = call(&server.gas_station(), endpoint)
                 .await
                 .expect_err("unexpected");
             assert_eq!(api(&err).0, "UNEXPECTED_RESPONSE", "{body} {endpoint:?}");
@@ -386,7 +386,9 @@ async fn non_json_bodies_are_invalid_response_whatever_the_status() {
     ] {
         for endpoint in [Endpoint::Setup, Endpoint::Confirm, Endpoint::Fund] {
             let server = TestServer::start(status, body).await;
-            let err = call(&server.client(), endpoint).await.expect_err("invalid");
+            let err = call(&server.gas_station(), endpoint)
+                .await
+                .expect_err("invalid");
             let (code, got_status, message) = api(&err);
             assert_eq!(code, "INVALID_RESPONSE", "{status} {body:?}");
             assert_eq!(got_status, Some(status));
@@ -408,7 +410,7 @@ async fn wrong_success_envelopes_are_unexpected() {
     ];
     for body in setup_bodies {
         let server = TestServer::json(200, &body).await;
-        let err = call(&server.client(), Endpoint::Setup)
+        let err = call(&server.gas_station(), Endpoint::Setup)
             .await
             .expect_err("unexpected");
         assert_eq!(api(&err).0, "UNEXPECTED_RESPONSE", "{body}");
@@ -430,7 +432,7 @@ async fn wrong_success_envelopes_are_unexpected() {
     ];
     for body in fund_bodies {
         let server = TestServer::json(200, &body).await;
-        let err = call(&server.client(), Endpoint::Fund)
+        let err = call(&server.gas_station(), Endpoint::Fund)
             .await
             .expect_err("unexpected");
         let (code, status, message) = api(&err);
@@ -443,7 +445,9 @@ async fn wrong_success_envelopes_are_unexpected() {
 async fn a_slow_faucet_is_a_network_error() {
     let server =
         TestServer::start_with_delay(200, funded().to_string(), Duration::from_secs(120)).await;
-    let client = server.client().with_timeout(Duration::from_millis(200));
+    let client = server
+        .gas_station()
+        .with_timeout(Duration::from_millis(200));
     assert_eq!(client.timeout(), Duration::from_millis(200));
     let started = std::time::Instant::now();
     for endpoint in [Endpoint::Setup, Endpoint::Confirm, Endpoint::Fund] {
@@ -471,7 +475,7 @@ async fn a_closed_port_is_a_network_error() {
 #[tokio::test]
 async fn bad_input_is_rejected_before_sending() {
     let server = TestServer::json(200, &funded()).await;
-    let client = server.client();
+    let client = server.gas_station();
     let field = |err: Error| match err {
         Error::Validation(v) => (v.field, v.message, v.value),
         other => panic!("expected a validation error, got {other:?}"),

@@ -1,8 +1,8 @@
 //! The integration tests of `peaqos-sdk`, one binary (one link on 2 cores; see DESIGN.md §7).
 
-mod common;
 mod bridge;
 mod client;
+mod common;
 mod cross_client;
 mod did_events;
 mod fleet;
@@ -12,3 +12,5 @@ mod registration_nft;
 mod reverts;
 mod smart_accounts;
 mod validation_table;
+mod wallet_helpers;
+mod wallet_signing;

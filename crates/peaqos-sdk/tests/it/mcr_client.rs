@@ -24,7 +24,7 @@ const OPERATOR: &str = "did:peaq:0x1111111111111111111111111111111111111111";
 
 impl TestServer {
     /// An MCR API client of this server.
-    fn client(&self) -> McrClient {
+    fn mcr(&self) -> McrClient {
         McrClient::new(reqwest::Client::new(), self.base.clone())
     }
 }
@@ -73,7 +73,7 @@ fn operator_sample() -> Value {
 
 async fn expect_bad(body: &Value, what: &str, call: Call) {
     let server = TestServer::json(200, body).await;
-    let err = call.run(&server.client()).await.expect_err(what);
+    let err = call.run(&server.mcr()).await.expect_err(what);
     let (code, status, message) = api(&err);
     assert_eq!(code, "BAD_RESPONSE", "{what}: {message}");
     assert_eq!(status, Some(200));
@@ -113,7 +113,7 @@ impl Call {
 #[tokio::test]
 async fn query_mcr_parses_the_documented_example() {
     let server = TestServer::json(200, &mcr_sample()).await;
-    let mcr = server.client().query_mcr(DID).await.expect("mcr");
+    let mcr = server.mcr().query_mcr(DID).await.expect("mcr");
     assert_eq!(mcr.did, DID);
     assert_eq!(mcr.machine_id, 1);
     assert_eq!(mcr.mcr_score, 45);
@@ -158,7 +158,7 @@ async fn unknown_keys_are_ignored_and_extra_values_accepted() {
     body["total_revenue"] = json!(0.5);
     body["mcr_degraded"] = json!(true);
     let server = TestServer::json(200, &body).await;
-    let mcr = server.client().query_mcr(DID).await.expect("mcr");
+    let mcr = server.mcr().query_mcr(DID).await.expect("mcr");
     assert_eq!(mcr.last_updated, None);
     assert_eq!(mcr.mcr, McrRating::Provisioned);
     assert_eq!(mcr.total_revenue, JsonNumber::Float(0.5));
@@ -174,12 +174,7 @@ async fn unknown_keys_are_ignored_and_extra_values_accepted() {
     body.as_object_mut().expect("obj").remove("last_updated");
     let server = TestServer::json(200, &body).await;
     assert_eq!(
-        server
-            .client()
-            .query_mcr(DID)
-            .await
-            .expect("mcr")
-            .last_updated,
+        server.mcr().query_mcr(DID).await.expect("mcr").last_updated,
         None
     );
 }
@@ -208,7 +203,7 @@ async fn a_null_or_missing_score_reads_as_zero() {
         }
         for body in bodies {
             let server = TestServer::json(200, &body).await;
-            let client = server.client();
+            let client = server.mcr();
             let score = match call {
                 Call::Mcr => client.query_mcr(DID).await.expect("mcr").mcr_score,
                 Call::Machine => {
@@ -302,7 +297,7 @@ async fn every_ill_typed_mcr_value_is_a_bad_response() {
 #[tokio::test]
 async fn query_machine_parses_the_documented_example() {
     let server = TestServer::json(200, &profile_sample()).await;
-    let profile = server.client().query_machine(DID).await.expect("machine");
+    let profile = server.mcr().query_machine(DID).await.expect("machine");
     assert_eq!(profile.schema_version, "1.0");
     assert_eq!(profile.name, "M");
     let p = &profile.peaqos;
@@ -361,7 +356,7 @@ async fn profile_variants_parse() {
     p["data_api"] = json!(null);
     p.as_object_mut().expect("obj").remove("operator");
     let server = TestServer::json(200, &body).await;
-    let profile = server.client().query_machine(DID).await.expect("machine");
+    let profile = server.mcr().query_machine(DID).await.expect("machine");
     let p = &profile.peaqos;
     assert_eq!(p.operator, None, "absent operator reads as null");
     assert_eq!(p.documentation_url.as_deref(), Some("https://docs"));
@@ -383,7 +378,7 @@ async fn profile_variants_parse() {
     e["origin_subunit"] = json!(null);
     e["amount_status"] = json!("fx_unavailable");
     let server = TestServer::json(200, &body).await;
-    let profile = server.client().query_machine(DID).await.expect("machine");
+    let profile = server.mcr().query_machine(DID).await.expect("machine");
     let r = profile.peaqos.event_data.expect("events")[0]
         .revenue()
         .cloned()
@@ -498,7 +493,7 @@ async fn activity_entries_ignore_revenue_keys() {
     body["peaqos"]["event_data"][1]["origin_currency"] = json!(5);
     body["peaqos"]["event_data"][1]["usd_subunit"] = json!("x");
     let server = TestServer::json(200, &body).await;
-    let profile = server.client().query_machine(DID).await.expect("machine");
+    let profile = server.mcr().query_machine(DID).await.expect("machine");
     let events = profile.peaqos.event_data.expect("events");
     assert!(events[1].revenue().is_none());
     let out = serde_json::to_value(&events[1]).expect("ser");
@@ -515,7 +510,7 @@ async fn query_operator_machines_parses_and_paginates() {
     ] {
         let server = TestServer::json(200, &operator_sample()).await;
         let page = server
-            .client()
+            .mcr()
             .query_operator_machines(OPERATOR, offset, limit)
             .await
             .expect("operator");
@@ -551,7 +546,7 @@ async fn query_operator_machines_parses_and_paginates() {
     )
     .await;
     let page = server
-        .client()
+        .mcr()
         .query_operator_machines(OPERATOR, None, None)
         .await
         .expect("empty");
@@ -640,7 +635,7 @@ async fn statuses_map_to_codes_with_the_detail() {
     ] {
         for call in Call::ALL {
             let server = TestServer::json(status, &body).await;
-            let err = call.run(&server.client()).await.expect_err("status error");
+            let err = call.run(&server.mcr()).await.expect_err("status error");
             let (got, got_status, message) = api(&err);
             assert_eq!(got, code, "{status} {call:?}");
             assert_eq!(got_status, Some(status));
@@ -665,13 +660,13 @@ async fn statuses_without_a_string_detail_have_no_suffix() {
         (500, r#"{"error":"x"}"#),
     ] {
         let server = TestServer::start(status, body).await;
-        let err = server.client().query_mcr(DID).await.expect_err("status");
+        let err = server.mcr().query_mcr(DID).await.expect_err("status");
         let (_, got_status, message) = api(&err);
         assert_eq!(got_status, Some(status));
         assert!(!message.contains(" — "), "{message}");
     }
     let server = TestServer::start(404, "Not Found").await;
-    let err = server.client().query_mcr(DID).await.expect_err("404");
+    let err = server.mcr().query_mcr(DID).await.expect_err("404");
     assert_eq!(
         api(&err),
         (
@@ -687,7 +682,7 @@ async fn non_json_success_is_a_bad_response() {
     for body in ["", "<html>ok</html>", "{\"did\":", "ok"] {
         for call in Call::ALL {
             let server = TestServer::start(200, body).await;
-            let err = call.run(&server.client()).await.expect_err("non-JSON");
+            let err = call.run(&server.mcr()).await.expect_err("non-JSON");
             let (code, status, message) = api(&err);
             assert_eq!((code, status), ("BAD_RESPONSE", Some(200)), "{body:?}");
             assert!(message.contains("non-JSON"), "{message}");
@@ -699,7 +694,7 @@ async fn non_json_success_is_a_bad_response() {
 async fn a_slow_server_is_a_timeout() {
     let server =
         TestServer::start_with_delay(200, mcr_sample().to_string(), Duration::from_secs(120)).await;
-    let client = server.client().with_timeout(Duration::from_millis(250));
+    let client = server.mcr().with_timeout(Duration::from_millis(250));
     assert_eq!(client.timeout(), Duration::from_millis(250));
     let started = std::time::Instant::now();
     for call in Call::ALL {
@@ -733,7 +728,7 @@ async fn a_closed_port_is_a_network_error() {
 #[tokio::test]
 async fn bad_input_is_rejected_before_sending() {
     let server = TestServer::json(200, &mcr_sample()).await;
-    let client = server.client();
+    let client = server.mcr();
     let validation = |err: Error| match err {
         Error::Validation(v) => (v.field, v.value),
         other => panic!("expected a validation error, got {other:?}"),
@@ -782,7 +777,7 @@ async fn bad_input_is_rejected_before_sending() {
 async fn mixed_case_dids_are_sent_as_given() {
     let did = "did:peaq:0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B";
     let server = TestServer::json(200, &mcr_sample()).await;
-    server.client().query_mcr(did).await.expect("mcr");
+    server.mcr().query_mcr(did).await.expect("mcr");
     assert_eq!(server.only_request().path, format!("/mcr/{did}"));
 }
 

@@ -42,8 +42,9 @@ fn py_accounts(w: &Value) -> Vec<(String, String, String)> {
 }
 
 #[test]
+#[ignore = "needs Python: the official peaqOS clients in .venv-interop (scripts/test.sh)"]
 fn python_writes_rust_reads() {
-    let Some(py) = python() else { return };
+    let py = python();
     let (_dir, path) = temp_vault();
     let input = json!({"passphrase": PASSPHRASE, "mnemonic": MNEMONIC, "evm_key": EVM_KEY, "sol_key": SOL_KEY});
     let out = ows_driver(&py, "setup", &path, &input);
@@ -162,8 +163,9 @@ fn python_writes_rust_reads() {
 }
 
 #[test]
+#[ignore = "needs Python: the official peaqOS clients in .venv-interop (scripts/test.sh)"]
 fn rust_writes_python_reads() {
-    let Some(py) = python() else { return };
+    let py = python();
     let (_dir, path) = temp_vault();
     let vault = Vault::open(Some(&path));
     let created = vault

@@ -100,7 +100,7 @@ fn files_are_private_from_the_first_byte_even_under_umask_000() {
     let (_dir, path) = temp_vault();
     let vault_str = path.to_str().expect("utf8").to_owned();
     let child = spawn_child(
-        "helper_child_process",
+        "security::helper_child_process",
         "create",
         &[("TEST_VAULT", &vault_str)],
         true,
@@ -289,7 +289,7 @@ fn two_processes_writing_at_once_leave_a_valid_vault() {
         .iter()
         .map(|me| {
             spawn_child(
-                "helper_child_process",
+                "security::helper_child_process",
                 "writer",
                 &[("TEST_VAULT", &vault_str), ("TEST_WRITER", me)],
                 false,
@@ -341,7 +341,7 @@ fn passphrase_and_vault_path_come_from_the_environment() {
     let (_dir, path) = temp_vault();
     let vault_str = path.to_str().expect("utf8").to_owned();
     let out = wait_ok(spawn_child(
-        "helper_child_process",
+        "security::helper_child_process",
         "env",
         &[
             ("OWS_VAULT_PATH", &vault_str),
@@ -359,7 +359,7 @@ fn passphrase_and_vault_path_come_from_the_environment() {
     assert_eq!(w.name, "env");
     // Without the env var and without an argument: a validation error, never a prompt.
     let out = wait_ok(spawn_child(
-        "helper_child_process",
+        "security::helper_child_process",
         "no-passphrase",
         &[("TEST_VAULT", &vault_str)],
         false,

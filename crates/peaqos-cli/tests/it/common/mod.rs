@@ -8,13 +8,12 @@ use std::{
     process::{Command, Stdio},
 };
 
-use alloy::primitives::{Address, Bytes, U256};
-use peaqos_devnet::{Devnet, DevnetConfig};
-use peaqos_sdk::{ClientConfig, PeaqosClient, signer::PrivateKey};
-use peaqos_types::ContractAddresses;
+use alloy::primitives::Address;
+use peaqos_devnet::Devnet;
+use peaqos_sdk::signer::PrivateKey;
 
 /// One PEAQ in wei.
-pub const PEAQ: u128 = 1_000_000_000_000_000_000;
+pub use peaqos_test_utils::PEAQ;
 
 /// The output of one `peaqos` run.
 #[derive(Debug)]
@@ -144,40 +143,11 @@ fn run_in(dir: &Path, env: &[(String, String)], args: &[&str], stdin: &str) -> R
 
 // ------------------------------------------------------------------ devnet
 
-pub async fn devnet() -> Devnet {
-    Devnet::spawn(DevnetConfig::ephemeral())
-        .await
-        .expect("devnet starts")
-}
-
-pub fn contracts(devnet: &Devnet) -> ContractAddresses {
-    devnet
-        .deployment
-        .as_ref()
-        .expect("deployed")
-        .contract_addresses()
-}
-
-/// A client for dev account `i`.
-pub fn client(devnet: &Devnet, i: usize) -> PeaqosClient {
-    PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
-        peaqos_sdk::Signer::from(devnet.accounts[i].signer()),
-        contracts(devnet),
-    ))
-    .expect("client")
-}
+pub use peaqos_test_utils::devnet::{contracts, dev_client as client, spawn_devnet as devnet};
 
 /// A fresh key funded with `peaq` PEAQ by dev account 9.
 pub async fn funded_key(devnet: &Devnet, peaq: u128) -> PrivateKey {
-    let (address, key) = PeaqosClient::generate_keypair();
-    if peaq > 0 {
-        client(devnet, 9)
-            .send_call(address, Bytes::new(), U256::from(peaq * PEAQ))
-            .await
-            .expect("funded");
-    }
-    key
+    peaqos_test_utils::devnet::funded_key(&client(devnet, 9), peaq).await
 }
 
 /// The `.env` text for `key` on `devnet` (MCR API URL `mcr`).
@@ -199,15 +169,7 @@ pub fn env_text(devnet: &Devnet, key: &str, mcr: &str) -> String {
 
 /// Chain time: the latest block's timestamp.
 pub async fn chain_now(devnet: &Devnet) -> u64 {
-    use alloy::providers::Provider as _;
-    client(devnet, 0)
-        .provider()
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await
-        .expect("block")
-        .expect("latest")
-        .header
-        .timestamp
+    peaqos_test_utils::devnet::chain_now(&client(devnet, 0)).await
 }
 
 pub fn addr(key: &PrivateKey) -> Address {
@@ -332,16 +294,4 @@ pub fn snapshot(name: &str, actual: &str) {
         actual, expected,
         "snapshot {name} differs (run with UPDATE_SNAPSHOTS=1 to accept)"
     );
-}
-
-/// Skips (or, under CI, fails) when `var` is unset.
-pub fn require_env(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var_os("CI").is_some() => panic!("{var} must be set under CI"),
-        _ => {
-            eprintln!("skipped: {var} is not set");
-            None
-        }
-    }
 }

@@ -11,19 +11,14 @@ use alloy::{
     primitives::{Address, U256},
     providers::{Provider, ProviderBuilder},
 };
-use peaqos_devnet::{Devnet, DevnetConfig};
+use peaqos_devnet::Devnet;
 use peaqos_gas_station::{
     FaucetCode, GasStation, GasStationConfig, RunningGasStation, config::PEAQ, totp,
 };
+use peaqos_test_utils::pg::PgDatabase;
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 
-/// An in-process devnet on a free port.
-pub async fn devnet() -> Devnet {
-    Devnet::spawn(DevnetConfig::ephemeral())
-        .await
-        .expect("devnet starts")
-}
+pub use peaqos_test_utils::devnet::spawn_devnet as devnet;
 
 /// The funding key the tests give the Gas Station: dev account 9 (untouched by the stack).
 pub fn funding_key(devnet: &Devnet) -> String {
@@ -40,7 +35,7 @@ pub struct TestDb {
     /// The URL for the Gas Station.
     pub url: String,
     dir: Option<PathBuf>,
-    pg: Option<(String, String)>,
+    pg: Option<PgDatabase>,
 }
 
 impl TestDb {
@@ -55,33 +50,14 @@ impl TestDb {
         }
     }
 
-    /// A fresh database on `$PEAQOS_TEST_PG_URL`'s server; `None` (skip) when unset outside CI.
-    pub async fn postgres() -> Option<Self> {
-        let Some(admin) = std::env::var("PEAQOS_TEST_PG_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
-            if std::env::var_os("CI").is_some() {
-                panic!("PEAQOS_TEST_PG_URL must point at a PostgreSQL server in CI");
-            }
-            eprintln!("skipped: PEAQOS_TEST_PG_URL is not set");
-            return None;
-        };
-        let name = format!("gs_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin)
-            .await
-            .expect("connect to PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("create the test database");
-        conn.close().await.ok();
-        let (base, _) = admin.rsplit_once('/').expect("the URL names a database");
-        Some(Self {
-            url: format!("{base}/{name}"),
+    /// A fresh database on the test PostgreSQL server (`PEAQOS_TEST_PG_URL`).
+    pub async fn postgres() -> Self {
+        let db = PgDatabase::create("gs_test").await;
+        Self {
+            url: db.url.clone(),
             dir: None,
-            pg: Some((admin, name)),
-        })
+            pg: Some(db),
+        }
     }
 
     /// Drops the PostgreSQL database / removes the SQLite directory.
@@ -89,12 +65,8 @@ impl TestDb {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_dir_all(dir);
         }
-        if let Some((admin, name)) = &self.pg
-            && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
-        {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await;
+        if let Some(db) = self.pg {
+            db.drop_db().await;
         }
     }
 }

@@ -5,60 +5,25 @@
 use std::time::Duration;
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
     sol_types::SolCall,
 };
 use peaqos_contracts::bindings::{AdminFlags, EventRegistry, IdentityRegistry};
-use peaqos_devnet::{Devnet, DevnetConfig, testkit::ScratchDir};
+use peaqos_devnet::Devnet;
 use peaqos_mcr::{McrConfig, McrService, RunningMcr, store::Store};
-use peaqos_sdk::{
-    client::{ClientConfig, PeaqosClient},
-    limits::OperationalLimits,
-    signer::Signer,
-    validation::SubmitEventParams,
+use peaqos_sdk::{client::PeaqosClient, validation::SubmitEventParams};
+use peaqos_test_utils::ScratchDir;
+pub use peaqos_test_utils::pg::PgDatabase;
+use peaqos_types::{EventType, TrustLevel};
+
+pub use peaqos_test_utils::devnet::{
+    chain_now, contracts, dev_client as client, spawn_devnet as devnet,
 };
-use peaqos_types::{ContractAddresses, EventType, TrustLevel};
-
-/// One PEAQ in wei.
-pub const PEAQ: u128 = 1_000_000_000_000_000_000;
-
-/// An in-process devnet on a free port with the stack deployed.
-pub async fn devnet() -> Devnet {
-    Devnet::spawn(DevnetConfig::ephemeral())
-        .await
-        .expect("devnet starts")
-}
-
-/// The devnet's contract addresses.
-pub fn contracts(devnet: &Devnet) -> ContractAddresses {
-    devnet
-        .deployment
-        .as_ref()
-        .expect("stack deployed")
-        .contract_addresses()
-}
-
-/// A client for dev account `account` (account 0 owns the contracts), no operational limits.
-pub fn client(devnet: &Devnet, account: usize) -> PeaqosClient {
-    let signer = Signer::from(devnet.accounts[account].signer());
-    let config = ClientConfig::new(&devnet.url, signer, contracts(devnet))
-        .with_operational_limits(OperationalLimits::NONE);
-    PeaqosClient::new(config).expect("client")
-}
 
 /// A client for a fresh key funded with 10 PEAQ by `funder`.
 pub async fn fresh_client(devnet: &Devnet, funder: &PeaqosClient) -> PeaqosClient {
-    let (address, key) = PeaqosClient::generate_keypair();
-    funder
-        .send_call(address, Bytes::new(), U256::from(10 * PEAQ))
-        .await
-        .expect("funded");
-    PeaqosClient::new(
-        ClientConfig::new(&devnet.url, key.signer(), contracts(devnet))
-            .with_operational_limits(OperationalLimits::NONE),
-    )
-    .expect("client")
+    peaqos_test_utils::devnet::funded_client(devnet, funder, 10).await
 }
 
 /// The chain head.
@@ -66,93 +31,9 @@ pub async fn head(c: &PeaqosClient) -> u64 {
     c.provider().get_block_number().await.expect("head")
 }
 
-/// The latest block's timestamp.
-pub async fn chain_now(c: &PeaqosClient) -> u64 {
-    c.provider()
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await
-        .expect("latest")
-        .expect("a block")
-        .header
-        .timestamp
-}
-
 /// A SQLite URL for a fresh file in `dir`.
 pub fn sqlite_url(dir: &ScratchDir) -> String {
     format!("sqlite://{}", dir.path().join("mcr.db").display())
-}
-
-/// The PostgreSQL server of the tests, or `None` (and a `skipped:` line) when
-/// `PEAQOS_TEST_PG_URL` is unset outside CI.
-pub fn pg_server() -> Option<String> {
-    match std::env::var("PEAQOS_TEST_PG_URL") {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PEAQOS_TEST_PG_URL must be set in CI (scripts/pg-test-server.sh starts a server)"
-            );
-            eprintln!("skipped: PEAQOS_TEST_PG_URL is not set");
-            None
-        }
-    }
-}
-
-/// A database of its own on the test PostgreSQL server, dropped with the value.
-pub struct PgDatabase {
-    /// The URL of the new database.
-    pub url: String,
-    server: String,
-    name: String,
-}
-
-impl PgDatabase {
-    /// Creates `peaqos_mcr_<tag>_<pid>_<nanos>`.
-    pub async fn create(server: &str, tag: &str) -> Self {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_nanos();
-        let name = format!("peaqos_mcr_{tag}_{}_{nanos}", std::process::id());
-        let mut conn = sqlx::AnyConnection::connect(server)
-            .await
-            .expect("PostgreSQL server reachable (scripts/pg-test-server.sh)");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
-        let _ = conn.close().await;
-        let (plain, query) = match server.split_once('?') {
-            Some((p, q)) => (p, format!("?{q}")),
-            None => (server, String::new()),
-        };
-        let after = plain.find("://").map_or(0, |i| i + 3);
-        let base = match plain[after..].find('/') {
-            Some(j) => &plain[..after + j],
-            None => plain,
-        };
-        Self {
-            url: format!("{base}/{name}{query}"),
-            server: server.to_owned(),
-            name,
-        }
-    }
-
-    /// Drops the database.
-    pub async fn drop_db(self) {
-        use sqlx::Connection;
-        if let Ok(mut conn) = sqlx::AnyConnection::connect(&self.server).await {
-            let _ = sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn)
-            .await;
-            let _ = conn.close().await;
-        }
-    }
 }
 
 /// The MCR service on `database_url` for `devnet`, devnet settings (no confirmations, no rate

@@ -10,8 +10,7 @@ use std::{
 };
 
 use alloy::{
-    eips::BlockNumberOrTag,
-    primitives::{B256, Bytes, U256, keccak256},
+    primitives::{B256, U256, keccak256},
     providers::Provider,
     rpc::types::{Transaction, TransactionReceipt},
 };
@@ -22,7 +21,7 @@ use axum::{
     http::{HeaderMap, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
-use peaqos_devnet::{Devnet, DevnetConfig};
+use peaqos_devnet::Devnet;
 use peaqos_sdk::{
     Error,
     client::{ClientConfig, PeaqosClient},
@@ -31,28 +30,13 @@ use peaqos_sdk::{
     signer::Signer,
     validation::SubmitEventParams,
 };
-use peaqos_types::ContractAddresses;
 
 // ------------------------------------------------------------------------------ devnet
 
-/// One PEAQ in wei.
-pub(crate) const PEAQ: u128 = 1_000_000_000_000_000_000;
-
-/// An in-process devnet on a free port, the peaqOS stack deployed at genesis.
-pub(crate) async fn devnet() -> Devnet {
-    Devnet::spawn(DevnetConfig::ephemeral())
-        .await
-        .expect("devnet starts")
-}
-
-/// The addresses of the devnet's peaqOS stack.
-pub(crate) fn contracts(devnet: &Devnet) -> ContractAddresses {
-    devnet
-        .deployment
-        .as_ref()
-        .expect("stack deployed")
-        .contract_addresses()
-}
+pub(crate) use peaqos_test_utils::{
+    PEAQ,
+    devnet::{chain_now, contracts, spawn_devnet as devnet},
+};
 
 /// A client for dev account `account`, with `limits`.
 pub(crate) fn client_with(
@@ -71,24 +55,7 @@ pub(crate) fn client(devnet: &Devnet, account: usize) -> PeaqosClient {
     client_with(devnet, account, OperationalLimits::NONE)
 }
 
-/// A client for a fresh key, funded with `peaq` PEAQ by `funder`.
-pub(crate) async fn fresh_client(
-    devnet: &Devnet,
-    funder: &PeaqosClient,
-    peaq: u128,
-) -> PeaqosClient {
-    let (address, key) = PeaqosClient::generate_keypair();
-    funder
-        .send_call(address, Bytes::new(), U256::from(peaq * PEAQ))
-        .await
-        .expect("funded");
-    PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
-        key.signer(),
-        contracts(devnet),
-    ))
-    .expect("client")
-}
+pub(crate) use peaqos_test_utils::devnet::funded_client as fresh_client;
 
 /// The next nonce of `c`'s signer.
 pub(crate) async fn nonce(c: &PeaqosClient) -> u64 {
@@ -114,17 +81,6 @@ pub(crate) async fn transaction(c: &PeaqosClient, hash: B256) -> Transaction {
         .await
         .expect("tx")
         .expect("known")
-}
-
-/// The latest block's timestamp: events may not be in the future.
-pub(crate) async fn chain_now(c: &PeaqosClient) -> u64 {
-    c.provider()
-        .get_block_by_number(BlockNumberOrTag::Latest)
-        .await
-        .expect("latest block")
-        .expect("a block")
-        .header
-        .timestamp
 }
 
 /// The field of a validation error (panics on any other error).

@@ -1,10 +1,8 @@
 //! The SDK's wallet lifecycle helpers (`PeaqosClient::create_wallet`, …): the same vault, and
 //! wallet errors mapped to the SDK's families (`INVALID_INPUT` → validation error).
 
-use crate::common;
-
-use common::{EVM_KEY, PASSPHRASE, temp_vault};
 use peaqos_sdk::{Error, PeaqosClient, wallet::extract_peaq_address};
+use peaqos_test_utils::wallet::{EVM_KEY, PASSPHRASE, temp_vault};
 
 #[test]
 fn lifecycle_through_the_sdk() {

@@ -1,7 +1,5 @@
-//! Support for tests that drive a devnet with the official peaqOS clients (this crate's
-//! `interop_official_sdk` test, the SDK's `cross_client` test): the Python interpreter of the
-//! venv with the official SDK, a scratch directory for the devnet's `.env`, and running a
-//! script under a time limit. Running a devnet does not need any of it.
+//! Tests in which the official peaqOS clients drive our stack: the Python interpreter of the
+//! venv with the official SDK, the official CLI, and running a script under a time limit.
 //!
 //! The venv is `<workspace>/.venv-interop` unless `PEAQOS_INTEROP_PYTHON` names another
 //! interpreter:
@@ -15,7 +13,7 @@ use std::{
     path::{Path, PathBuf},
     process::{Command, ExitStatus, Stdio},
     thread,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use peaqos_types::constants::{OPTIONAL_ADDRESS_ENV_VARS, REQUIRED_ADDRESS_ENV_VARS};
@@ -26,6 +24,9 @@ pub const OFFICIAL_SDK_VERSION: &str = "0.1.0";
 /// How to create the venv (run from the workspace root).
 const VENV_HINT: &str =
     "python3 -m venv .venv-interop && .venv-interop/bin/pip install peaq-os-sdk==0.1.0";
+
+/// The variable naming the official CLI's `peaqos` entry point.
+pub const OFFICIAL_CLI_VAR: &str = "PEAQOS_INTEROP_PEAQOS_CLI";
 
 /// The variable that overrides the interpreter (default `<workspace>/.venv-interop/bin/python`).
 const PYTHON_VAR: &str = "PEAQOS_INTEROP_PYTHON";
@@ -49,25 +50,19 @@ const SCRIPT_ENV: [(&str, &str); 4] = [
     ("PYTHONDONTWRITEBYTECODE", "1"),
 ];
 
-/// The workspace this crate was built in.
-fn workspace_root() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize().unwrap_or(root)
-}
-
 /// The interpreter of the venv with the official SDK, once it is known to import
 /// `peaq_os_sdk` [`OFFICIAL_SDK_VERSION`]; otherwise why not, with how to create the venv.
 pub fn official_sdk_python() -> Result<PathBuf, String> {
     let python = match std::env::var_os(PYTHON_VAR) {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => workspace_root().join(".venv-interop/bin/python"),
+        _ => crate::workspace_root().join(".venv-interop/bin/python"),
     };
     let version = installed_sdk_version(&python).map_err(|why| {
         format!(
             "the interop venv is missing or broken ({why}).\nCreate it from the workspace root \
              ({}):\n    {VENV_HINT}\nor point {PYTHON_VAR} at a python that has \
              peaq-os-sdk=={OFFICIAL_SDK_VERSION}.",
-            workspace_root().display()
+            crate::workspace_root().display()
         )
     })?;
     if version != OFFICIAL_SDK_VERSION {
@@ -101,47 +96,6 @@ fn installed_sdk_version(python: &Path) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// A fresh directory under the system temp dir, removed (with what it holds, e.g. a `.env` with
-/// dev keys) when dropped, also when a test panics.
-#[derive(Debug)]
-pub struct ScratchDir {
-    path: PathBuf,
-}
-
-impl ScratchDir {
-    /// Creates `<temp>/<prefix>-<pid>-<nanos>`.
-    pub fn new(prefix: &str) -> Result<Self, String> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        Ok(Self { path })
-    }
-
-    /// The directory.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Writes `contents` to the file `name` in the directory (e.g. `.env` with
-    /// [`Devnet::env_file`](crate::Devnet::env_file)) and returns its path.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> Result<PathBuf, String> {
-        let file = self.path.join(name);
-        std::fs::write(&file, contents)
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        Ok(file)
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
 }
 
 /// What a run of a script produced.
@@ -307,4 +261,43 @@ fn pump(stream: impl Read + Send + 'static, tag: String) -> thread::JoinHandle<V
         }
         lines
     })
+}
+
+/// The official `peaqos` CLI (`peaq-os-cli==0.0.2`) of the interop venv: `PEAQOS_INTEROP_PEAQOS_CLI`,
+/// or `<workspace>/.venv-interop/bin/peaqos`; panics with how to install it when missing.
+pub fn official_cli() -> PathBuf {
+    let path = std::env::var_os(OFFICIAL_CLI_VAR)
+        .filter(|p| !p.is_empty())
+        .map_or_else(
+            || crate::workspace_root().join(".venv-interop/bin/peaqos"),
+            PathBuf::from,
+        );
+    assert!(
+        path.exists(),
+        "the official CLI is not at {}: {VENV_HINT} peaq-os-cli==0.0.2 (or set {OFFICIAL_CLI_VAR})",
+        path.display()
+    );
+    path
+}
+
+/// The interop venv's interpreter, checked to import `module` (e.g. `ows` for the
+/// open-wallet-standard package); panics with how to install it.
+pub fn python_with(module: &str) -> PathBuf {
+    let python = std::env::var_os(PYTHON_VAR)
+        .filter(|p| !p.is_empty())
+        .map_or_else(
+            || crate::workspace_root().join(".venv-interop/bin/python"),
+            PathBuf::from,
+        );
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .envs(SCRIPT_ENV)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "{} cannot import {module}: create the interop venv (scripts/test.sh does) or set {PYTHON_VAR}",
+        python.display()
+    );
+    python
 }
