@@ -130,7 +130,7 @@ async fn init_whoami_activate_and_events() {
             .as_str()
             .is_some_and(|b| b.parse::<u128>().is_ok_and(|b| b > 3 * PEAQ))
     );
-    who["balance_wei"] = "<WEI>".into();
+    who["balance_wei"] = "[WEI]".into();
     snapshot(
         "whoami_json",
         &redact(&serde_json::to_string_pretty(&who).expect("json"), &tmp),

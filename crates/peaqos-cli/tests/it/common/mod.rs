@@ -178,120 +178,44 @@ pub fn addr(key: &PrivateKey) -> Address {
 
 // ------------------------------------------------------------------ snapshots
 
-/// Replaces what changes between runs: 32-byte hashes, addresses (full and shortened),
-/// timestamps, loopback ports, temp paths, UUIDs.
+/// What changes between runs, as snapbox redactions: 32-byte hashes, addresses (full and
+/// shortened `0x1234...abcd`), ISO timestamps, loopback ports, UUIDs, and the test's temp dir.
+fn redactions(tmp: &Path) -> snapbox::Redactions {
+    let regex = |r: &str| regex::Regex::new(r).expect("a valid redaction pattern");
+    let mut r = snapbox::Redactions::new();
+    let patterns = [
+        ("[HASH]", r"0x[0-9a-fA-F]{64}\b"),
+        (
+            "[ADDR]",
+            r"0x[0-9a-fA-F]{40}\b|0x[0-9a-fA-F]{4}\.\.\.[0-9a-fA-F]{4}\b",
+        ),
+        ("[TS]", r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[0-9+:.Z]*"),
+        (
+            "[UUID]",
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+        ),
+        ("[PORT]", r"127\.0\.0\.1:(?<redacted>\d+)"),
+    ];
+    for (placeholder, pattern) in patterns {
+        r.insert(placeholder, regex(pattern)).expect("placeholder");
+    }
+    r.insert("[TMP]", tmp.to_path_buf()).expect("placeholder");
+    r
+}
+
+/// `text` with what changes between runs replaced by placeholders (see [`redactions`]).
 pub fn redact(text: &str, tmp: &Path) -> String {
-    let text = text.replace(&tmp.display().to_string(), "<TMP>");
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::new();
-    let mut i = 0;
-    let hex_run = |start: usize| {
-        let mut j = start;
-        while j < chars.len() && chars[j].is_ascii_hexdigit() {
-            j += 1;
-        }
-        j - start
-    };
-    while i < chars.len() {
-        if chars[i] == '0' && chars.get(i + 1) == Some(&'x') {
-            let n = hex_run(i + 2);
-            let tail: String = chars[i + 2 + n..chars.len().min(i + 2 + n + 3)]
-                .iter()
-                .collect();
-            if n == 64 {
-                out.push_str("<HASH>");
-                i += 66;
-                continue;
-            }
-            if n == 40 {
-                out.push_str("<ADDR>");
-                i += 42;
-                continue;
-            }
-            if n == 4 && tail == "..." && hex_run(i + 9) == 4 {
-                out.push_str("<ADDR>");
-                i += 13;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    // Ports and timestamps.
-    let mut s = String::new();
-    let mut rest = out.as_str();
-    while let Some(p) = rest.find("127.0.0.1:") {
-        s.push_str(&rest[..p + 10]);
-        rest = &rest[p + 10..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 {
-            s.push_str("<PORT>");
-            rest = &rest[digits..];
-        }
-    }
-    s.push_str(rest);
-    redact_pattern(&s)
+    redactions(tmp).redact(text)
 }
 
-/// ISO timestamps `YYYY-MM-DDTHH:MM:SS…` → `<TS>`; UUIDs → `<UUID>`.
-fn redact_pattern(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::new();
-    let mut i = 0;
-    let is_ts = |i: usize| {
-        b.len() >= i + 19
-            && b[i..i + 4].iter().all(u8::is_ascii_digit)
-            && b[i + 4] == b'-'
-            && b[i + 7] == b'-'
-            && b[i + 10] == b'T'
-            && b[i + 13] == b':'
-            && b[i + 16] == b':'
-    };
-    let is_uuid = |i: usize| {
-        b.len() >= i + 36
-            && [8, 13, 18, 23].iter().all(|&k| b[i + k] == b'-')
-            && (0..36)
-                .filter(|k| ![8, 13, 18, 23].contains(k))
-                .all(|k| b[i + k].is_ascii_hexdigit())
-    };
-    while i < b.len() {
-        if is_ts(i) {
-            let mut j = i + 19;
-            while j < b.len() && (b[j].is_ascii_digit() || b"+:.Z".contains(&b[j])) {
-                j += 1;
-            }
-            out.push_str("<TS>");
-            i = j;
-            continue;
-        }
-        if is_uuid(i) {
-            out.push_str("<UUID>");
-            i += 36;
-            continue;
-        }
-        let ch = s[i..].chars().next().unwrap_or(' ');
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
-}
-
-/// Compares `actual` with `tests/snapshots/<name>.txt`; `UPDATE_SNAPSHOTS=1` rewrites it.
+/// Compares `actual` with `tests/snapshots/<name>.txt` through snapbox; `SNAPSHOTS=overwrite`
+/// rewrites the file.
 #[track_caller]
 pub fn snapshot(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(format!("{name}.txt"));
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some()
-        || !path.exists() && std::env::var_os("CI").is_none()
-    {
-        std::fs::write(&path, actual).expect("write snapshot");
-        return;
-    }
-    let expected =
-        std::fs::read_to_string(&path).expect("snapshot file (run with UPDATE_SNAPSHOTS=1)");
-    assert_eq!(
-        actual, expected,
-        "snapshot {name} differs (run with UPDATE_SNAPSHOTS=1 to accept)"
-    );
+    snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .eq(actual, snapbox::Data::read_from(&path, None).raw());
 }
