@@ -2,6 +2,8 @@
 //! a mutex.
 
 mod exec;
+#[cfg(test)]
+mod tests;
 pub mod types;
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,6 +12,7 @@ use alloy::{
     consensus::{Header, Transaction, TxEnvelope, transaction::SignerRecoverable},
     eips::{Decodable2718, Typed2718, eip1559::BaseFeeParams},
     primitives::{Address, B256, Bloom, Bytes, Log, TxKind, U256, keccak256},
+    rpc::types::{Filter, TransactionRequest},
 };
 use revm::{
     DatabaseCommit,
@@ -54,7 +57,7 @@ impl Default for ChainConfig {
     }
 }
 
-/// Everything that changes: what a snapshot copies and `--state` saves.
+/// Everything that changes: what `--state` saves.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChainState {
     /// The configuration the state was made with.
@@ -90,8 +93,20 @@ struct PendingEnv {
 #[derive(Debug)]
 pub struct Chain {
     state: ChainState,
-    snapshots: BTreeMap<u64, ChainState>,
+    snapshots: BTreeMap<u64, Snapshot>,
     next_snapshot: u64,
+}
+
+/// What `evm_revert` goes back to: the height, and the state the history does not hold.
+///
+/// Blocks, transactions and logs only grow, so reverting truncates them to `height`; only the
+/// account state is copied (revm's `CacheDB`: accounts, code and storage, not the history).
+#[derive(Debug)]
+struct Snapshot {
+    height: u64,
+    db: CacheDB<EmptyDB>,
+    time_offset: i64,
+    next_timestamp: Option<u64>,
 }
 
 /// Errors of chain queries and dev controls.
@@ -117,6 +132,15 @@ pub enum ChainError {
     /// A block older than the latest was asked for state (only the latest state is kept).
     #[error("state of block {0} is not kept: only the latest state is available")]
     HistoricalState(u64),
+    /// A block number past the latest block.
+    #[error("block {0} not found")]
+    BlockNotFound(u64),
+    /// A block hash of no block.
+    #[error("block not found")]
+    UnknownBlockHash,
+    /// The `blockHash` of a log filter names no block (geth's wording for `eth_getLogs`).
+    #[error("unknown block")]
+    FilterBlockNotFound,
     /// The timestamp asked for would not be after the latest block's.
     #[error("timestamp {requested} is not after the latest block's {latest}")]
     TimestampNotIncreasing {
@@ -125,23 +149,6 @@ pub enum ChainError {
         /// The latest block's.
         latest: u64,
     },
-}
-
-/// A call or gas estimate request (the fields of an `eth_call` transaction object).
-#[derive(Debug, Clone, Default)]
-pub struct CallRequest {
-    /// Sender (zero address when absent).
-    pub from: Option<Address>,
-    /// Target; `None` deploys `input`.
-    pub to: Option<Address>,
-    /// Gas limit (the block gas limit when absent).
-    pub gas: Option<u64>,
-    /// Value sent.
-    pub value: Option<U256>,
-    /// Calldata.
-    pub input: Bytes,
-    /// Nonce (ignored by calls).
-    pub nonce: Option<u64>,
 }
 
 impl Chain {
@@ -277,11 +284,15 @@ impl Chain {
 
     // ------------------------------------------------------------------ state reads
 
-    /// Checks that `block` (a number; `None` = latest/pending) names the latest state.
-    pub fn check_latest(&self, block: Option<u64>) -> Result<(), ChainError> {
+    /// Checks that `block` (a number; `None` = a hash of no block) names the latest state,
+    /// the only one kept.
+    pub fn check_state_block(&self, block: Option<u64>) -> Result<(), ChainError> {
+        let latest = self.block_number();
         match block {
-            Some(n) if n < self.block_number() => Err(ChainError::HistoricalState(n)),
-            _ => Ok(()),
+            None => Err(ChainError::UnknownBlockHash),
+            Some(n) if n > latest => Err(ChainError::BlockNotFound(n)),
+            Some(n) if n < latest => Err(ChainError::HistoricalState(n)),
+            Some(_) => Ok(()),
         }
     }
 
@@ -366,11 +377,12 @@ impl Chain {
         self.env(number, timestamp, base_fee)
     }
 
-    /// Executes a call on the latest state (as `eth_call`).
+    /// Executes a call on the latest state (as `eth_call`): sender zero when absent, gas the
+    /// block gas limit when absent, `input` (or `data`) as calldata; no `to` deploys it.
     ///
     /// With `pending` the call runs in the environment of the next block (number, timestamp,
     /// base fee), otherwise in the latest block's, as geth and anvil do for `latest`.
-    pub fn call(&self, req: &CallRequest, pending: bool) -> Outcome {
+    pub fn call(&self, req: &TransactionRequest, pending: bool) -> Outcome {
         let env = if pending {
             self.next_env()
         } else {
@@ -399,15 +411,17 @@ impl Chain {
         )
     }
 
-    fn run_call(&self, env: &ExecEnv, req: &CallRequest, gas: u64) -> Outcome {
+    fn run_call(&self, env: &ExecEnv, req: &TransactionRequest, gas: u64) -> Outcome {
         let from = req.from.unwrap_or_default();
         let value = req.value.unwrap_or_default();
-        if req.to == Some(BATCH_PRECOMPILE_ADDRESS) {
-            let intrinsic = intrinsic_gas(&req.input, false, 0, 0);
+        let input = req.input.input().cloned().unwrap_or_default();
+        let to = req.to.and_then(|kind| kind.to().copied());
+        if to == Some(BATCH_PRECOMPILE_ADDRESS) {
+            let intrinsic = intrinsic_gas(&input, false, 0, 0);
             if gas < intrinsic {
                 return failed_outcome(gas, "out of gas");
             }
-            return match decode_batch(&req.input) {
+            return match decode_batch(&input) {
                 Ok(batch) => {
                     match transact_batch(&self.state.db, env, from, batch, value, gas, intrinsic) {
                         Ok((outcome, _)) => outcome,
@@ -419,9 +433,9 @@ impl Chain {
         }
         let tx = TxEnv {
             caller: from,
-            kind: req.to.map_or(TxKind::Create, TxKind::Call),
+            kind: to.map_or(TxKind::Create, TxKind::Call),
             value,
-            data: req.input.clone(),
+            data: input,
             gas_limit: gas,
             gas_price: 0,
             nonce: req.nonce.unwrap_or_else(|| self.nonce(from)),
@@ -438,7 +452,7 @@ impl Chain {
     ///
     /// Estimates run in the next block's environment: that is where the transaction will run
     /// (an event stamped "now" is not in the future there).
-    pub fn estimate_gas(&self, req: &CallRequest) -> Result<u64, ChainError> {
+    pub fn estimate_gas(&self, req: &TransactionRequest) -> Result<u64, ChainError> {
         let env = self.next_env();
         let cap = req.gas.unwrap_or(self.state.config.block_gas_limit);
         let first = self.run_call(&env, req, cap);
@@ -765,22 +779,41 @@ impl Chain {
 
     // ------------------------------------------------------------------ dev controls
 
-    /// `evm_snapshot`: returns the snapshot id.
+    /// `evm_snapshot`: returns the snapshot id. Pending transactions are sealed first.
     pub fn snapshot(&mut self) -> u64 {
         self.seal_pending();
         let id = self.next_snapshot;
         self.next_snapshot += 1;
-        self.snapshots.insert(id, self.state.clone());
+        let snapshot = Snapshot {
+            height: self.block_number(),
+            db: self.state.db.clone(),
+            time_offset: self.state.time_offset,
+            next_timestamp: self.state.next_timestamp,
+        };
+        self.snapshots.insert(id, snapshot);
         id
     }
 
-    /// `evm_revert`: goes back to snapshot `id` (dropping it and later ones).
+    /// `evm_revert`: goes back to snapshot `id` (dropping it and later ones): later blocks,
+    /// their transactions and anything pending are dropped, the state and clock restored.
     pub fn revert(&mut self, id: u64) -> bool {
-        let Some(state) = self.snapshots.remove(&id) else {
+        let Some(snapshot) = self.snapshots.remove(&id) else {
             return false;
         };
         self.snapshots.retain(|k, _| *k < id);
-        self.state = state;
+        let keep = usize::try_from(snapshot.height).map_or(usize::MAX, |h| h + 1);
+        let state = &mut self.state;
+        for block in state.blocks.drain(keep.min(state.blocks.len())..) {
+            state.block_numbers.remove(&block.hash);
+            for hash in &block.transactions {
+                state.txs.remove(hash);
+            }
+        }
+        state.pending.clear();
+        state.pending_env = None;
+        state.db = snapshot.db;
+        state.time_offset = snapshot.time_offset;
+        state.next_timestamp = snapshot.next_timestamp;
         true
     }
 
@@ -812,29 +845,16 @@ impl Chain {
 
     // ------------------------------------------------------------------ logs
 
-    /// Logs of blocks `from..=to` matching `addresses` (any, when empty) and `topics`
-    /// (per position: any of the given, or any when empty).
-    pub fn logs(
-        &self,
-        from: u64,
-        to: u64,
-        addresses: &[Address],
-        topics: &[Vec<B256>],
-    ) -> Vec<(Log, &StoredTx, u64)> {
+    /// Logs of blocks `from..=to` matching `filter`'s addresses and topics (its block range is
+    /// the caller's: `from` / `to`), each with its transaction and log index.
+    pub fn logs(&self, from: u64, to: u64, filter: &Filter) -> Vec<(&Log, &StoredTx, u64)> {
         let mut out = Vec::new();
         let to = to.min(self.block_number());
         for number in from..=to {
             let Some(block) = self.block(number) else {
                 break;
             };
-            if !addresses.is_empty()
-                && !addresses.iter().any(|a| {
-                    block
-                        .header
-                        .logs_bloom
-                        .contains_input(alloy::primitives::BloomInput::Raw(a.as_slice()))
-                })
-            {
+            if !filter.matches_bloom(block.header.logs_bloom) {
                 continue;
             }
             for hash in &block.transactions {
@@ -842,19 +862,8 @@ impl Chain {
                     continue;
                 };
                 for (i, log) in tx.receipt.logs.iter().enumerate() {
-                    if !addresses.is_empty() && !addresses.contains(&log.address) {
-                        continue;
-                    }
-                    let matches = topics.iter().enumerate().all(|(pos, wanted)| {
-                        wanted.is_empty()
-                            || log
-                                .data
-                                .topics()
-                                .get(pos)
-                                .is_some_and(|t| wanted.contains(t))
-                    });
-                    if matches {
-                        out.push((log.clone(), tx, tx.receipt.first_log_index + i as u64));
+                    if filter.matches(log) {
+                        out.push((log, tx, tx.receipt.first_log_index + i as u64));
                     }
                 }
             }

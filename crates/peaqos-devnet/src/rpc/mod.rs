@@ -1,7 +1,12 @@
 //! Ethereum JSON-RPC over HTTP: single and batch requests, errors as geth / anvil report them.
+//!
+//! A request body is checked as a JSON-RPC envelope here, its `method` / `params` become a typed
+//! [`DevnetRequest`] (`request.rs`), [`execute`] answers it with alloy's RPC types (`convert.rs`),
+//! and every chain error becomes a JSON-RPC error in one place (`From<ChainError>`).
 
-mod format;
-mod methods;
+mod api;
+mod convert;
+mod request;
 
 use std::sync::Arc;
 
@@ -13,11 +18,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::node::Node;
+use crate::{chain::ChainError, node::Node};
 
-pub use methods::dispatch;
+pub use api::execute;
+pub use request::{BlockParam, DevnetRequest, NoParams};
 
 /// Largest request body accepted (a batch of 512 subcalls of 64 KiB fits).
 pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
@@ -32,6 +39,8 @@ pub mod codes {
     pub const METHOD_NOT_FOUND: i64 = -32601;
     /// Bad parameters.
     pub const INVALID_PARAMS: i64 = -32602;
+    /// A result that could not be serialized (not expected to happen).
+    pub const INTERNAL_ERROR: i64 = -32603;
     /// Server-side failure (a refused transaction, a missing block, …).
     pub const SERVER_ERROR: i64 = -32000;
     /// Execution reverted (geth / anvil), with the revert bytes in `data`.
@@ -39,13 +48,14 @@ pub mod codes {
 }
 
 /// A JSON-RPC error.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RpcError {
     /// The code.
     pub code: i64,
     /// The message.
     pub message: String,
     /// Extra data (revert bytes as hex for reverts).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
 
@@ -63,13 +73,22 @@ impl RpcError {
     pub fn params(message: impl Into<String>) -> Self {
         Self::new(codes::INVALID_PARAMS, message)
     }
+}
 
-    fn to_json(&self) -> Value {
-        let mut e = json!({ "code": self.code, "message": self.message });
-        if let Some(data) = &self.data {
-            e["data"] = data.clone();
+/// The one mapping of chain errors: reverts are code 3 with the revert bytes in `data` (as geth
+/// and anvil, which clients decode custom errors from); everything else is `-32000` with the
+/// error's message (clients match "nonce too low", "insufficient funds", …).
+impl From<ChainError> for RpcError {
+    fn from(e: ChainError) -> Self {
+        let message = e.to_string();
+        match e {
+            ChainError::Reverted { data, .. } => Self {
+                code: codes::EXECUTION_REVERTED,
+                message,
+                data: Some(json!(data)),
+            },
+            _ => Self::new(codes::SERVER_ERROR, message),
         }
-        e
     }
 }
 
@@ -144,7 +163,7 @@ fn handle_one(node: &Node, request: Value) -> Option<Value> {
             ));
         }
     };
-    let result = dispatch(node, method, &params);
+    let result = DevnetRequest::parse(method, params).and_then(|r| execute(node, r));
     // A request without an id is a notification: no reply.
     let id = id?;
     Some(match result {
@@ -154,5 +173,5 @@ fn handle_one(node: &Node, request: Value) -> Option<Value> {
 }
 
 fn error_response(id: &Value, e: &RpcError) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "error": e.to_json() })
+    json!({ "jsonrpc": "2.0", "id": id, "error": e })
 }

@@ -1,0 +1,272 @@
+//! Answers a [`DevnetRequest`]: one `match`, typed results, chain errors through `?` (their one
+//! mapping is `From<ChainError> for RpcError`).
+
+use alloy::{
+    eips::{BlockId, BlockNumberOrTag},
+    primitives::{Address, B256, U64, keccak256},
+    rpc::types::{FeeHistory, Filter, FilterBlockOption, Log},
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{
+    RpcError, codes, convert,
+    request::{BlockParam, DevnetRequest},
+};
+use crate::{
+    chain::{Chain, ChainError, call_error},
+    node::Node,
+};
+
+/// Suggested priority fee (1 gwei, as anvil).
+const PRIORITY_FEE: u64 = 1_000_000_000;
+
+/// Runs one request on the node (the chain stays locked for its duration).
+pub fn execute(node: &Node, request: DevnetRequest) -> Result<Value, RpcError> {
+    node.with_chain_mut(|chain| run(chain, node, request))
+}
+
+fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, RpcError> {
+    use DevnetRequest as R;
+    match request {
+        R::ClientVersion(_) => ok(format!("peaqos-devnet/{}", env!("CARGO_PKG_VERSION"))),
+        R::Sha3(data) => ok(keccak256(data)),
+        R::NetVersion(_) => ok(chain.config().chain_id.to_string()),
+        R::NetListening(_) | R::Mining(_) => ok(true),
+        R::Syncing(_) => ok(false),
+        R::PeerCount(_) | R::Hashrate(_) | R::UncleCount(_) => ok(U64::ZERO),
+        R::ChainId(_) => ok(U64::from(chain.config().chain_id)),
+        R::Coinbase(_) => ok(chain.config().coinbase),
+        R::Accounts(_) => ok(node
+            .accounts()
+            .iter()
+            .map(|a| a.address)
+            .collect::<Vec<Address>>()),
+        R::BlockNumber(_) => ok(U64::from(chain.block_number())),
+        R::GasPrice(_) => ok(U64::from(chain.next_base_fee() + PRIORITY_FEE)),
+        R::MaxPriorityFeePerGas(_) => ok(U64::from(PRIORITY_FEE)),
+        R::BlobBaseFee(_) => ok(U64::from(1)),
+        R::FeeHistory(count, newest, percentiles) => ok(fee_history(
+            chain,
+            count.to::<u64>(),
+            newest,
+            &percentiles.unwrap_or_default(),
+        )),
+        // State reads: only the latest state is kept.
+        R::GetBalance(address, block) => {
+            check_state_block(chain, block)?;
+            ok(chain.balance(address))
+        }
+        R::GetTransactionCount(address, block) => {
+            check_state_block(chain, block)?;
+            // Pending transactions are already executed into the state, so this is also the
+            // "pending" nonce (what a sender needs with interval mining).
+            ok(U64::from(chain.nonce(address)))
+        }
+        R::GetCode(address, block) => {
+            check_state_block(chain, block)?;
+            ok(chain.code(address))
+        }
+        R::GetStorageAt(address, slot, block) => {
+            check_state_block(chain, block)?;
+            ok(B256::from(chain.storage(address, slot)))
+        }
+        // Blocks, transactions, receipts: `null` when unknown.
+        R::GetBlockByNumber(block, full) => ok(block_number(chain, block)
+            .and_then(|n| chain.block(n))
+            .map(|b| convert::block(chain, b, full.unwrap_or(false)))),
+        R::GetBlockByHash(hash, full) => ok(chain
+            .block_by_hash(&hash)
+            .map(|b| convert::block(chain, b, full.unwrap_or(false)))),
+        R::BlockTransactionCountByNumber(block) => ok(block_number(chain, block)
+            .and_then(|n| chain.block(n))
+            .map(|b| U64::from(b.transactions.len()))),
+        R::BlockTransactionCountByHash(hash) => ok(chain
+            .block_by_hash(&hash)
+            .map(|b| U64::from(b.transactions.len()))),
+        R::TransactionByHash(hash) => ok(chain.tx(&hash).map(convert::transaction)),
+        R::TransactionByBlockNumberAndIndex(block, index) => ok(block_number(chain, block)
+            .and_then(|n| chain.block(n))
+            .and_then(|b| b.transactions.get(index.0))
+            .and_then(|h| chain.tx(h))
+            .map(convert::transaction)),
+        R::TransactionByBlockHashAndIndex(hash, index) => ok(chain
+            .block_by_hash(&hash)
+            .and_then(|b| b.transactions.get(index.0))
+            .and_then(|h| chain.tx(h))
+            .map(convert::transaction)),
+        R::TransactionReceipt(hash) => ok(chain.tx(&hash).map(convert::receipt)),
+        R::BlockReceipts(block) => {
+            ok(block_number(chain, block)
+                .and_then(|n| chain.block(n))
+                .map(|b| {
+                    b.transactions
+                        .iter()
+                        .filter_map(|h| chain.tx(h))
+                        .map(convert::receipt)
+                        .collect::<Vec<_>>()
+                }))
+        }
+        R::GetLogs(filter) => ok(logs(chain, &filter)?),
+        // Execution.
+        R::Call(tx, block) => {
+            check_state_block(chain, block)?;
+            let pending = matches!(
+                block,
+                Some(BlockParam(BlockId::Number(BlockNumberOrTag::Pending)))
+            );
+            let outcome = chain.call(&tx, pending);
+            if outcome.success {
+                ok(outcome.output)
+            } else {
+                Err(call_error(outcome).into())
+            }
+        }
+        R::EstimateGas(tx, block) => {
+            check_state_block(chain, block)?;
+            ok(U64::from(chain.estimate_gas(&tx)?))
+        }
+        R::SendRawTransaction(raw) => ok(chain.send_raw_transaction(&raw, node.automine())?),
+        // Dev controls.
+        R::EvmMine(timestamp) => mine(chain, 1, timestamp.map(|t| t.to::<u64>())),
+        R::AnvilMine(count, _interval) => mine(chain, count.map_or(1, |n| n.to::<u64>()), None),
+        R::IncreaseTime(seconds) => ok(chain.increase_time(seconds.to::<u64>())),
+        R::SetNextBlockTimestamp(timestamp) => {
+            chain.set_next_block_timestamp(timestamp.to::<u64>())?;
+            ok(())
+        }
+        R::Snapshot(_) => ok(U64::from(chain.snapshot())),
+        R::Revert(id) => ok(chain.revert(id.to::<u64>())),
+        R::SetBalance(address, balance) => {
+            chain.set_balance(address, balance);
+            ok(())
+        }
+        R::SetCode(address, code) => {
+            chain.set_code(address, code);
+            ok(())
+        }
+        R::SetNonce(address, nonce) => {
+            chain.set_nonce(address, nonce.to::<u64>());
+            ok(())
+        }
+        R::SetStorageAt(address, slot, value) => {
+            chain.set_storage(address, slot, value.into());
+            ok(true)
+        }
+        R::Unknown => Err(RpcError::new(codes::METHOD_NOT_FOUND, "method not found")),
+    }
+}
+
+/// A result as JSON: a `Value` (not the serialized text) so that objects keep the key order
+/// the devnet has always sent.
+fn ok<T: Serialize>(result: T) -> Result<Value, RpcError> {
+    serde_json::to_value(result).map_err(|e| RpcError::new(codes::INTERNAL_ERROR, e.to_string()))
+}
+
+/// The number a block tag names.
+fn tag_number(chain: &Chain, tag: BlockNumberOrTag) -> u64 {
+    match tag {
+        BlockNumberOrTag::Number(n) => n,
+        BlockNumberOrTag::Earliest => 0,
+        BlockNumberOrTag::Latest
+        | BlockNumberOrTag::Pending
+        | BlockNumberOrTag::Safe
+        | BlockNumberOrTag::Finalized => chain.block_number(),
+    }
+}
+
+/// The number of the block a parameter names (absent = latest; `None` = an unknown hash).
+fn block_number(chain: &Chain, block: Option<BlockParam>) -> Option<u64> {
+    match block.map(|b| b.0) {
+        None => Some(chain.block_number()),
+        Some(BlockId::Number(tag)) => Some(tag_number(chain, tag)),
+        Some(BlockId::Hash(hash)) => chain
+            .block_by_hash(&hash.block_hash)
+            .map(|b| b.header.number),
+    }
+}
+
+/// State reads answer for the latest block only.
+fn check_state_block(chain: &Chain, block: Option<BlockParam>) -> Result<(), ChainError> {
+    chain.check_state_block(block_number(chain, block))
+}
+
+fn mine(chain: &mut Chain, count: u64, timestamp: Option<u64>) -> Result<Value, RpcError> {
+    for i in 0..count.max(1) {
+        chain.mine(if i == 0 { timestamp } else { None })?;
+    }
+    ok("0x0")
+}
+
+fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, ChainError> {
+    let latest = chain.block_number();
+    let (from, to) = match filter.block_option {
+        FilterBlockOption::AtBlockHash(hash) => {
+            let n = chain
+                .block_by_hash(&hash)
+                .map(|b| b.header.number)
+                .ok_or(ChainError::FilterBlockNotFound)?;
+            (n, n)
+        }
+        FilterBlockOption::Range {
+            from_block,
+            to_block,
+        } => (
+            from_block.map_or(latest, |t| tag_number(chain, t)),
+            to_block.map_or(latest, |t| tag_number(chain, t)),
+        ),
+    };
+    if from > to {
+        return Ok(Vec::new());
+    }
+    Ok(chain
+        .logs(from, to, filter)
+        .into_iter()
+        .map(|(log, tx, index)| convert::log(log, tx, index))
+        .collect())
+}
+
+fn fee_history(
+    chain: &Chain,
+    count: u64,
+    newest: Option<BlockParam>,
+    percentiles: &[f64],
+) -> FeeHistory {
+    let count = count.clamp(1, 1024);
+    let latest = chain.block_number();
+    let newest = block_number(chain, newest).unwrap_or(latest).min(latest);
+    let oldest = newest.saturating_sub(count - 1);
+    let mut history = FeeHistory {
+        oldest_block: oldest,
+        reward: (!percentiles.is_empty()).then(Vec::new),
+        ..FeeHistory::default()
+    };
+    for n in oldest..=newest {
+        let Some(b) = chain.block(n) else { break };
+        let base_fee = b.header.base_fee_per_gas.unwrap_or_default();
+        history.base_fee_per_gas.push(u128::from(base_fee));
+        history
+            .gas_used_ratio
+            .push(b.header.gas_used as f64 / b.header.gas_limit.max(1) as f64);
+        history.base_fee_per_blob_gas.push(1);
+        history.blob_gas_used_ratio.push(0.0);
+        if let Some(rewards) = &mut history.reward {
+            // Every percentile gets the first transaction's tip (blocks here hold few).
+            let tip = b
+                .transactions
+                .first()
+                .and_then(|h| chain.tx(h))
+                .map_or(0, |t| {
+                    t.receipt
+                        .effective_gas_price
+                        .saturating_sub(u128::from(base_fee))
+                });
+            rewards.push(vec![tip; percentiles.len()]);
+        }
+    }
+    history
+        .base_fee_per_gas
+        .push(u128::from(chain.next_base_fee()));
+    history.base_fee_per_blob_gas.push(1);
+    history
+}

@@ -1,0 +1,279 @@
+//! The typed JSON-RPC request: one variant per method, its parameters as alloy's RPC types,
+//! deserialized from the `method` / `params` pair (anvil's `EthRequest` shape).
+//!
+//! Parameters are positional: a variant's fields are the elements of `params`, trailing ones
+//! marked `#[serde(default)]` may be left out. A method with one parameter reads it through
+//! [`sequence`] / [`opt_sequence`] (a one-field variant would otherwise read `params` itself).
+
+use alloy::{
+    eips::BlockId,
+    primitives::{Address, B256, Bytes, U64, U256},
+    rpc::types::{Filter, Index, TransactionRequest},
+};
+use serde::{Deserialize, Deserializer, de::IgnoredAny};
+use serde_json::{Value, json};
+
+use super::{RpcError, codes};
+
+/// A JSON-RPC method call the devnet answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "method", content = "params")]
+pub enum DevnetRequest {
+    /// `web3_clientVersion`.
+    #[serde(rename = "web3_clientVersion")]
+    ClientVersion(NoParams),
+    /// `web3_sha3(data)`.
+    #[serde(rename = "web3_sha3", deserialize_with = "sequence")]
+    Sha3(Bytes),
+    /// `net_version`: the chain id in decimal.
+    #[serde(rename = "net_version")]
+    NetVersion(NoParams),
+    /// `net_listening`.
+    #[serde(rename = "net_listening")]
+    NetListening(NoParams),
+    /// `net_peerCount`.
+    #[serde(rename = "net_peerCount")]
+    PeerCount(NoParams),
+    /// `eth_chainId`.
+    #[serde(rename = "eth_chainId")]
+    ChainId(NoParams),
+    /// `eth_syncing`.
+    #[serde(rename = "eth_syncing")]
+    Syncing(NoParams),
+    /// `eth_mining`.
+    #[serde(rename = "eth_mining")]
+    Mining(NoParams),
+    /// `eth_hashrate`.
+    #[serde(rename = "eth_hashrate")]
+    Hashrate(NoParams),
+    /// `eth_coinbase`.
+    #[serde(rename = "eth_coinbase")]
+    Coinbase(NoParams),
+    /// `eth_accounts`: the dev accounts.
+    #[serde(rename = "eth_accounts")]
+    Accounts(NoParams),
+    /// `eth_blockNumber`.
+    #[serde(rename = "eth_blockNumber")]
+    BlockNumber(NoParams),
+    /// `eth_gasPrice`: next base fee + the suggested tip.
+    #[serde(rename = "eth_gasPrice")]
+    GasPrice(NoParams),
+    /// `eth_maxPriorityFeePerGas`.
+    #[serde(rename = "eth_maxPriorityFeePerGas")]
+    MaxPriorityFeePerGas(NoParams),
+    /// `eth_blobBaseFee`.
+    #[serde(rename = "eth_blobBaseFee")]
+    BlobBaseFee(NoParams),
+    /// `eth_feeHistory(blockCount, newestBlock?, rewardPercentiles?)`.
+    #[serde(rename = "eth_feeHistory")]
+    FeeHistory(
+        U64,
+        #[serde(default)] Option<BlockParam>,
+        #[serde(default)] Option<Vec<f64>>,
+    ),
+    /// `eth_getBalance(address, block?)`.
+    #[serde(rename = "eth_getBalance")]
+    GetBalance(Address, #[serde(default)] Option<BlockParam>),
+    /// `eth_getTransactionCount(address, block?)`.
+    #[serde(rename = "eth_getTransactionCount")]
+    GetTransactionCount(Address, #[serde(default)] Option<BlockParam>),
+    /// `eth_getCode(address, block?)`.
+    #[serde(rename = "eth_getCode")]
+    GetCode(Address, #[serde(default)] Option<BlockParam>),
+    /// `eth_getStorageAt(address, slot, block?)`.
+    #[serde(rename = "eth_getStorageAt")]
+    GetStorageAt(Address, U256, #[serde(default)] Option<BlockParam>),
+    /// `eth_getBlockByNumber(block?, fullTransactions?)`.
+    #[serde(rename = "eth_getBlockByNumber")]
+    GetBlockByNumber(
+        #[serde(default)] Option<BlockParam>,
+        #[serde(default)] Option<bool>,
+    ),
+    /// `eth_getBlockByHash(hash, fullTransactions?)`.
+    #[serde(rename = "eth_getBlockByHash")]
+    GetBlockByHash(B256, #[serde(default)] Option<bool>),
+    /// `eth_getBlockTransactionCountByNumber(block?)`.
+    #[serde(
+        rename = "eth_getBlockTransactionCountByNumber",
+        deserialize_with = "opt_sequence"
+    )]
+    BlockTransactionCountByNumber(Option<BlockParam>),
+    /// `eth_getBlockTransactionCountByHash(hash)`.
+    #[serde(
+        rename = "eth_getBlockTransactionCountByHash",
+        deserialize_with = "sequence"
+    )]
+    BlockTransactionCountByHash(B256),
+    /// `eth_getUncleCountByBlockNumber` / `…ByBlockHash`: always 0.
+    #[serde(
+        rename = "eth_getUncleCountByBlockNumber",
+        alias = "eth_getUncleCountByBlockHash"
+    )]
+    UncleCount(NoParams),
+    /// `eth_getTransactionByHash(hash)`.
+    #[serde(rename = "eth_getTransactionByHash", deserialize_with = "sequence")]
+    TransactionByHash(B256),
+    /// `eth_getTransactionByBlockNumberAndIndex(block, index)`.
+    #[serde(rename = "eth_getTransactionByBlockNumberAndIndex")]
+    TransactionByBlockNumberAndIndex(Option<BlockParam>, Index),
+    /// `eth_getTransactionByBlockHashAndIndex(hash, index)`.
+    #[serde(rename = "eth_getTransactionByBlockHashAndIndex")]
+    TransactionByBlockHashAndIndex(B256, Index),
+    /// `eth_getTransactionReceipt(hash)`.
+    #[serde(rename = "eth_getTransactionReceipt", deserialize_with = "sequence")]
+    TransactionReceipt(B256),
+    /// `eth_getBlockReceipts(block?)`.
+    #[serde(rename = "eth_getBlockReceipts", deserialize_with = "opt_sequence")]
+    BlockReceipts(Option<BlockParam>),
+    /// `eth_call(transaction, block?)`.
+    #[serde(rename = "eth_call")]
+    Call(
+        Box<TransactionRequest>,
+        #[serde(default)] Option<BlockParam>,
+    ),
+    /// `eth_estimateGas(transaction, block?)`.
+    #[serde(rename = "eth_estimateGas")]
+    EstimateGas(
+        Box<TransactionRequest>,
+        #[serde(default)] Option<BlockParam>,
+    ),
+    /// `eth_sendRawTransaction(bytes)`.
+    #[serde(rename = "eth_sendRawTransaction", deserialize_with = "sequence")]
+    SendRawTransaction(Bytes),
+    /// `eth_getLogs(filter)`.
+    #[serde(rename = "eth_getLogs", deserialize_with = "sequence")]
+    GetLogs(Box<Filter>),
+    // ------------------------------------------------------------------ dev controls
+    /// `evm_mine(timestamp?)`: one block.
+    #[serde(rename = "evm_mine", deserialize_with = "opt_sequence")]
+    EvmMine(Option<U64>),
+    /// `anvil_mine(count?, interval?)`: `count` blocks. The interval is accepted and not used:
+    /// the blocks get the usual timestamps.
+    #[serde(rename = "anvil_mine")]
+    AnvilMine(#[serde(default)] Option<U64>, #[serde(default)] Option<U64>),
+    /// `evm_increaseTime(seconds)`.
+    #[serde(
+        rename = "evm_increaseTime",
+        alias = "anvil_increaseTime",
+        deserialize_with = "sequence"
+    )]
+    IncreaseTime(U64),
+    /// `evm_setNextBlockTimestamp(timestamp)`.
+    #[serde(
+        rename = "evm_setNextBlockTimestamp",
+        alias = "anvil_setNextBlockTimestamp",
+        deserialize_with = "sequence"
+    )]
+    SetNextBlockTimestamp(U64),
+    /// `evm_snapshot`.
+    #[serde(rename = "evm_snapshot", alias = "anvil_snapshot")]
+    Snapshot(NoParams),
+    /// `evm_revert(id)`.
+    #[serde(
+        rename = "evm_revert",
+        alias = "anvil_revert",
+        deserialize_with = "sequence"
+    )]
+    Revert(U64),
+    /// `anvil_setBalance(address, wei)`.
+    #[serde(
+        rename = "anvil_setBalance",
+        alias = "evm_setBalance",
+        alias = "hardhat_setBalance"
+    )]
+    SetBalance(Address, U256),
+    /// `anvil_setCode(address, code)`.
+    #[serde(rename = "anvil_setCode", alias = "hardhat_setCode")]
+    SetCode(Address, Bytes),
+    /// `anvil_setNonce(address, nonce)`.
+    #[serde(rename = "anvil_setNonce", alias = "hardhat_setNonce")]
+    SetNonce(Address, U64),
+    /// `anvil_setStorageAt(address, slot, value)`.
+    #[serde(rename = "anvil_setStorageAt", alias = "hardhat_setStorageAt")]
+    SetStorageAt(Address, U256, B256),
+    /// Any other method: answered `-32601`. Only a `method` without `params` reads as this
+    /// variant, which is how [`DevnetRequest::parse`] tells an unknown method from bad params.
+    #[serde(other)]
+    Unknown,
+}
+
+impl DevnetRequest {
+    /// The request for `method` with positional `params`; an unknown method is `-32601`,
+    /// parameters that do not fit the method are `-32602`.
+    pub fn parse(method: &str, params: Vec<Value>) -> Result<Self, RpcError> {
+        let call = Value::Object(serde_json::Map::from_iter([
+            ("method".to_owned(), Value::from(method)),
+            ("params".to_owned(), Value::Array(params)),
+        ]));
+        match serde_json::from_value(call) {
+            Ok(Self::Unknown) | Err(_) if Self::is_unknown(method) => Err(RpcError::new(
+                codes::METHOD_NOT_FOUND,
+                format!("method not found: {method}"),
+            )),
+            Ok(request) => Ok(request),
+            Err(e) => Err(RpcError::params(format!("invalid params: {e}"))),
+        }
+    }
+
+    fn is_unknown(method: &str) -> bool {
+        matches!(
+            serde_json::from_value(json!({ "method": method })),
+            Ok(Self::Unknown)
+        )
+    }
+}
+
+/// The parameters of a method that takes none; whatever is sent is ignored, as before.
+#[derive(Debug, Clone, Copy)]
+pub struct NoParams;
+
+impl<'de> Deserialize<'de> for NoParams {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(deserializer).map(|_| Self)
+    }
+}
+
+/// A block parameter: alloy's EIP-1898 [`BlockId`], or a bare JSON number (which `BlockId`
+/// refuses and the devnet has always taken).
+#[derive(Debug, Clone, Copy)]
+pub struct BlockParam(pub BlockId);
+
+impl<'de> Deserialize<'de> for BlockParam {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = match Value::deserialize(deserializer)? {
+            Value::Number(n) => n
+                .as_u64()
+                .map(BlockId::number)
+                .ok_or_else(|| serde::de::Error::custom("invalid block number"))?,
+            other => BlockId::deserialize(other)
+                .map_err(|e| serde::de::Error::custom(format!("invalid block: {e}")))?,
+        };
+        Ok(Self(id))
+    }
+}
+
+/// Reads a one-element `params` array.
+fn sequence<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let (value,) = <(T,)>::deserialize(deserializer)?;
+    Ok(value)
+}
+
+/// Reads a `params` array of at most one element (absent or `null` = `None`).
+fn opt_sequence<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let mut values = Vec::<Option<T>>::deserialize(deserializer)?;
+    if values.len() > 1 {
+        return Err(serde::de::Error::invalid_length(
+            values.len(),
+            &"at most one parameter",
+        ));
+    }
+    Ok(values.pop().flatten())
+}
