@@ -60,6 +60,14 @@ if [ -z "${SKIP_LINT:-}" ]; then
   done_step
 fi
 
+step "peaqos without the dev feature builds (no devnet, MCR, Gas Station, sqlx or revm linked)"
+cargo check -p peaqos-cli --no-default-features --locked
+tree="$(cargo tree -p peaqos-cli --no-default-features -e normal --locked)"
+if grep -E 'peaqos-(devnet|mcr|gas-station|stack)|sqlx|revm' <<<"$tree"; then
+  echo "peaqos --no-default-features links the local stack"; exit 1
+fi
+done_step
+
 step "contract artifacts are current (rebuilt with the pinned solc and compared)"
 (cd contracts && node scripts/build-artifacts.js --check)
 done_step

@@ -19,8 +19,8 @@ use std::{
 };
 
 use alloy::primitives::{Bytes, U256};
-use peaqos_cli::stack::{LocalStack, StackConfig};
 use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_stack::{LocalStack, StackConfig};
 
 const PEAQ: u128 = 1_000_000_000_000_000_000;
 

@@ -3,7 +3,6 @@
 
 use std::{
     collections::BTreeMap,
-    io::Write as _,
     path::{Path, PathBuf},
 };
 
@@ -113,39 +112,16 @@ pub(crate) fn missing_env(name: &str) -> CliError {
     ))
 }
 
-/// Parses `.env` text: `KEY=VALUE` lines, `#` comments, optional `export `, single or double
-/// quotes around the value.
+/// Parses `.env` text with the one `.env` reader ([`peaqos_service::EnvFile`]): `KEY=VALUE`
+/// lines, `#` comments, optional `export `, single or double quotes around the value.
 pub(crate) fn parse_dotenv(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let key = key.trim();
-        let mut value = value.trim();
-        if value.len() >= 2
-            && ((value.starts_with('"') && value.ends_with('"'))
-                || (value.starts_with('\'') && value.ends_with('\'')))
-        {
-            value = &value[1..value.len() - 1];
-        } else if let Some(i) = value.find(" #") {
-            value = value[..i].trim_end();
-        }
-        out.insert(key.to_owned(), value.to_owned());
-    }
-    out
+    peaqos_service::EnvFile::parse(text).to_map()
 }
 
-/// Creates (or truncates) `path` with mode 0600 before any byte is written, then writes.
+/// Replaces `path` atomically with a file that is 0600 before any byte is written
+/// ([`peaqos_service::write_private`]); returns its canonical path.
 pub(crate) fn write_secret_file(path: &Path, contents: &str) -> CliResult<PathBuf> {
-    let mut file = open_private(path, false)
-        .map_err(|e| CliError::io(&format!("cannot write {}", path.display()), &e))?;
-    file.write_all(contents.as_bytes())
+    peaqos_service::write_private(path, contents.as_bytes())
         .map_err(|e| CliError::io(&format!("cannot write {}", path.display()), &e))?;
     Ok(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
 }
@@ -171,21 +147,4 @@ pub(crate) fn open_private(path: &Path, append: bool) -> std::io::Result<std::fs
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(file)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dotenv_lines() {
-        let env =
-            parse_dotenv("# c\nA=1\nexport B='two words'\nC=\"x=y\"\nD=v # note\nbad line\nE=\n");
-        assert_eq!(env.get("A").map(String::as_str), Some("1"));
-        assert_eq!(env.get("B").map(String::as_str), Some("two words"));
-        assert_eq!(env.get("C").map(String::as_str), Some("x=y"));
-        assert_eq!(env.get("D").map(String::as_str), Some("v"));
-        assert_eq!(env.get("E").map(String::as_str), Some(""));
-        assert_eq!(env.len(), 5);
-    }
 }

@@ -8,17 +8,17 @@ mod error;
 mod journal;
 mod output;
 mod presets;
-pub mod stack;
 mod ui;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "dev")]
+use crate::commands::{demo, dev};
 use crate::{
     commands::{
-        activate, demo, dev, init, qualify_event, qualify_mcr, show_machine, show_operator, wallet,
-        whoami,
+        activate, init, qualify_event, qualify_mcr, show_machine, show_operator, wallet, whoami,
     },
     env::Env,
     error::{CliError, CliResult},
@@ -75,9 +75,11 @@ enum Command {
     #[command(subcommand)]
     Wallet(wallet::Command),
     /// Run the whole local peaqOS stack in one process: devnet, MCR API, Gas Station.
+    #[cfg(feature = "dev")]
     Dev(dev::Args),
     /// Onboard a fleet, submit a year of events, print ratings (starts a local stack if none
     /// is running).
+    #[cfg(feature = "dev")]
     Demo(demo::Args),
 }
 
@@ -184,7 +186,9 @@ async fn run(ui: &Ui, command: Command) -> CliResult {
             show_operator::run(ui, &env, &args).await
         }
         Command::Wallet(cmd) => wallet::run(ui, &env, cmd).await,
+        #[cfg(feature = "dev")]
         Command::Dev(args) => dev::run(ui, &env, args).await,
+        #[cfg(feature = "dev")]
         Command::Demo(args) => demo::run(ui, &env, args).await,
     }
 }

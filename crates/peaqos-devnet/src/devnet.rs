@@ -8,7 +8,8 @@ use alloy::{
     providers::ProviderBuilder,
 };
 use peaqos_contracts::{DeployConfig, Deployment, deploy_with_progress};
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use peaqos_service::ServiceHandle;
+use tokio::net::TcpListener;
 
 use crate::{
     accounts::{DEV_MNEMONIC, DevAccount, derive_accounts},
@@ -96,12 +97,10 @@ pub enum DevnetError {
     /// Deploying the peaqOS stack failed.
     #[error("deploying the peaqOS stack: {0}")]
     Deploy(#[from] peaqos_contracts::DeployError),
-    /// Setting up or running the local bridge failed.
-    #[error("local bridge: {0}")]
-    Bridge(String),
 }
 
-/// A running devnet. Dropping it stops the server (and saves the state when configured).
+/// A running devnet. Dropping it stops the server and the block timer (without saving:
+/// [`Devnet::shutdown`] saves the state when configured).
 #[derive(Debug)]
 pub struct Devnet {
     /// The JSON-RPC URL (`http://127.0.0.1:PORT`).
@@ -115,9 +114,8 @@ pub struct Devnet {
     /// The node (for in-process access).
     pub node: Arc<Node>,
     state_file: Option<PathBuf>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<()>>,
-    miner: Option<JoinHandle<()>>,
+    /// The RPC server and the block timer.
+    tasks: ServiceHandle,
 }
 
 /// Saved next to the chain state, so a restarted devnet knows its stack.
@@ -177,26 +175,25 @@ impl Devnet {
             source,
         })?;
         let url = format!("http://{addr}");
-        let (shutdown, rx) = oneshot::channel::<()>();
+        let mut tasks = ServiceHandle::new();
         let app = rpc::router(node.clone());
-        let server = tokio::spawn(async move {
+        let stopped = tasks.stop_signal().stopped();
+        tasks.spawn(async move {
             let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
+                .with_graceful_shutdown(stopped)
                 .await;
         });
-        let miner = config.block_interval.map(|every| {
+        if let Some(every) = config.block_interval {
             let node = node.clone();
-            tokio::spawn(async move {
+            tasks.spawn_until_stopped(async move {
                 let mut tick = tokio::time::interval(every);
                 tick.tick().await;
                 loop {
                     tick.tick().await;
                     let _ = node.with_chain_mut(|c| c.mine(None));
                 }
-            })
-        });
+            });
+        }
 
         let mut devnet = Self {
             url,
@@ -205,9 +202,7 @@ impl Devnet {
             deployment,
             node,
             state_file: config.state_file.clone(),
-            shutdown: Some(shutdown),
-            server: Some(server),
-            miner,
+            tasks,
         };
         if devnet.deployment.is_none() && config.deploy_stack {
             devnet.deployment = Some(devnet.deploy(&config, progress).await?);
@@ -234,22 +229,11 @@ impl Devnet {
         Ok(deploy_with_progress(&provider, &deploy, progress).await?)
     }
 
-    /// Stops the server and the block timer and saves the state when configured.
+    /// Stops the server (requests in progress finish) and the block timer, then saves the
+    /// state when configured.
     pub async fn shutdown(mut self) -> Result<(), DevnetError> {
-        self.stop().await;
+        std::mem::take(&mut self.tasks).shutdown().await;
         self.save()
-    }
-
-    async fn stop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(miner) = self.miner.take() {
-            miner.abort();
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
     }
 
     /// Writes the state file now (also done by [`Devnet::shutdown`]).
@@ -267,25 +251,13 @@ impl Devnet {
             message,
         };
         let json = serde_json::to_vec(&saved).map_err(|e| err(e.to_string()))?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, json).map_err(|e| err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+        // Atomic: a crash mid-save leaves the previous state, never half a file.
+        peaqos_service::write_private(path, &json).map_err(|e| err(e.to_string()))
     }
 
     /// The `.env` that the official clients and ours read (see [`crate::env_file`]).
     pub fn env_file(&self, account: usize) -> String {
         crate::env_file::render(self, account)
-    }
-}
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(miner) = self.miner.take() {
-            miner.abort();
-        }
     }
 }
 

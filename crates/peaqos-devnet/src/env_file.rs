@@ -1,56 +1,44 @@
-//! The `.env` a devnet writes: the variable names the official clients and ours read.
+//! The `.env` a devnet writes: the variable names the official clients and ours read, rendered
+//! by the one peaqOS `.env` renderer ([`peaqos_service::ClientEnv`]).
 
-use std::fmt::Write as _;
-
-use peaqos_types::constants::{
-    ENV_ADMIN_FLAGS_ADDRESS, ENV_BATCH_PRECOMPILE_ADDRESS, ENV_DID_REGISTRY_ADDRESS,
-    ENV_EVENT_REGISTRY_ADDRESS, ENV_IDENTITY_REGISTRY_ADDRESS, ENV_IDENTITY_STAKING_ADDRESS,
-    ENV_MACHINE_ACCOUNT_FACTORY_ADDRESS, ENV_MACHINE_NFT_ADDRESS,
-};
+use peaqos_service::{ClientEnv, EnvSigner};
 
 use crate::devnet::Devnet;
 
-/// Renders the `.env` for dev account `account` (its key becomes `PEAQOS_PRIVATE_KEY`).
-/// Addresses are EIP-55 checksummed: the official SDK's batch path needs that.
-pub fn render(devnet: &Devnet, account: usize) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# peaqOS local devnet (peaqos-devnet), chain id {}",
-        devnet.chain_id
-    );
-    let _ = writeln!(
-        out,
-        "# Dev keys from a public mnemonic: never use them on a real network."
-    );
-    let _ = writeln!(out);
-    if let Some(a) = devnet.accounts.get(account) {
-        let _ = writeln!(out, "PEAQOS_PRIVATE_KEY={}", a.private_key);
-    }
-    let _ = writeln!(out, "PEAQOS_RPC_URL={}", devnet.url);
-    let _ = writeln!(out, "PEAQOS_MCR_API_URL=http://127.0.0.1:8000");
-    // No PEAQOS_NETWORK: the official CLI only knows mainnet/testnet and refuses other values.
-    let _ = writeln!(out);
-    let _ = writeln!(out, "# Contract Addresses (local)");
-    if let Some(d) = &devnet.deployment {
-        let c = d.contract_addresses();
-        for (name, value) in [
-            (ENV_IDENTITY_REGISTRY_ADDRESS, Some(c.identity_registry)),
-            (ENV_IDENTITY_STAKING_ADDRESS, Some(c.identity_staking)),
-            (ENV_EVENT_REGISTRY_ADDRESS, Some(c.event_registry)),
-            (ENV_MACHINE_NFT_ADDRESS, Some(c.machine_nft)),
-            (ENV_DID_REGISTRY_ADDRESS, Some(c.did_registry)),
-            (ENV_BATCH_PRECOMPILE_ADDRESS, Some(c.batch_precompile)),
-            (
-                ENV_MACHINE_ACCOUNT_FACTORY_ADDRESS,
-                c.machine_account_factory,
+/// The warning under the title of every `.env` that holds a dev key.
+pub const DEV_KEYS_NOTE: &str =
+    "Dev keys from a public mnemonic: never use them on a real network.";
+
+/// The configuration for dev account `account` (its key becomes `PEAQOS_PRIVATE_KEY`; no key
+/// line when there is no such account). Addresses are EIP-55 checksummed: the official SDK's
+/// batch path needs that.
+pub fn client_env(devnet: &Devnet, account: usize) -> ClientEnv {
+    ClientEnv {
+        header: vec![
+            format!(
+                "peaqOS local devnet (peaqos-devnet), chain id {}",
+                devnet.chain_id
             ),
-            (ENV_ADMIN_FLAGS_ADDRESS, c.admin_flags),
-        ] {
-            if let Some(v) = value {
-                let _ = writeln!(out, "{name}={v}");
-            }
-        }
+            DEV_KEYS_NOTE.to_owned(),
+        ],
+        signer: devnet
+            .accounts
+            .get(account)
+            .map(|a| EnvSigner::PrivateKey(a.private_key.to_string())),
+        rpc_url: devnet.url.clone(),
+        mcr_api_url: "http://127.0.0.1:8000".to_owned(),
+        // No PEAQOS_NETWORK: the official CLI only knows mainnet/testnet and refuses others.
+        network: None,
+        gas_station_url: None,
+        contracts_label: "local".to_owned(),
+        contracts: devnet
+            .deployment
+            .as_ref()
+            .map(peaqos_contracts::Deployment::contract_addresses),
     }
-    out
+}
+
+/// Renders [`client_env`].
+pub fn render(devnet: &Devnet, account: usize) -> String {
+    client_env(devnet, account).render()
 }

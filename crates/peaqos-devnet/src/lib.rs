@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod accounts;
-pub mod bridge;
 pub mod chain;
 pub mod devnet;
 pub mod env_file;
@@ -10,5 +9,4 @@ pub mod precompiles;
 pub mod rpc;
 
 pub use accounts::{DEV_MNEMONIC, DevAccount};
-pub use bridge::LocalBridge;
 pub use devnet::{Devnet, DevnetConfig, DevnetError};

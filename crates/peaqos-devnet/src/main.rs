@@ -27,7 +27,7 @@ struct Args {
     /// Mine a block every N seconds instead of one block per transaction.
     #[arg(long, value_name = "SECONDS")]
     block_time: Option<u64>,
-    /// Load the chain from FILE if it exists and save it there on shutdown (Ctrl-C).
+    /// Load the chain from FILE if it exists and save it there on shutdown (Ctrl-C or SIGTERM).
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     /// Where to write the `.env` (nothing is written with `--no-env`).
@@ -76,24 +76,34 @@ async fn main() -> eyre::Result<()> {
     let devnet = Devnet::spawn_with_progress(config, |step| eprintln!("  deploy: {step}"))
         .await
         .wrap_err("could not start the devnet")?;
+    // Before anything is announced: Ctrl-C or SIGTERM from then on stops cleanly (saving the
+    // state).
+    let signals =
+        peaqos_service::ShutdownSignals::install().wrap_err("installing signal handlers")?;
     print_banner(&devnet, &args);
     if !args.no_env {
-        write_env(&args.env_file, &devnet.env_file(args.env_account))?;
+        // 0600 from creation: the file holds a (dev) key.
+        peaqos_service::write_private(&args.env_file, devnet.env_file(args.env_account).as_bytes())
+            .wrap_err_with(|| format!("writing {}", args.env_file.display()))?;
         println!("\n.env written to {}", args.env_file.display());
     }
     println!("\nListening on {}  (Ctrl-C to stop)", devnet.url);
-    tokio::signal::ctrl_c()
+    // SIGTERM (kill, systemd, containers) saves the state just as Ctrl-C does.
+    signals
+        .run_until_shutdown(|_| async {
+            eprintln!(
+                "\nstopping{} ...",
+                if args.state.is_some() {
+                    " and saving the state"
+                } else {
+                    ""
+                }
+            );
+            devnet.shutdown().await
+        })
         .await
-        .wrap_err("waiting for Ctrl-C")?;
-    eprintln!(
-        "\nstopping{} ...",
-        if args.state.is_some() {
-            " and saving the state"
-        } else {
-            ""
-        }
-    );
-    devnet.shutdown().await.wrap_err("saving the state")?;
+        .wrap_err("waiting for Ctrl-C or SIGTERM")?
+        .wrap_err("saving the state")?;
     Ok(())
 }
 
@@ -127,26 +137,4 @@ fn print_banner(devnet: &Devnet, args: &Args) {
             peaqos_types::constants::WPEAQ_PRECOMPILE_ADDRESS
         );
     }
-}
-
-/// Writes the `.env` with mode 0600 set before the key is written.
-fn write_env(path: &std::path::Path, contents: &str) -> eyre::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .wrap_err_with(|| format!("writing {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(contents.as_bytes())?;
-    Ok(())
 }

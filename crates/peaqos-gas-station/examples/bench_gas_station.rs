@@ -20,7 +20,9 @@ use std::{
 use alloy::primitives::Address;
 use futures::{StreamExt, stream};
 use peaqos_devnet::{Devnet, DevnetConfig};
-use peaqos_gas_station::{GasStation, GasStationConfig, config::PEAQ, enroll_dev_owner, totp};
+use peaqos_gas_station::{
+    GasStation, GasStationConfig, RunningGasStation, config::PEAQ, service::now_ms, totp,
+};
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
@@ -39,6 +41,19 @@ fn random_address() -> Address {
     Address::from(b)
 }
 
+/// Enrolls `owner` as active with `secret` straight in the store (the API's setup + confirm
+/// would need a fresh code per owner).
+async fn enroll_active(station: &RunningGasStation, owner: Address, secret: &[u8]) {
+    let service = station.service();
+    let key = format!("{owner:#x}");
+    let sealed = service.config.server_key.seal(&key, secret).unwrap();
+    service
+        .store
+        .put_active_enrollment(&key, &sealed, now_ms())
+        .await
+        .unwrap();
+}
+
 struct Run {
     rps: f64,
     p50: Duration,
@@ -55,10 +70,10 @@ async fn run(devnet: &Devnet, db_url: &str, n: usize, concurrency: usize, transf
     config.chains[0].amount = alloy::primitives::U256::from(PEAQ / 1000);
     let station = GasStation::spawn(config).await.unwrap();
     let owners: Vec<Address> = (0..n).map(|_| random_address()).collect();
-    for &o in &owners {
-        enroll_dev_owner(&station, o, SECRET).await.unwrap();
-    }
     let secret = Arc::new(totp::base32_decode(SECRET).unwrap().to_vec());
+    for &o in &owners {
+        enroll_active(&station, o, &secret).await;
+    }
     let rich = devnet.accounts[2].address;
     let http = reqwest::Client::new();
     let url = format!("{}/faucet/fund", station.url());

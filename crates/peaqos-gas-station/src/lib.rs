@@ -13,8 +13,8 @@ pub mod totp;
 
 use std::{net::SocketAddr, sync::Arc};
 
-use alloy::primitives::Address;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use peaqos_service::ServiceHandle;
+use tokio::net::TcpListener;
 
 pub use config::{ChainConfig, FundingKey, GasStationConfig};
 pub use error::{ApiError, Error, FaucetCode};
@@ -34,12 +34,10 @@ impl GasStation {
         service.reconcile(true).await?;
         let listener = TcpListener::bind(service.config.bind).await?;
         let addr = listener.local_addr()?;
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let mut tasks = ServiceHandle::new();
         let app = http::router(service.clone());
-        let server = tokio::spawn(async move {
-            let stopped = async {
-                let _ = stop_rx.await;
-            };
+        let stopped = tasks.stop_signal().stopped();
+        tasks.spawn(async move {
             if let Err(e) = axum::serve(listener, app)
                 .with_graceful_shutdown(stopped)
                 .await
@@ -47,9 +45,9 @@ impl GasStation {
                 tracing::error!(error = %e, "server stopped");
             }
         });
-        let reconciler = {
+        {
             let service = service.clone();
-            tokio::spawn(async move {
+            tasks.spawn_until_stopped(async move {
                 let mut tick = tokio::time::interval(service.config.reconcile_interval);
                 tick.tick().await;
                 loop {
@@ -58,27 +56,24 @@ impl GasStation {
                         tracing::warn!(error = %e, "reconcile failed");
                     }
                 }
-            })
-        };
+            });
+        }
         tracing::info!(%addr, "Gas Station listening");
         Ok(RunningGasStation {
             addr,
             service,
-            stop: Some(stop_tx),
-            server,
-            reconciler,
+            tasks,
         })
     }
 }
 
-/// A Gas Station serving in the background.
+/// A Gas Station serving in the background. Dropping it stops the server and the reconciler.
 #[derive(Debug)]
 pub struct RunningGasStation {
     addr: SocketAddr,
     service: Arc<Service>,
-    stop: Option<oneshot::Sender<()>>,
-    server: JoinHandle<()>,
-    reconciler: JoinHandle<()>,
+    /// The HTTP server and the reconciler.
+    tasks: ServiceHandle,
 }
 
 impl RunningGasStation {
@@ -98,22 +93,7 @@ impl RunningGasStation {
     }
 
     /// Stops accepting, lets requests in progress finish, stops the reconciler.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.reconciler.abort();
-        let _ = (&mut self.server).await;
+    pub async fn shutdown(self) {
+        self.tasks.shutdown().await;
     }
-}
-
-/// For local stacks: enrolls and activates `owner` with a known TOTP secret (base32), replacing
-/// any enrollment, and returns the `otpauth://` URI (for an authenticator app or a script that
-/// computes the codes).
-pub async fn enroll_dev_owner(
-    station: &RunningGasStation,
-    owner: Address,
-    secret_base32: &str,
-) -> Result<String, Error> {
-    station.service.enroll_dev_owner(owner, secret_base32).await
 }

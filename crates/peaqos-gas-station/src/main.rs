@@ -60,11 +60,15 @@ async fn main() -> eyre::Result<()> {
     let station = GasStation::spawn(config)
         .await
         .wrap_err("starting the Gas Station")?;
+    // Before the URL is announced: Ctrl-C or SIGTERM from then on stops cleanly.
+    let signals = peaqos_service::ShutdownSignals::install().wrap_err("signal handlers")?;
     // The first stdout line is the base URL (scripts and tests read it).
     let mut out = std::io::stdout();
     writeln!(out, "peaqos-gas-station listening on {}", station.url())?;
     out.flush()?;
-    tokio::signal::ctrl_c().await?;
-    station.shutdown().await;
+    signals
+        .run_until_shutdown(|_| station.shutdown())
+        .await
+        .wrap_err("waiting for SIGINT or SIGTERM")?;
     Ok(())
 }

@@ -278,22 +278,6 @@ impl Service {
         Ok(())
     }
 
-    /// Enrolls `owner` as active with a known secret; returns the `otpauth://` URI.
-    pub async fn enroll_dev_owner(
-        &self,
-        owner: Address,
-        secret_base32: &str,
-    ) -> Result<String, Error> {
-        let secret = totp::base32_decode(secret_base32)
-            .ok_or_else(|| Error::Config("the TOTP secret is not base32".into()))?;
-        let key = format!("{owner:#x}");
-        let sealed = self.config.server_key.seal(&key, &secret)?;
-        self.store
-            .put_active_enrollment(&key, &sealed, now_ms())
-            .await?;
-        Ok(totp::otpauth_uri(&self.config.issuer, &owner.to_checksum(None), &secret).to_string())
-    }
-
     // ---------------------------------------------------------------------------- funding
 
     /// `POST /faucet/fund`.

@@ -2,13 +2,12 @@
 //! `sqlx::Any`. Every check-and-update that must not race is a single conditional statement
 //! (or one transaction of them), so concurrent requests and several connections stay exact.
 
-use std::{borrow::Cow, time::Duration};
+use std::time::Duration;
 
-use sqlx::{
-    AnyPool, Row,
-    any::{AnyPoolOptions, AnyRow},
-    migrate::{Migration, MigrationType, Migrator},
+use peaqos_service::database::{
+    ConnectOptions, DatabaseError, EmbeddedMigration, connect_and_migrate,
 };
+use sqlx::{AnyPool, Row, any::AnyRow};
 
 use crate::Error;
 
@@ -85,17 +84,8 @@ pub enum CapHit {
     Wallet,
 }
 
-fn migrator() -> Migrator {
-    let mut migrator = Migrator::DEFAULT;
-    migrator.migrations = Cow::Owned(vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        Cow::Borrowed(include_str!("../migrations/0001_init.sql")),
-        false,
-    )]);
-    migrator
-}
+const MIGRATIONS: &[EmbeddedMigration] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 fn owner_scope(chain: &str, owner: &str) -> String {
     format!("o|{chain}|{owner}")
@@ -108,37 +98,20 @@ fn wallet_scope(chain: &str, target: &str) -> String {
 impl Store {
     /// Connects (creating a SQLite file when the URL says `mode=rwc`) and migrates.
     pub async fn connect(url: &str) -> Result<Self, Error> {
-        sqlx::any::install_default_drivers();
-        let sqlite = url.starts_with("sqlite:");
-        let memory = sqlite && (url.contains(":memory:") || url.contains("mode=memory"));
-        let options = AnyPoolOptions::new()
-            // An in-memory SQLite database lives in one connection.
-            .max_connections(if memory {
-                1
-            } else if sqlite {
-                8
-            } else {
-                16
-            })
-            .acquire_timeout(Duration::from_secs(60));
-        let options = if sqlite {
-            options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL: readers do not block the writer; writers wait instead of failing.
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(&mut *conn)
-                        .await?;
-                    sqlx::query("PRAGMA busy_timeout = 60000")
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(())
-                })
-            })
-        } else {
-            options
+        let options = ConnectOptions {
+            sqlite_max_connections: 8,
+            postgres_max_connections: 16,
+            acquire_timeout: Duration::from_secs(60),
+            // WAL: readers do not block the writer; writers wait instead of failing.
+            sqlite_pragmas: &["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 60000"],
+            create_sqlite_file: false,
         };
-        let pool = options.connect(url).await?;
-        migrator().run(&pool).await?;
+        let (pool, _) = connect_and_migrate(url, &options, MIGRATIONS)
+            .await
+            .map_err(|e| match e {
+                DatabaseError::Connect(e) => Error::Database(e),
+                DatabaseError::Migrate(e) => Error::Migrate(e),
+            })?;
         Ok(Self { pool })
     }
 

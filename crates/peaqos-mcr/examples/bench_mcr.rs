@@ -18,7 +18,7 @@ use std::{
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use axum::{Router, routing::get};
-use peaqos_devnet::{Devnet, DevnetConfig, testkit::ScratchDir};
+use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_mcr::{
     McrConfig, McrService,
     store::{Batch, BlockRef, Store, StoredEvent},
@@ -29,6 +29,7 @@ use peaqos_sdk::{
     signer::Signer,
     validation::SubmitEventParams,
 };
+use peaqos_test_utils::ScratchDir;
 use peaqos_types::{EventType, TrustLevel};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;

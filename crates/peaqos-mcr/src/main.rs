@@ -36,35 +36,16 @@ async fn main() -> eyre::Result<()> {
         tracing::warn!("IDENTITY_REGISTRY_ADDRESS is not set: test mode (nothing is indexed)");
     }
     let running = McrService::spawn(config).await.wrap_err("starting")?;
+    // Before the URL is announced: Ctrl-C or SIGTERM from then on stops cleanly.
+    let signals = peaqos_service::ShutdownSignals::install().wrap_err("signal handlers")?;
     // The first stdout line is the URL, for scripts and tests.
     #[allow(clippy::print_stdout)]
     {
         println!("{}", running.url());
     }
-    wait_for_signal().await;
-    tracing::info!("shutting down");
-    running.shutdown().await;
+    signals
+        .run_until_shutdown(|_| running.shutdown())
+        .await
+        .wrap_err("waiting for SIGINT or SIGTERM")?;
     Ok(())
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

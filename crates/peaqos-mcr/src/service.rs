@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use peaqos_mcr_model::{EcbFx, FxSource};
-use tokio::{sync::watch, task::JoinHandle};
+use peaqos_service::ServiceHandle;
 
 use crate::{
     Error, McrConfig, Result,
@@ -21,9 +21,8 @@ pub struct McrService;
 #[derive(Debug)]
 pub struct RunningMcr {
     addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    server: JoinHandle<()>,
-    indexer: Option<JoinHandle<()>>,
+    /// The indexer and the HTTP server; dropping them stops both.
+    tasks: ServiceHandle,
     shared: Arc<Shared>,
 }
 
@@ -46,26 +45,23 @@ impl McrService {
             None => 0,
         };
         let status = Arc::new(IndexerStatus::default());
-        let (stop, stop_rx) = watch::channel(false);
-        let indexer = match (&chain, config.contracts) {
-            (Some(chain), Some(contracts)) => {
-                let indexer = Indexer::new(
-                    chain.clone(),
-                    store.clone(),
-                    contracts,
-                    config.start_block,
-                    config.confirmations,
-                    config.max_block_range,
-                );
-                let status = status.clone();
-                let poll = config.poll_interval;
-                let stop_rx = stop_rx.clone();
-                Some(tokio::spawn(async move {
-                    indexer.run(&status, poll, stop_rx).await;
-                }))
-            }
-            _ => None,
-        };
+        let mut tasks = ServiceHandle::new();
+        if let (Some(chain), Some(contracts)) = (&chain, config.contracts) {
+            let indexer = Indexer::new(
+                chain.clone(),
+                store.clone(),
+                contracts,
+                config.start_block,
+                config.confirmations,
+                config.max_block_range,
+            );
+            let status = status.clone();
+            let poll = config.poll_interval;
+            let stop = tasks.stop_signal().into_receiver();
+            tasks.spawn(async move {
+                indexer.run(&status, poll, stop).await;
+            });
+        }
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| Error::Bind {
@@ -78,13 +74,10 @@ impl McrService {
         })?;
         let shared = Arc::new(Shared::new(config, store, chain, status, fx, chain_id));
         let app = api::into_service(api::router(shared.clone()));
-        let mut server_stop = stop_rx;
-        let server = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = server_stop.wait_for(|s| *s).await;
-            };
+        let stopped = tasks.stop_signal().stopped();
+        tasks.spawn(async move {
             if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
+                .with_graceful_shutdown(stopped)
                 .await
             {
                 tracing::error!("HTTP server failed: {e}");
@@ -93,9 +86,7 @@ impl McrService {
         tracing::info!(%addr, "MCR API listening");
         Ok(RunningMcr {
             addr,
-            stop,
-            server,
-            indexer,
+            tasks,
             shared,
         })
     }
@@ -139,11 +130,7 @@ impl RunningMcr {
 
     /// Stops the indexer and the server (in-flight requests finish) and closes the store.
     pub async fn shutdown(self) {
-        let _ = self.stop.send(true);
-        if let Some(i) = self.indexer {
-            let _ = i.await;
-        }
-        let _ = self.server.await;
+        self.tasks.shutdown().await;
         self.shared.store.close().await;
     }
 }

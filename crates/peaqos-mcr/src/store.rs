@@ -5,20 +5,19 @@
 //! moves the checkpoint, so a crash loses or duplicates nothing. A reorg is undone with
 //! [`Store::rollback`]. Everything else is reads for the API.
 
-use std::{borrow::Cow, collections::BTreeMap, str::FromStr, time::Duration};
+use std::{collections::BTreeMap, str::FromStr, time::Duration};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
-use sqlx::{
-    AnyPool, Row,
-    any::{AnyPoolOptions, AnyRow},
-    migrate::{Migration, MigrationSource, MigrationType, Migrator},
+use peaqos_service::database::{
+    ConnectOptions, DatabaseError, EmbeddedMigration, connect_and_migrate,
 };
+use sqlx::{AnyPool, Row, any::AnyRow};
 
 use crate::{Error, Result};
 
 /// The embedded migrations (`migrations/NNNN_name.sql`).
-const MIGRATIONS: [(i64, &str, &str); 1] =
-    [(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[EmbeddedMigration] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 /// Rows per multi-row `INSERT` on PostgreSQL (well under its 65,535 bind parameters).
 const PG_INSERT_ROWS: usize = 400;
@@ -26,57 +25,14 @@ const PG_INSERT_ROWS: usize = 400;
 /// `p` parameters costs O(p²); a few hundred per statement keeps that negligible.
 const SQLITE_INSERT_PARAMS: usize = 512;
 
-/// The migration source of the embedded files.
-#[derive(Debug)]
-struct Embedded;
+pub use peaqos_service::database::Backend;
 
-impl<'s> MigrationSource<'s> for Embedded {
-    fn resolve(
-        self,
-    ) -> futures_core::future::BoxFuture<
-        's,
-        std::result::Result<Vec<Migration>, sqlx::error::BoxDynError>,
-    > {
-        Box::pin(async {
-            Ok(MIGRATIONS
-                .iter()
-                .map(|(version, name, sql)| {
-                    Migration::new(
-                        *version,
-                        Cow::Borrowed(*name),
-                        MigrationType::Simple,
-                        Cow::Borrowed(*sql),
-                        false,
-                    )
-                })
-                .collect())
-        })
-    }
-}
-
-/// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite (embedded).
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-}
-
-impl Backend {
-    /// The backend of `url` (`sqlite:` or `postgres:`/`postgresql:`).
-    pub fn of(url: &str) -> Result<Self> {
-        if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Ok(Self::Postgres)
-        } else {
-            Err(Error::Config {
-                name: crate::config::ENV_DATABASE_URL,
-                message: "expected sqlite://… or postgres://…".into(),
-            })
-        }
-    }
+/// The backend of `url`, or a configuration error naming `MCR_DATABASE_URL`.
+fn backend_of(url: &str) -> Result<Backend> {
+    Backend::of(url).ok_or_else(|| Error::Config {
+        name: crate::config::ENV_DATABASE_URL,
+        message: "expected sqlite://… or postgres://…".into(),
+    })
 }
 
 /// One event as the chain stores it, plus where it was logged.
@@ -393,37 +349,26 @@ impl Store {
     /// Connects to `url` (`sqlite://FILE`, created if missing, WAL; or `postgres://…`) with at
     /// most `max_connections` connections and applies the migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::of(url)?;
-        let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
-            }
-            _ => url.to_owned(),
+        let backend = backend_of(url)?;
+        let options = ConnectOptions {
+            sqlite_max_connections: max_connections,
+            postgres_max_connections: max_connections,
+            acquire_timeout: Duration::from_secs(30),
+            // WAL lets the API read while the indexer writes; NORMAL is durable at each WAL
+            // checkpoint and never corrupts on a crash.
+            sqlite_pragmas: &[
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA busy_timeout = 10000",
+            ],
+            create_sqlite_file: true,
         };
-        let mut options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(30));
-        if backend == Backend::Sqlite {
-            options = options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    // WAL lets the API read while the indexer writes; NORMAL is durable at each
-                    // WAL checkpoint and never corrupts on a crash.
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = NORMAL",
-                        "PRAGMA busy_timeout = 10000",
-                    ] {
-                        sqlx::Executor::execute(&mut *conn, pragma).await?;
-                    }
-                    Ok(())
-                })
-            });
-        }
-        let pool = options.connect(&url).await?;
-        let migrator = Migrator::new(Embedded).await?;
-        migrator.run(&pool).await?;
+        let (pool, _) = connect_and_migrate(url, &options, MIGRATIONS)
+            .await
+            .map_err(|e| match e {
+                DatabaseError::Connect(e) => Error::Database(e),
+                DatabaseError::Migrate(e) => Error::Migration(e),
+            })?;
         Ok(Self { pool, backend })
     }
 
@@ -962,16 +907,6 @@ mod tests {
     #[test]
     fn placeholders_number_every_value() {
         assert_eq!(placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
-    }
-
-    #[test]
-    fn backends() {
-        assert_eq!(Backend::of("sqlite://x.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(
-            Backend::of("postgres://u@h/db").ok(),
-            Some(Backend::Postgres)
-        );
-        assert!(Backend::of("mysql://x").is_err());
     }
 
     #[test]

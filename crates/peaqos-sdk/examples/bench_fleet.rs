@@ -25,15 +25,16 @@ use alloy::{
     primitives::{B256, Bytes, U256},
     providers::Provider,
 };
-use peaqos_devnet::{
-    Devnet, DevnetConfig,
-    testkit::{ScratchDir, official_sdk_python, run_python_script},
-};
+use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     client::{ClientConfig, PeaqosClient},
     fleet::{FleetMachine, FleetOptions},
     signer::Signer,
     validation::SubmitEventParams,
+};
+use peaqos_test_utils::{
+    ScratchDir,
+    interop::{official_sdk_python, run_python_script},
 };
 use peaqos_types::{DataVisibility, Did, EventType};
 

@@ -17,6 +17,7 @@ use peaqos_sdk::{
     signer::PrivateKey,
     validation::SubmitEventParams,
 };
+use peaqos_stack::{LocalStack, StackConfig};
 use peaqos_types::{DataVisibility, EventType, TrustLevel, api::McrResponse};
 use tokio::task::JoinSet;
 
@@ -24,7 +25,6 @@ use crate::{
     env::{ENV_MCR_API_URL, ENV_RPC_URL, Env, http_client},
     error::{CliError, CliResult},
     output::{peaq, short_did, table},
-    stack::{LocalStack, StackConfig},
     ui::{Style, Ui},
 };
 

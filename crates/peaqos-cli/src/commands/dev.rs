@@ -3,11 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use peaqos_service::ShutdownSignals;
+use peaqos_stack::{
+    DEV_TOTP_SECRET, ENV_ACCOUNT, ENV_MARKER, FAUCET_ACCOUNT, LocalStack, StackConfig,
+};
+
 use crate::{
     env::{Env, write_secret_file},
     error::{CliError, CliResult},
     output::rows,
-    stack::{DEV_TOTP_SECRET, ENV_ACCOUNT, ENV_MARKER, FAUCET_ACCOUNT, LocalStack, StackConfig},
     ui::{Style, Ui},
 };
 
@@ -51,6 +55,9 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
     .await
     .map_err(|e| CliError::config(format!("cannot start the local stack: {e}")))?;
     drop(spinner);
+    // Before anything is printed: Ctrl-C or SIGTERM from then on stops the stack cleanly.
+    let signals = ShutdownSignals::install()
+        .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C or SIGTERM: {e}")))?;
     print_banner(ui, &stack);
     if !args.no_env {
         write_env(ui, &args.env_file, &stack.env_file(), args.force)?;
@@ -60,34 +67,16 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
         "Ready. {}",
         ui.out_style(Style::Bold, "Ctrl-C stops everything.")
     ));
-    wait_for_stop().await?;
-    ui.info("\nstopping the Gas Station, the MCR service and the devnet ...");
-    stack
-        .shutdown()
+    signals
+        .run_until_shutdown(|_| async {
+            ui.info("\nstopping the Gas Station, the MCR service and the devnet ...");
+            stack.shutdown().await
+        })
         .await
+        .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C or SIGTERM: {e}")))?
         .map_err(|e| CliError::config(format!("shutdown: {e}")))?;
     ui.info("stopped.");
     Ok(())
-}
-
-/// Ctrl-C (SIGINT) or, on Unix, SIGTERM: both stop the stack cleanly.
-async fn wait_for_stop() -> CliResult {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| CliError::config(format!("cannot wait for SIGTERM: {e}")))?;
-        tokio::select! {
-            r = ctrl_c => r.map_err(|e| CliError::config(format!("cannot wait for Ctrl-C: {e}"))),
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        ctrl_c
-            .await
-            .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C: {e}")))
-    }
 }
 
 fn print_banner(ui: &Ui, stack: &LocalStack) {

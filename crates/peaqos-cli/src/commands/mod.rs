@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub(crate) mod activate;
+#[cfg(feature = "dev")]
 pub(crate) mod demo;
+#[cfg(feature = "dev")]
 pub(crate) mod dev;
 pub(crate) mod init;
 pub(crate) mod qualify_event;

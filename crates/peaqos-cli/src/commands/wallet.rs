@@ -8,7 +8,7 @@ use peaqos_sdk::{PeaqosClient, wallet::WalletOptions};
 use peaqos_wallet::{Vault, WalletError, WalletInfo};
 
 use crate::{
-    env::{ENV_OWS_WALLET, ENV_PRIVATE_KEY, Env, open_private},
+    env::{ENV_OWS_WALLET, ENV_PRIVATE_KEY, Env},
     error::{CliError, CliResult},
     output::{print_json, rows, short, table},
     ui::Ui,
@@ -291,35 +291,10 @@ fn print_wallet(ui: &Ui, v: &Vault, info: &WalletInfo, header: &str, json: bool)
 /// 0600 when missing), keeping every other line.
 fn set_env_var(path: &Path, name: &str, value: &str) -> CliResult {
     // Only a missing file starts empty: an unreadable one must not be overwritten.
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(CliError::io("cannot read .env", &e)),
-    };
-    let mut found = false;
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|l| {
-            let key = l
-                .trim_start()
-                .strip_prefix("export ")
-                .unwrap_or(l.trim_start());
-            if key.split_once('=').is_some_and(|(k, _)| k.trim() == name) {
-                found = true;
-                format!("{name}={value}")
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect();
-    if !found {
-        lines.push(format!("{name}={value}"));
-    }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    use std::io::Write as _;
-    let mut f = open_private(path, false).map_err(|e| CliError::io("cannot write .env", &e))?;
-    f.write_all(out.as_bytes())
+    let mut env =
+        peaqos_service::EnvFile::read(path).map_err(|e| CliError::io("cannot read .env", &e))?;
+    env.set(name, value);
+    peaqos_service::write_private(path, env.render().as_bytes())
         .map_err(|e| CliError::io("cannot write .env", &e))
 }
 

@@ -11,8 +11,8 @@ use std::{process::Command, time::Duration};
 
 use alloy::primitives::{Bytes, U256};
 use common::{Cli, PEAQ, chain_now};
-use peaqos_cli::stack::{LocalStack, StackConfig};
 use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_stack::{LocalStack, StackConfig};
 
 struct Official {
     bin: std::path::PathBuf,

@@ -3,7 +3,9 @@
 mod common;
 mod e2e;
 mod exit_codes;
+#[cfg(feature = "dev")]
 mod interop;
 mod mcr_reads;
+#[cfg(feature = "dev")]
 mod stack;
 mod wallet;

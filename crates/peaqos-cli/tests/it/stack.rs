@@ -7,8 +7,8 @@ use crate::common;
 use std::{io::BufRead as _, time::Duration};
 
 use common::Cli;
-use peaqos_cli::stack::{DEV_TOTP_SECRET, LocalStack, StackConfig};
 use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_stack::{DEV_TOTP_SECRET, LocalStack, StackConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_on_a_fresh_directory_prints_ratings() {
@@ -206,7 +206,7 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
     }
     common::snapshot("dev_banner", &common::redact(&banner, cli.path()));
     let env = cli.read(".env");
-    assert!(env.starts_with(peaqos_cli::stack::ENV_MARKER));
+    assert!(env.starts_with(peaqos_stack::ENV_MARKER));
     assert!(env.contains("PEAQOS_GAS_STATION_URL=http://127.0.0.1:"));
 
     // The CLI works against it from the .env alone.

@@ -626,3 +626,65 @@ async fn state_file_persists_across_restarts() {
     second.shutdown().await.expect("shutdown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The `peaqos-devnet` binary saves `--state` on SIGTERM (what `kill`, systemd and container
+/// runtimes send), not only on Ctrl-C, and the saved chain loads again.
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_saves_state_on_sigterm() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("chain.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peaqos-devnet"))
+        .args(["--port", "0", "--no-env", "--state"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn peaqos-devnet");
+    let stdout = child.stdout.take().expect("stdout");
+    let url = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.strip_prefix("Listening on ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .map(str::to_owned)
+            })
+    })
+    .await
+    .expect("join")
+    .expect("the devnet announces its URL");
+
+    // Move the chain past genesis so the saved height is recognisable.
+    let provider = ProviderBuilder::new().connect_http(url.parse().expect("url"));
+    let _: Value = provider
+        .raw_request("anvil_mine".into(), (3u64,))
+        .await
+        .expect("anvil_mine");
+    let height = provider.get_block_number().await.expect("height");
+    assert!(!file.exists(), "nothing saved before the shutdown");
+
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+    assert!(file.exists(), "state saved on SIGTERM");
+
+    let restored = Devnet::spawn(DevnetConfig {
+        state_file: Some(file),
+        ..DevnetConfig::ephemeral()
+    })
+    .await
+    .expect("the saved state loads");
+    assert!(restored.deployment.is_some(), "the stack came back");
+    let p = ProviderBuilder::new().connect_http(restored.url.parse().expect("url"));
+    assert_eq!(p.get_block_number().await.expect("height"), height);
+    restored.shutdown().await.expect("shutdown");
+}

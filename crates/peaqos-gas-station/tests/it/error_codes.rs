@@ -6,7 +6,7 @@ use crate::common;
 use std::{collections::BTreeSet, time::Duration};
 
 use common::*;
-use peaqos_gas_station::{FaucetCode, enroll_dev_owner, totp};
+use peaqos_gas_station::{FaucetCode, totp};
 use serde_json::json;
 use tokio::{io::AsyncReadExt, net::TcpListener};
 
@@ -412,11 +412,7 @@ async fn every_error_code_through_http() {
     ))
     .await;
     let owner_d = random_address();
-    let secret_d = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let uri = enroll_dev_owner(&d, owner_d, secret_d)
-        .await
-        .expect("dev enrollment");
-    let secret_d = totp::secret_of_uri(&uri).expect("secret").to_vec();
+    let secret_d = enroll(&http, &d.url(), owner_d).await;
     let retry_id = id();
     seen.expect(
         &fund(
@@ -447,10 +443,7 @@ async fn every_error_code_through_http() {
     ))
     .await;
     let owner_e = random_address();
-    let uri = enroll_dev_owner(&e, owner_e, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
-        .await
-        .expect("dev enrollment");
-    let secret_e = totp::secret_of_uri(&uri).expect("secret").to_vec();
+    let secret_e = enroll(&http, &e.url(), owner_e).await;
     let held = id();
     let body = fund_body(
         owner_e,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use alloy::primitives::{Address, U256};
 use common::{client, contracts, devnet, fresh_client};
 use peaqos_contracts::bindings::{MachineNFT, MachineNFTBase};
-use peaqos_devnet::{Devnet, DevnetConfig, LocalBridge};
+use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     BridgeChain, BridgeNftParams, Error, PeaqosClient, WaitForBridgeArrival,
     bridge::{ABORTED, wait_for_bridge_arrival_until},
@@ -17,6 +17,7 @@ use peaqos_sdk::{
     signer::Signer,
     wait_for_bridge_arrival,
 };
+use peaqos_stack::LocalBridge;
 
 /// Chain id of the local Base devnet (any id other than the peaq devnet's).
 const LOCAL_BASE_CHAIN_ID: u64 = 84_530;

@@ -1,10 +1,9 @@
 //! The local peaqOS stack in one process: the devnet with the stack deployed, the MCR service
 //! (indexer + API) and the Gas Station (funding from a dev account, with a test owner enrolled
-//! in 2FA), all on loopback. `peaqos dev` runs it until Ctrl-C; `peaqos demo` and the
-//! benchmarks start one on free ports.
+//! in 2FA), all on loopback. `peaqos dev` runs it until Ctrl-C; `peaqos demo`, the tests and
+//! the benchmarks start one on free ports.
 
 use std::{
-    fmt::Write as _,
     net::SocketAddr,
     path::{Path, PathBuf},
     time::Duration,
@@ -52,7 +51,7 @@ impl StackConfig {
     }
 }
 
-/// Errors starting the stack.
+/// Errors starting the stack or the local bridge.
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
     /// The devnet did not start.
@@ -73,6 +72,13 @@ pub enum StackError {
         #[source]
         source: std::io::Error,
     },
+    /// The chain in the data directory has no peaqOS stack (it was saved by a devnet started
+    /// with `--no-deploy`).
+    #[error("the chain in {0} has no peaqOS stack deployed")]
+    NoDeployment(PathBuf),
+    /// Setting up or running the local bridge failed.
+    #[error("local bridge: {0}")]
+    Bridge(String),
 }
 
 impl StackError {
@@ -82,7 +88,8 @@ impl StackError {
             Self::Devnet(_) => "DEVNET_FAILED",
             Self::Mcr(_) => "MCR_FAILED",
             Self::GasStation(_) => "GAS_STATION_FAILED",
-            Self::DataDir { .. } => "DATA_DIR_FAILED",
+            Self::DataDir { .. } | Self::NoDeployment(_) => "DATA_DIR_FAILED",
+            Self::Bridge(_) => "BRIDGE_FAILED",
         }
     }
 }
@@ -100,17 +107,9 @@ pub struct LocalStack {
     pub totp_uri: String,
     /// Where the chain and databases live.
     pub data_dir: PathBuf,
-    _temp: Option<TempDir>,
-}
-
-/// A directory removed on drop.
-#[derive(Debug)]
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    contracts: ContractAddresses,
+    /// Removed on drop when the stack chose the directory.
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl LocalStack {
@@ -118,20 +117,29 @@ impl LocalStack {
     /// MCR service and the Gas Station; `progress` gets a line per step.
     pub async fn start(config: StackConfig, progress: impl Fn(&str)) -> Result<Self, StackError> {
         let (data_dir, temp) = match &config.data_dir {
-            Some(d) => (d.clone(), None),
+            Some(d) => {
+                std::fs::create_dir_all(d).map_err(|source| StackError::DataDir {
+                    path: d.clone(),
+                    source,
+                })?;
+                (d.clone(), None)
+            }
             None => {
-                let d = std::env::temp_dir().join(format!("peaqos-stack-{}", uuid::Uuid::new_v4()));
-                (d.clone(), Some(TempDir(d)))
+                let temp = tempfile::Builder::new()
+                    .prefix("peaqos-stack-")
+                    .tempdir()
+                    .map_err(|source| StackError::DataDir {
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
+                (temp.path().to_path_buf(), Some(temp))
             }
         };
-        std::fs::create_dir_all(&data_dir).map_err(|source| StackError::DataDir {
-            path: data_dir.clone(),
-            source,
-        })?;
         progress("starting the devnet and deploying the peaqOS stack");
+        let chain_file = data_dir.join("chain.json");
         let devnet = Devnet::spawn(DevnetConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], config.rpc_port)),
-            state_file: Some(data_dir.join("chain.json")),
+            state_file: Some(chain_file.clone()),
             nft_base_uri: format!("http://127.0.0.1:{}/metadata/", port_or(config.mcr_port)),
             machine_card_base_uri: format!(
                 "http://127.0.0.1:{}/machines/",
@@ -140,7 +148,11 @@ impl LocalStack {
             ..DevnetConfig::default()
         })
         .await?;
-        let contracts = contracts_of(&devnet);
+        let contracts = devnet
+            .deployment
+            .as_ref()
+            .map(peaqos_contracts::Deployment::contract_addresses)
+            .ok_or(StackError::NoDeployment(chain_file))?;
         progress("starting the MCR service (indexer + API)");
         let mut mcr_config = McrConfig::for_devnet(
             &devnet.url,
@@ -162,53 +174,26 @@ impl LocalStack {
         gas_config.bind = SocketAddr::from(([127, 0, 0, 1], config.gas_station_port));
         let gas_station = GasStation::spawn(gas_config).await?;
         let owner = devnet.accounts[ENV_ACCOUNT].address;
-        let totp_uri =
-            peaqos_gas_station::enroll_dev_owner(&gas_station, owner, DEV_TOTP_SECRET).await?;
+        let totp_uri = crate::enroll_dev_owner(&gas_station, owner, DEV_TOTP_SECRET).await?;
         Ok(Self {
             devnet,
             mcr,
             gas_station,
             totp_uri,
             data_dir,
+            contracts,
             _temp: temp,
         })
     }
 
     /// The contract addresses.
-    pub fn contracts(&self) -> ContractAddresses {
-        contracts_of(&self.devnet)
+    pub const fn contracts(&self) -> ContractAddresses {
+        self.contracts
     }
 
     /// The Gas Station's test owner (dev account [`ENV_ACCOUNT`]).
     pub fn test_owner(&self) -> Address {
         self.devnet.accounts[ENV_ACCOUNT].address
-    }
-
-    /// The `.env` for this stack: dev account [`ENV_ACCOUNT`]'s key, the three URLs,
-    /// `PEAQOS_NETWORK=local` and every contract address (EIP-55).
-    pub fn env_file(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "{ENV_MARKER}");
-        let _ = writeln!(
-            out,
-            "# Dev keys from a public mnemonic: never use them on a real network."
-        );
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "PEAQOS_PRIVATE_KEY={}",
-            self.devnet.accounts[ENV_ACCOUNT].private_key
-        );
-        let _ = writeln!(out, "PEAQOS_RPC_URL={}", self.devnet.url);
-        let _ = writeln!(out, "PEAQOS_MCR_API_URL={}", self.mcr.url());
-        let _ = writeln!(out, "PEAQOS_NETWORK=local");
-        let _ = writeln!(out, "PEAQOS_GAS_STATION_URL={}", self.gas_station.url());
-        let _ = writeln!(out);
-        let _ = writeln!(out, "# Contract Addresses (local)");
-        for (name, a) in self.contracts().env_vars() {
-            let _ = writeln!(out, "{name}={a}");
-        }
-        out
     }
 
     /// Waits until the MCR indexer has seen the chain's current head.
@@ -227,21 +212,10 @@ impl LocalStack {
     }
 }
 
-/// The first line of a `.env` written by `peaqos dev` (it may overwrite such a file).
-pub const ENV_MARKER: &str = "# peaqOS local stack (peaqos dev)";
-
 const fn port_or(port: u16) -> u16 {
     if port == 0 { 8000 } else { port }
 }
 
 fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
-}
-
-fn contracts_of(devnet: &Devnet) -> ContractAddresses {
-    devnet
-        .deployment
-        .as_ref()
-        .map(peaqos_contracts::Deployment::contract_addresses)
-        .unwrap_or(crate::presets::LOCAL_CONTRACTS)
 }

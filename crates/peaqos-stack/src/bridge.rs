@@ -27,9 +27,10 @@ use peaqos_contracts::layerzero::{
     ILocalEndpoint, ILocalMessageLib, LocalBridgeDeployment, LocalEndpoint, Packet,
     deploy_local_bridge,
 };
-use tokio::{sync::watch, task::JoinHandle};
+use peaqos_devnet::Devnet;
+use peaqos_service::ServiceHandle;
 
-use crate::{Devnet, DevnetError};
+use crate::StackError;
 
 /// The dev account (index) the relayer signs with on both chains.
 pub const RELAYER_ACCOUNT: usize = 9;
@@ -42,32 +43,31 @@ pub struct LocalBridge {
     /// What was deployed on each chain.
     pub deployment: LocalBridgeDeployment,
     delivered: Arc<AtomicU64>,
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    relayer: ServiceHandle,
 }
 
 impl LocalBridge {
     /// Deploys the bridge between `peaq` (which must have the peaqOS stack) and `base`, then
     /// starts the relayer. Account 0 of each devnet deploys and owns; account
     /// [`RELAYER_ACCOUNT`] relays.
-    pub async fn spawn(peaq: &Devnet, base: &Devnet) -> Result<Self, DevnetError> {
+    pub async fn spawn(peaq: &Devnet, base: &Devnet) -> Result<Self, StackError> {
         let machine_nft = peaq
             .deployment
             .as_ref()
-            .ok_or_else(|| DevnetError::Bridge("the peaq devnet has no peaqOS stack".into()))?
+            .ok_or_else(|| StackError::Bridge("the peaq devnet has no peaqOS stack".into()))?
             .machine_nft
             .proxy;
-        let owner = |d: &Devnet| -> Result<_, DevnetError> {
+        let owner = |d: &Devnet| -> Result<_, StackError> {
             let account = d
                 .accounts
                 .first()
-                .ok_or_else(|| DevnetError::Bridge("no dev accounts".into()))?;
+                .ok_or_else(|| StackError::Bridge("no dev accounts".into()))?;
             Ok((account.address, connect(&d.url, Some(account.signer()))?))
         };
         let relayer = peaq
             .accounts
             .get(RELAYER_ACCOUNT)
-            .ok_or_else(|| DevnetError::Bridge("no relayer dev account".into()))?
+            .ok_or_else(|| StackError::Bridge("no relayer dev account".into()))?
             .signer();
         let (peaq_owner, peaq_provider) = owner(peaq)?;
         let (base_owner, base_provider) = owner(base)?;
@@ -79,7 +79,7 @@ impl LocalBridge {
             relayer.address(),
         )
         .await
-        .map_err(|e| DevnetError::Bridge(e.to_string()))?;
+        .map_err(|e| StackError::Bridge(e.to_string()))?;
         Self::relay(&peaq.url, &base.url, deployment, relayer).await
     }
 
@@ -89,7 +89,7 @@ impl LocalBridge {
         base_url: &str,
         deployment: LocalBridgeDeployment,
         relayer: PrivateKeySigner,
-    ) -> Result<Self, DevnetError> {
+    ) -> Result<Self, StackError> {
         let peaq = connect(peaq_url, Some(relayer.clone()))?;
         let base = connect(base_url, Some(relayer))?;
         let mut routes = [
@@ -97,9 +97,10 @@ impl LocalBridge {
             Route::new(base, deployment.base, peaq, deployment.peaq).await?,
         ];
         let delivered = Arc::new(AtomicU64::new(0));
-        let (stop, mut stopped) = watch::channel(false);
+        let mut relayer = ServiceHandle::new();
+        let stopped = relayer.stop_signal();
         let counter = Arc::clone(&delivered);
-        let task = tokio::spawn(async move {
+        relayer.spawn(async move {
             loop {
                 for route in &mut routes {
                     match route.relay_new_packets().await {
@@ -110,16 +111,15 @@ impl LocalBridge {
                     }
                 }
                 tokio::select! {
-                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
-                    _ = stopped.changed() => return,
+                    () = tokio::time::sleep(POLL_INTERVAL) => {}
+                    () = stopped.clone().stopped() => return,
                 }
             }
         });
         Ok(Self {
             deployment,
             delivered,
-            stop,
-            task: Some(task),
+            relayer,
         })
     }
 
@@ -129,26 +129,15 @@ impl LocalBridge {
     }
 
     /// Stops the relayer and waits for it.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn shutdown(self) {
+        self.relayer.shutdown().await;
     }
 }
 
-impl Drop for LocalBridge {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
-fn connect(url: &str, signer: Option<PrivateKeySigner>) -> Result<DynProvider, DevnetError> {
+fn connect(url: &str, signer: Option<PrivateKeySigner>) -> Result<DynProvider, StackError> {
     let url = url
         .parse()
-        .map_err(|e| DevnetError::Bridge(format!("bad RPC URL {url}: {e}")))?;
+        .map_err(|e| StackError::Bridge(format!("bad RPC URL {url}: {e}")))?;
     Ok(match signer {
         Some(signer) => ProviderBuilder::new()
             .wallet(EthereumWallet::from(signer))
@@ -175,13 +164,13 @@ impl Route {
         src_end: LocalEndpoint,
         dst: DynProvider,
         dst_end: LocalEndpoint,
-    ) -> Result<Self, DevnetError> {
+    ) -> Result<Self, StackError> {
         // Fail early on an unreachable chain. The scan starts at block 0, so packets sent
         // before the relayer started are delivered too.
         let _ = src
             .get_block_number()
             .await
-            .map_err(|e| DevnetError::Bridge(format!("source chain unreachable: {e}")))?;
+            .map_err(|e| StackError::Bridge(format!("source chain unreachable: {e}")))?;
         Ok(Self {
             src,
             src_endpoint: src_end.endpoint,

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+#[cfg(feature = "database")]
+pub mod database;
+pub mod env_file;
+pub mod handle;
+pub mod private_file;
+pub mod shutdown;
+
+pub use env_file::{ClientEnv, EnvFile, EnvSigner};
+pub use handle::{ServiceHandle, StopSignal};
+pub use private_file::write_private;
+pub use shutdown::{ShutdownSignals, Signal, run_until_shutdown, shutdown_signal};

@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod bridge;
+pub mod env;
+pub mod stack;
+pub mod two_factor;
+
+pub use bridge::LocalBridge;
+pub use env::ENV_MARKER;
+pub use stack::{
+    DEV_TOTP_SECRET, ENV_ACCOUNT, FAUCET_ACCOUNT, FAUCET_CHAIN, LocalStack, StackConfig, StackError,
+};
+pub use two_factor::enroll_dev_owner;
