@@ -12,7 +12,7 @@ use std::{process::Command, time::Duration};
 use alloy::primitives::{Bytes, U256};
 use common::{Cli, PEAQ, chain_now, require_env};
 use peaqos_cli::stack::{LocalStack, StackConfig};
-use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient};
 
 struct Official {
     bin: String,
@@ -64,9 +64,8 @@ async fn official_cli_against_our_stack() {
         .await
         .expect("stack");
     let funder = PeaqosClient::new(ClientConfig::new(
-        &stack.devnet.url,
+        NetworkConfig::new(&stack.devnet.url, stack.contracts()),
         peaqos_sdk::Signer::from(stack.devnet.accounts[3].signer()),
-        stack.contracts(),
     ))
     .expect("client");
     let (operator, operator_key) = PeaqosClient::generate_keypair();
@@ -133,9 +132,8 @@ async fn official_cli_against_our_stack() {
     // proxy step writes the operator's machineId and cannot when a self-activation wrote it:
     // AttributeAlreadyExist; ours handles both).
     let operator_client = PeaqosClient::new(ClientConfig::new(
-        &stack.devnet.url,
+        NetworkConfig::new(&stack.devnet.url, stack.contracts()),
         operator_key.signer(),
-        stack.contracts(),
     ))
     .expect("c");
     operator_client

@@ -30,7 +30,7 @@ use peaqos_devnet::{
     testkit::{ScratchDir, official_sdk_python, run_python_script},
 };
 use peaqos_sdk::{
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     fleet::{FleetMachine, FleetOptions},
     signer::Signer,
     validation::SubmitEventParams,
@@ -61,9 +61,8 @@ fn client(devnet: &Devnet, signer: Signer) -> Result<PeaqosClient, BoxError> {
         .ok_or("no deployment")?
         .contract_addresses();
     Ok(PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
+        NetworkConfig::new(&devnet.url, contracts),
         signer,
-        contracts,
     ))?)
 }
 

@@ -13,9 +13,9 @@ use alloy::{
     providers::Provider as _,
     sol_types::SolCall as _,
 };
-use peaqos_contracts::bindings::{DIDPrecompile, MachineNFT};
+use peaqos_contracts::bindings::{DIDPrecompile, IdentityRegistry, MachineNFT};
 use peaqos_sdk::{
-    ClientConfig, Error as SdkError, PeaqosClient, QrFormat, ValidationError,
+    Error as SdkError, PeaqosClient, QrFormat, ValidationError,
     events::encode_batch_all,
     gas_station::{FundOutcome, GasStationClient},
     validation::{validate_data_visibility, validate_machine_did_attrs},
@@ -28,11 +28,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    commands::init::read_key_file,
     env::{ENV_GAS_STATION_URL, ENV_NETWORK, Env, missing_env},
     error::{CliError, CliResult, faucet_message},
     journal::{FundResume, JOURNAL_FILE, Journal},
     output::{parse_address, peaq, rows, short},
+    signer::read_key_file,
     ui::{Style, Ui},
 };
 
@@ -107,10 +107,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
     let proxy = match machine {
         Some((machine, key)) => Some(Proxy {
             machine,
-            client: PeaqosClient::new(
-                ClientConfig::new(client.rpc_url(), key.signer(), *client.contracts())
-                    .with_api_url(client.api_url()),
-            )?,
+            client: client.with_signer(key.signer())?,
         }),
         None => None,
     };
@@ -177,7 +174,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
                 }
                 (id, reg("confirmed", id, None))
             }
-            Err(e) if e.code() == "AlreadyRegistered" => {
+            Err(e) if e.is_revert::<IdentityRegistry::AlreadyRegistered>() => {
                 let id = client.machine_id_of(target).await?;
                 ui.info(format!("  Already registered (machine_id={id}). Skipping."));
                 let recovered = ("recovered_from", "AlreadyRegistered".into());
@@ -598,7 +595,7 @@ async fn mint(
             ));
             Ok(token)
         }
-        Err(e) if e.code() == "AlreadyMinted" => {
+        Err(e) if e.is_revert::<MachineNFT::AlreadyMinted>() => {
             let token = client.token_id_of(machine_id).await?;
             verify_owner(client, token, recipient).await?;
             let mut f = fields(token);

@@ -10,7 +10,7 @@ use std::{
 
 use alloy::primitives::{Address, Bytes, U256};
 use peaqos_devnet::{Devnet, DevnetConfig};
-use peaqos_sdk::{ClientConfig, PeaqosClient, signer::PrivateKey};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient, signer::PrivateKey};
 use peaqos_types::ContractAddresses;
 
 /// One PEAQ in wei.
@@ -161,9 +161,8 @@ pub fn contracts(devnet: &Devnet) -> ContractAddresses {
 /// A client for dev account `i`.
 pub fn client(devnet: &Devnet, i: usize) -> PeaqosClient {
     PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
+        NetworkConfig::new(&devnet.url, contracts(devnet)),
         peaqos_sdk::Signer::from(devnet.accounts[i].signer()),
-        contracts(devnet),
     ))
     .expect("client")
 }

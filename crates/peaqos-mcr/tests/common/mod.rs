@@ -13,7 +13,7 @@ use peaqos_contracts::bindings::{AdminFlags, EventRegistry, IdentityRegistry};
 use peaqos_devnet::{Devnet, DevnetConfig, testkit::ScratchDir};
 use peaqos_mcr::{McrConfig, McrService, RunningMcr, store::Store};
 use peaqos_sdk::{
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     limits::OperationalLimits,
     signer::Signer,
     validation::SubmitEventParams,
@@ -42,8 +42,11 @@ pub fn contracts(devnet: &Devnet) -> ContractAddresses {
 /// A client for dev account `account` (account 0 owns the contracts), no operational limits.
 pub fn client(devnet: &Devnet, account: usize) -> PeaqosClient {
     let signer = Signer::from(devnet.accounts[account].signer());
-    let config = ClientConfig::new(&devnet.url, signer, contracts(devnet))
-        .with_operational_limits(OperationalLimits::NONE);
+    let config = ClientConfig::new(
+        NetworkConfig::new(&devnet.url, contracts(devnet))
+            .with_operational_limits(OperationalLimits::NONE),
+        signer,
+    );
     PeaqosClient::new(config).expect("client")
 }
 
@@ -54,10 +57,11 @@ pub async fn fresh_client(devnet: &Devnet, funder: &PeaqosClient) -> PeaqosClien
         .send_call(address, Bytes::new(), U256::from(10 * PEAQ))
         .await
         .expect("funded");
-    PeaqosClient::new(
-        ClientConfig::new(&devnet.url, key.signer(), contracts(devnet))
+    PeaqosClient::new(ClientConfig::new(
+        NetworkConfig::new(&devnet.url, contracts(devnet))
             .with_operational_limits(OperationalLimits::NONE),
-    )
+        key.signer(),
+    ))
     .expect("client")
 }
 

@@ -25,7 +25,7 @@ use axum::{
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     events::MachineEvent,
     limits::OperationalLimits,
     signer::Signer,
@@ -61,8 +61,10 @@ pub(crate) fn client_with(
     limits: OperationalLimits,
 ) -> PeaqosClient {
     let signer = Signer::from(devnet.accounts[account].signer());
-    let config =
-        ClientConfig::new(&devnet.url, signer, contracts(devnet)).with_operational_limits(limits);
+    let config = ClientConfig::new(
+        NetworkConfig::new(&devnet.url, contracts(devnet)).with_operational_limits(limits),
+        signer,
+    );
     PeaqosClient::new(config).expect("client")
 }
 
@@ -83,9 +85,8 @@ pub(crate) async fn fresh_client(
         .await
         .expect("funded");
     PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
+        NetworkConfig::new(&devnet.url, contracts(devnet)),
         key.signer(),
-        contracts(devnet),
     ))
     .expect("client")
 }
