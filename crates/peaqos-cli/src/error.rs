@@ -59,6 +59,9 @@ impl fmt::Display for CliError {
     }
 }
 
+/// So a CLI step plugged into the SDK (the activation's funder) can hand its error back.
+impl std::error::Error for CliError {}
+
 /// The official CLI's friendly sentences for contract reverts.
 fn revert_message(revert: &Revert) -> Option<&'static str> {
     use peaqos_contracts::bindings::{EventRegistry as E, IdentityRegistry as I, MachineNFT as M};
