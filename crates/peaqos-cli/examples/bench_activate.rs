@@ -19,7 +19,7 @@ use std::{
 };
 
 use alloy::primitives::{Bytes, U256};
-use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient};
 use peaqos_stack::{LocalStack, StackConfig};
 
 const PEAQ: u128 = 1_000_000_000_000_000_000;
@@ -57,9 +57,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let stack = LocalStack::start(StackConfig::ephemeral(), |_| {}).await?;
     let funder = PeaqosClient::new(ClientConfig::new(
-        &stack.devnet.url,
+        NetworkConfig::new(&stack.devnet.url, stack.contracts()),
         peaqos_sdk::Signer::from(stack.devnet.accounts[3].signer()),
-        stack.contracts(),
     ))?;
     let env_text = stack.env_file();
     let vars: Vec<(String, String)> = env_text

@@ -6,7 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use peaqos_sdk::{ClientConfig, PeaqosClient, mcr::McrClient};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient, SignerSource, mcr::McrClient};
 use peaqos_types::constants::REQUIRED_ADDRESS_ENV_VARS;
 
 use crate::error::{CliError, CliResult};
@@ -14,8 +14,10 @@ use crate::error::{CliError, CliResult};
 /// Env var names the CLI reads besides the SDK's.
 pub(crate) const ENV_NETWORK: &str = "PEAQOS_NETWORK";
 pub(crate) const ENV_GAS_STATION_URL: &str = "PEAQOS_GAS_STATION_URL";
-pub(crate) const ENV_OWS_WALLET: &str = "PEAQOS_OWS_WALLET";
-pub(crate) use peaqos_sdk::client::{ENV_MCR_API_URL, ENV_PRIVATE_KEY, ENV_RPC_URL};
+pub(crate) use peaqos_sdk::{
+    client::{ENV_MCR_API_URL, ENV_PRIVATE_KEY, ENV_RPC_URL},
+    signer::ENV_OWS_WALLET,
+};
 
 /// The configuration the CLI sees: the process environment over `./.env`.
 #[derive(Debug, Default, Clone)]
@@ -60,27 +62,41 @@ impl Env {
     }
 
     /// The signing client: the OWS wallet when `PEAQOS_OWS_WALLET` is set, else
-    /// `PEAQOS_PRIVATE_KEY`; plus `PEAQOS_RPC_URL` and the six contract addresses.
+    /// `PEAQOS_PRIVATE_KEY` (the SDK's [`SignerSource`] decides); plus `PEAQOS_RPC_URL` and the
+    /// six contract addresses. No signer configured: exit 3 naming `PEAQOS_PRIVATE_KEY`.
     pub(crate) fn client(&self) -> CliResult<PeaqosClient> {
-        if self.get(ENV_OWS_WALLET).is_some() {
-            return crate::commands::wallet::client_from_wallet(self);
+        let lookup = |name: &str| self.get(name);
+        if self.get(ENV_OWS_WALLET).is_none() {
+            // The official order: the key, the endpoint, the six contracts.
+            self.require(ENV_PRIVATE_KEY)?;
+            self.require_network()?;
         }
-        self.require(ENV_PRIVATE_KEY)?;
-        let config = self.client_config(|name| self.get(name))?;
-        PeaqosClient::new(config).map_err(invalid_config)
+        match SignerSource::from_lookup(lookup).map_err(invalid_config)? {
+            Some(SignerSource::Wallet(wallet)) => {
+                crate::signer::wallet_client(wallet, || self.network())
+            }
+            Some(source) => {
+                let network = NetworkConfig::from_lookup(lookup).map_err(invalid_config)?;
+                let signer = source.resolve().map_err(invalid_config)?;
+                PeaqosClient::new(ClientConfig::new(network, signer)).map_err(invalid_config)
+            }
+            None => Err(missing_env(ENV_PRIVATE_KEY)),
+        }
     }
 
-    /// The client configuration through `lookup`, after checking the required variables are
-    /// present in the official order (key first when it is needed).
-    pub(crate) fn client_config(
-        &self,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> CliResult<ClientConfig> {
+    /// The network settings (no signer): `PEAQOS_RPC_URL` and the six contract addresses
+    /// required, in the official order.
+    pub(crate) fn network(&self) -> CliResult<NetworkConfig> {
+        self.require_network()?;
+        NetworkConfig::from_lookup(|name| self.get(name)).map_err(invalid_config)
+    }
+
+    fn require_network(&self) -> CliResult {
         self.require(ENV_RPC_URL)?;
         for name in REQUIRED_ADDRESS_ENV_VARS {
             self.require(name)?;
         }
-        ClientConfig::from_lookup(lookup).map_err(invalid_config)
+        Ok(())
     }
 }
 

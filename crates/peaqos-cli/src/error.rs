@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use peaqos_sdk::Error as SdkError;
+use alloy::sol_types::SolError;
+use peaqos_sdk::{Error as SdkError, Revert, RpcFailure, tx::RPC_ERROR};
 
 /// The documented exit codes (0 is success).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,27 +59,51 @@ impl fmt::Display for CliError {
     }
 }
 
-/// The official CLI's friendly sentences for contract reverts, keyed by the decoded error name.
-fn revert_message(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "AlreadyRegistered" => {
+/// So a CLI step plugged into the SDK (the activation's funder) can hand its error back.
+impl std::error::Error for CliError {}
+
+/// The official CLI's friendly sentences for contract reverts.
+fn revert_message(revert: &Revert) -> Option<&'static str> {
+    use peaqos_contracts::bindings::{EventRegistry as E, IdentityRegistry as I, MachineNFT as M};
+    if !revert.is_custom() {
+        return None;
+    }
+    Some(match revert.selector()?.0 {
+        <I::AlreadyRegistered as SolError>::SELECTOR => {
             "Machine is already registered. Use 'peaqos show machine' to view its profile."
         }
-        "MachineNotBonded" => {
+        <E::MachineNotBonded as SolError>::SELECTOR => {
             "Machine is not bonded. The 'peaqos activate' command handles bonding automatically."
         }
-        "NotAuthorizedSubmitter" => {
+        <E::NotAuthorizedSubmitter as SolError>::SELECTOR => {
             "Caller is not authorized to submit events for this machine. Check that you are \
              using the machine's key or the operator's key."
         }
-        "AlreadyMinted" => "NFT already minted for this machine.",
-        "MachineNotFound" => "Machine ID does not exist. Check the --machine-id value.",
-        "MachineDeactivated" => "Machine has been deactivated and cannot submit events.",
-        "FutureTimestamp" => {
+        <M::AlreadyMinted as SolError>::SELECTOR => "NFT already minted for this machine.",
+        <E::MachineNotFound as SolError>::SELECTOR => {
+            "Machine ID does not exist. Check the --machine-id value."
+        }
+        <E::MachineDeactivated as SolError>::SELECTOR => {
+            "Machine has been deactivated and cannot submit events."
+        }
+        <E::FutureTimestamp as SolError>::SELECTOR => {
             "The event timestamp is later than the chain's latest block time. Use a past --ts."
         }
         _ => return None,
     })
+}
+
+/// An MCR API error as the CLI reports it (exit 2); `not_found` is the 404 sentence.
+pub(crate) fn mcr_api_error(err: peaqos_sdk::Error, not_found: String, url: &str) -> CliError {
+    match err.code() {
+        "NOT_FOUND" => CliError::network(not_found),
+        "SERVICE_UNAVAILABLE" => CliError::network("MCR API unavailable"),
+        "NETWORK_ERROR" | "TIMEOUT" => CliError::network(format!(
+            "Could not connect to {url}. Check PEAQOS_MCR_API_URL (is the MCR API running?)."
+        )),
+        "VALIDATION_ERROR" => err.into(),
+        _ => CliError::network(format!("MCR API error — {err}")),
+    }
 }
 
 /// The official CLI's sentences for Gas Station codes.
@@ -127,9 +152,11 @@ impl From<SdkError> for CliError {
                 "Rate limit reached for machine {machine_id} — {count}/{max_events} events in \
                  {window_seconds}s"
             )),
-            SdkError::Rpc { code, message, .. } => match revert_message(code) {
-                Some(friendly) => Self::network(format!("{friendly} ({code})")),
-                None if code == "RPC_ERROR" => Self::network(format!(
+            SdkError::Rpc {
+                failure, message, ..
+            } => match err.revert().and_then(revert_message) {
+                Some(friendly) => Self::network(format!("{friendly} ({})", failure.code())),
+                None if matches!(failure, RpcFailure::Other(RPC_ERROR)) => Self::network(format!(
                     "{message}. Check PEAQOS_RPC_URL and that the node is running."
                 )),
                 None => Self::network(format!("Transaction failed — {message}")),

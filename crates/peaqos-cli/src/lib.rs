@@ -5,9 +5,11 @@
 mod commands;
 mod env;
 mod error;
+mod identity;
 mod journal;
 mod output;
 mod presets;
+mod signer;
 mod ui;
 
 use std::process::ExitCode;

@@ -24,7 +24,7 @@ use peaqos_mcr::{
     store::{Batch, BlockRef, Store, StoredEvent},
 };
 use peaqos_sdk::{
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     limits::OperationalLimits,
     signer::Signer,
     validation::SubmitEventParams,
@@ -69,14 +69,10 @@ fn wrk(url: &str, secs: u64) -> Res<Load> {
 
 fn client(devnet: &Devnet, account: usize) -> PeaqosClient {
     let contracts = devnet.deployment.as_ref().unwrap().contract_addresses();
-    PeaqosClient::new(
-        ClientConfig::new(
-            &devnet.url,
-            Signer::from(devnet.accounts[account].signer()),
-            contracts,
-        )
-        .with_operational_limits(OperationalLimits::NONE),
-    )
+    PeaqosClient::new(ClientConfig::new(
+        NetworkConfig::new(&devnet.url, contracts).with_operational_limits(OperationalLimits::NONE),
+        Signer::from(devnet.accounts[account].signer()),
+    ))
     .unwrap()
 }
 

@@ -27,7 +27,7 @@ use alloy::{
 };
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     fleet::{FleetMachine, FleetOptions},
     signer::Signer,
     validation::SubmitEventParams,
@@ -62,9 +62,8 @@ fn client(devnet: &Devnet, signer: Signer) -> Result<PeaqosClient, BoxError> {
         .ok_or("no deployment")?
         .contract_addresses();
     Ok(PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
+        NetworkConfig::new(&devnet.url, contracts),
         signer,
-        contracts,
     ))?)
 }
 

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use alloy::primitives::{Address, U256};
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     fleet::{FleetMachine, FleetOptions},
     signer::Signer,
 };
@@ -107,7 +107,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
             .ok_or("the devnet has no deployment")?
             .contract_addresses();
         let signer = Signer::from(net.accounts[1].signer());
-        let client = PeaqosClient::new(ClientConfig::new(net.url.clone(), signer, contracts))?;
+        let client = PeaqosClient::new(ClientConfig::new(
+            NetworkConfig::new(net.url.clone(), contracts),
+            signer,
+        ))?;
         println!(
             "in-process devnet at {} (chain id {})",
             net.url, net.chain_id

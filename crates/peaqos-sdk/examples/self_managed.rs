@@ -13,7 +13,10 @@
 
 use alloy::primitives::{Bytes, U256};
 use peaqos_devnet::{Devnet, DevnetConfig};
-use peaqos_sdk::client::{ClientConfig, PeaqosClient};
+use peaqos_sdk::{
+    Signer,
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
+};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,13 +39,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // A fresh machine key, funded with 10 PEAQ by a dev account.
         let (address, key) = PeaqosClient::generate_keypair();
         let funder = PeaqosClient::new(ClientConfig::new(
-            &devnet.url,
-            devnet.accounts[0].signer().into(),
-            contracts,
+            NetworkConfig::new(&devnet.url, contracts),
+            Signer::from(devnet.accounts[0].signer()),
         ))?;
         let ten_peaq = U256::from(10u64) * U256::from(10u64).pow(U256::from(18u64));
         funder.send_call(address, Bytes::new(), ten_peaq).await?;
-        let machine = PeaqosClient::new(ClientConfig::new(&devnet.url, key.signer(), contracts))?;
+        let machine = PeaqosClient::new(ClientConfig::new(
+            NetworkConfig::new(&devnet.url, contracts),
+            key.signer(),
+        ))?;
         (machine, Some(devnet))
     };
 

@@ -22,7 +22,7 @@ use peaqos_types::constants::{BASE_LZ_EID, PEAQ_LZ_EID};
 
 use crate::{
     Error, Result,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     tx::INVALID_RESULT,
 };
 
@@ -217,10 +217,10 @@ impl PeaqosClient {
                         "base_nft_address (MachineNFTBase on Base) is required to bridge from Base",
                     )
                 })?;
-                let mut config = ClientConfig::new(url, self.signer().clone(), *self.contracts());
-                config.gas_margin_percent = self.gas_margin_percent();
-                config.receipt_timeout = self.receipt_timeout();
-                let base = Self::new(config)?;
+                let network = NetworkConfig::new(url, *self.contracts())
+                    .with_gas_margin_percent(self.gas_margin_percent())
+                    .with_receipt_timeout(self.receipt_timeout());
+                let base = Self::new(ClientConfig::new(network, self.signer().cloned()))?;
                 send_through(&base, base_nft, params).await
             }
         }

@@ -31,12 +31,15 @@ pub const DEFAULT_GAS_MARGIN_PERCENT: u64 = 20;
 pub const MAX_GAS_MARGIN_PERCENT: u64 = 1_000;
 /// Default time to wait for a transaction's receipt.
 pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Code: a write on a client without a signer.
+pub const WALLET_NOT_CONFIGURED: &str = "WALLET_NOT_CONFIGURED";
+
 /// Timeout of each HTTP request: JSON-RPC, Gas Station, MCR API.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Env var: the peaq JSON-RPC endpoint (required).
 pub const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
-/// Env var: the signer's private key, `0x` + 64 hex (required).
+/// Env var: the signer's private key, `0x` + 64 hex (required by [`PeaqosClient::from_env`]).
 pub const ENV_PRIVATE_KEY: &str = "PEAQOS_PRIVATE_KEY";
 /// Env var: the MCR API base URL (optional, default [`DEFAULT_API_URL`]).
 pub const ENV_MCR_API_URL: &str = "PEAQOS_MCR_API_URL";
@@ -47,13 +50,14 @@ pub const ENV_RATE_LIMIT_MAX_EVENTS: &str = "PEAQOS_RATE_LIMIT_MAX_EVENTS";
 /// Env var: the rate-limit window in seconds (optional).
 pub const ENV_RATE_LIMIT_WINDOW_SECONDS: &str = "PEAQOS_RATE_LIMIT_WINDOW_SECONDS";
 
-/// Everything a [`PeaqosClient`] needs.
+/// Where and how a client reaches peaqOS: everything but the signer.
+///
+/// One `NetworkConfig` serves any number of signers (a proxy and its machines, a service that
+/// signs for many keys) and read-only clients ([`ClientConfig::read_only`]).
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
+pub struct NetworkConfig {
     /// The peaq JSON-RPC endpoint (`http://` or `https://`).
     pub rpc_url: String,
-    /// Who signs transactions.
-    pub signer: Signer,
     /// The contracts to talk to.
     pub contracts: ContractAddresses,
     /// The MCR API base URL (default [`DEFAULT_API_URL`]).
@@ -67,12 +71,11 @@ pub struct ClientConfig {
     pub receipt_timeout: Duration,
 }
 
-impl ClientConfig {
-    /// A configuration with the defaults for everything but the endpoint, signer and contracts.
-    pub fn new(rpc_url: impl Into<String>, signer: Signer, contracts: ContractAddresses) -> Self {
+impl NetworkConfig {
+    /// Network settings with the defaults for everything but the endpoint and contracts.
+    pub fn new(rpc_url: impl Into<String>, contracts: ContractAddresses) -> Self {
         Self {
             rpc_url: rpc_url.into(),
-            signer,
             contracts,
             api_url: DEFAULT_API_URL.to_owned(),
             operational_limits: OperationalLimits::default(),
@@ -82,13 +85,13 @@ impl ClientConfig {
     }
 
     /// The peaq mainnet contracts ([`ContractAddresses::peaq_mainnet`]).
-    pub fn peaq_mainnet(rpc_url: impl Into<String>, signer: Signer) -> Self {
-        Self::new(rpc_url, signer, ContractAddresses::peaq_mainnet())
+    pub fn peaq_mainnet(rpc_url: impl Into<String>) -> Self {
+        Self::new(rpc_url, ContractAddresses::peaq_mainnet())
     }
 
     /// The agung testnet contracts ([`ContractAddresses::agung`]).
-    pub fn agung(rpc_url: impl Into<String>, signer: Signer) -> Self {
-        Self::new(rpc_url, signer, ContractAddresses::agung())
+    pub fn agung(rpc_url: impl Into<String>) -> Self {
+        Self::new(rpc_url, ContractAddresses::agung())
     }
 
     /// With another MCR API base URL.
@@ -119,18 +122,20 @@ impl ClientConfig {
         self
     }
 
-    /// Reads the configuration through `lookup` (see [`PeaqosClient::from_lookup`]).
+    /// Reads the network settings through `lookup`: `PEAQOS_RPC_URL` and the six required
+    /// contract addresses (the first missing one is the error), then the optional variables
+    /// (see [`PeaqosClient::from_env`]). No key is read.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let required = |name: &str| -> Result<String> {
-            match lookup(name) {
-                Some(v) if !v.is_empty() => Ok(v),
-                _ => Err(missing_env(name)),
-            }
-        };
-        let rpc_url = required(ENV_RPC_URL)?;
-        let key = required(ENV_PRIVATE_KEY)?;
-        let signer = PrivateKey::parse(key.trim(), ENV_PRIVATE_KEY)?.signer();
-        let contracts = ContractAddresses::from_lookup(&lookup).map_err(|e| match e {
+        let rpc_url = required(&lookup, ENV_RPC_URL)?;
+        Self::settings_from_lookup(rpc_url, &lookup)
+    }
+
+    /// Everything after `PEAQOS_RPC_URL` (and, for a signing config, the key) is read.
+    fn settings_from_lookup(
+        rpc_url: String,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let contracts = ContractAddresses::from_lookup(lookup).map_err(|e| match e {
             TypesError::MissingEnvVar { name } => missing_env(name),
             TypesError::InvalidAddress { field, input } => Error::Validation(
                 ValidationError::new(
@@ -180,7 +185,7 @@ impl ClientConfig {
             rate_limit_max_events: small(ENV_RATE_LIMIT_MAX_EVENTS)?,
             rate_limit_window_seconds: small(ENV_RATE_LIMIT_WINDOW_SECONDS)?,
         };
-        Ok(Self::new(rpc_url, signer, contracts)
+        Ok(Self::new(rpc_url, contracts)
             .with_api_url(api_url)
             .with_operational_limits(operational_limits))
     }
@@ -254,6 +259,53 @@ impl ClientConfig {
     }
 }
 
+/// Everything a [`PeaqosClient`] needs: the network settings and, to send transactions, a
+/// signer. Without a signer the client reads (views, DIDs, events, MCR API) and every write
+/// fails with `WALLET_NOT_CONFIGURED`.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Where and how to reach peaqOS.
+    pub network: NetworkConfig,
+    /// Who signs transactions (`None`: a read-only client).
+    pub signer: Option<Signer>,
+}
+
+impl ClientConfig {
+    /// A configuration for `network`, signing with `signer` (or `None` for read-only use).
+    pub fn new(network: NetworkConfig, signer: impl Into<Option<Signer>>) -> Self {
+        Self {
+            network,
+            signer: signer.into(),
+        }
+    }
+
+    /// A read-only configuration: no signer.
+    pub const fn read_only(network: NetworkConfig) -> Self {
+        Self {
+            network,
+            signer: None,
+        }
+    }
+
+    /// Reads the configuration through `lookup` (see [`PeaqosClient::from_lookup`]): the
+    /// official order, `PEAQOS_RPC_URL`, then the key `PEAQOS_PRIVATE_KEY` (required here), then
+    /// the contracts and the optional settings.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let rpc_url = required(&lookup, ENV_RPC_URL)?;
+        let key = required(&lookup, ENV_PRIVATE_KEY)?;
+        let signer = PrivateKey::parse(key.trim(), ENV_PRIVATE_KEY)?.signer();
+        let network = NetworkConfig::settings_from_lookup(rpc_url, &lookup)?;
+        Ok(Self::new(network, signer))
+    }
+}
+
+fn required(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<String> {
+    match lookup(name) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(missing_env(name)),
+    }
+}
+
 fn missing_env(name: &str) -> Error {
     Error::validation(
         name,
@@ -272,15 +324,10 @@ pub struct PeaqosClient {
 }
 
 pub(crate) struct Inner {
-    pub(crate) rpc_url: String,
-    pub(crate) signer: Signer,
-    pub(crate) wallet: EthereumWallet,
-    pub(crate) address: Address,
-    pub(crate) contracts: ContractAddresses,
-    pub(crate) api_url: String,
-    pub(crate) limits: OperationalLimits,
-    pub(crate) gas_margin_percent: u64,
-    pub(crate) receipt_timeout: Duration,
+    /// The settings, `rpc_url` trimmed.
+    pub(crate) network: NetworkConfig,
+    pub(crate) signer: Option<Signer>,
+    pub(crate) wallet: Option<EthereumWallet>,
     pub(crate) provider: DynProvider,
     pub(crate) http: reqwest::Client,
     pub(crate) event_tracker: Mutex<EventTracker>,
@@ -292,7 +339,12 @@ pub(crate) struct Inner {
 impl PeaqosClient {
     /// A client for `config`. Nothing is sent yet: the first network use is the first call.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        let url = config.validate()?;
+        let ClientConfig {
+            mut network,
+            signer,
+        } = config;
+        let url = network.validate()?;
+        network.rpc_url = network.rpc_url.trim().to_owned();
         let http = reqwest::Client::builder()
             .timeout(HTTP_TIMEOUT)
             .build()
@@ -309,18 +361,11 @@ impl PeaqosClient {
             .disable_recommended_fillers()
             .connect_reqwest(http.clone(), url)
             .erased();
-        let address = config.signer.address();
         Ok(Self {
             inner: Arc::new(Inner {
-                rpc_url: config.rpc_url.trim().to_owned(),
-                wallet: config.signer.wallet(),
-                signer: config.signer,
-                address,
-                contracts: config.contracts,
-                api_url: config.api_url,
-                limits: config.operational_limits,
-                gas_margin_percent: config.gas_margin_percent,
-                receipt_timeout: config.receipt_timeout,
+                network,
+                wallet: signer.as_ref().map(Signer::wallet),
+                signer,
                 provider,
                 http,
                 event_tracker: Mutex::new(EventTracker::default()),
@@ -348,50 +393,84 @@ impl PeaqosClient {
         Self::new(ClientConfig::from_lookup(lookup)?)
     }
 
+    /// A read-only client for `network`: views, DIDs, events and the MCR API; writes fail with
+    /// `WALLET_NOT_CONFIGURED`.
+    pub fn read_only(network: NetworkConfig) -> Result<Self> {
+        Self::new(ClientConfig::read_only(network))
+    }
+
+    /// A client for the same network signing with `signer` (e.g. a machine's key next to its
+    /// proxy's client). It has its own nonce manager and rate-limit tracker.
+    pub fn with_signer(&self, signer: Signer) -> Result<Self> {
+        Self::new(ClientConfig::new(self.network().clone(), signer))
+    }
+
     /// A fresh random keypair: the address and the key (whose `Debug` is redacted).
     pub fn generate_keypair() -> (Address, PrivateKey) {
         let key = PrivateKey::random();
         (key.address(), key)
     }
 
-    /// The signer's address.
+    /// The signer's address; the zero address for a read-only client (see
+    /// [`signer_address`](Self::signer_address)).
     pub fn address(&self) -> Address {
-        self.inner.address
+        self.signer_address().unwrap_or(Address::ZERO)
     }
 
-    /// The signer.
-    pub fn signer(&self) -> &Signer {
-        &self.inner.signer
+    /// The signer's address, `None` for a read-only client.
+    pub fn signer_address(&self) -> Option<Address> {
+        self.inner.signer.as_ref().map(Signer::address)
+    }
+
+    /// The signer, `None` for a read-only client.
+    pub fn signer(&self) -> Option<&Signer> {
+        self.inner.signer.as_ref()
+    }
+
+    /// The signer's wallet, or `WALLET_NOT_CONFIGURED` for a read-only client.
+    pub(crate) fn wallet(&self) -> Result<&EthereumWallet> {
+        self.inner.wallet.as_ref().ok_or_else(|| {
+            Error::rpc(
+                WALLET_NOT_CONFIGURED,
+                "This client has no signer and cannot send transactions; configure one (e.g. \
+                 PEAQOS_PRIVATE_KEY or PEAQOS_OWS_WALLET)",
+            )
+        })
+    }
+
+    /// The network settings.
+    pub fn network(&self) -> &NetworkConfig {
+        &self.inner.network
     }
 
     /// The JSON-RPC endpoint.
     pub fn rpc_url(&self) -> &str {
-        &self.inner.rpc_url
+        &self.inner.network.rpc_url
     }
 
     /// The contract addresses.
     pub fn contracts(&self) -> &ContractAddresses {
-        &self.inner.contracts
+        &self.inner.network.contracts
     }
 
     /// The MCR API base URL.
     pub fn api_url(&self) -> &str {
-        &self.inner.api_url
+        &self.inner.network.api_url
     }
 
     /// The operational limits on event submissions.
     pub fn operational_limits(&self) -> &OperationalLimits {
-        &self.inner.limits
+        &self.inner.network.operational_limits
     }
 
     /// The gas margin, in percent.
     pub fn gas_margin_percent(&self) -> u64 {
-        self.inner.gas_margin_percent
+        self.inner.network.gas_margin_percent
     }
 
     /// The receipt timeout.
     pub fn receipt_timeout(&self) -> Duration {
-        self.inner.receipt_timeout
+        self.inner.network.receipt_timeout
     }
 
     /// The read provider (no signer, no fillers): use it for `eth_call` and queries; send
@@ -428,12 +507,11 @@ impl PeaqosClient {
 impl fmt::Debug for PeaqosClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PeaqosClient")
-            .field("address", &format_args!("{}", self.inner.address))
             .field("signer", &self.inner.signer)
-            .field("rpc_url", &self.inner.rpc_url)
-            .field("contracts", &self.inner.contracts)
-            .field("api_url", &self.inner.api_url)
-            .field("operational_limits", &self.inner.limits)
+            .field("rpc_url", &self.inner.network.rpc_url)
+            .field("contracts", &self.inner.network.contracts)
+            .field("api_url", &self.inner.network.api_url)
+            .field("operational_limits", &self.inner.network.operational_limits)
             .finish_non_exhaustive()
     }
 }

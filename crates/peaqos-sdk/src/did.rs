@@ -134,6 +134,11 @@ pub fn encode_did_batch<N: AsRef<str>, V: AsRef<str>>(
 /// Whether `err` is the DID precompile's "missing attribute" revert (`Cannot find the item`,
 /// word-bounded, anywhere in the error's message or its causes).
 pub fn is_attribute_not_found(err: &Error) -> bool {
+    if let Some(crate::revert::Revert::Reason(reason)) = err.revert()
+        && contains_word_bounded(reason, NOT_FOUND_REASON)
+    {
+        return true;
+    }
     let mut texts = vec![err.to_string(), format!("{err:?}")];
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
@@ -292,9 +297,14 @@ mod tests {
 
     #[test]
     fn not_found_in_rpc_error() {
-        let e = Error::rpc("TX_REVERTED", "execution reverted: Cannot find the item");
+        let e = Error::reverted(
+            crate::revert::Revert::Reason(NOT_FOUND_REASON.to_owned()),
+            "Transaction reverted",
+        );
         assert!(is_attribute_not_found(&e));
-        let e = Error::rpc("TX_REVERTED", "execution reverted: something else");
+        let e = Error::rpc("RPC_ERROR", "execution reverted: Cannot find the item");
+        assert!(is_attribute_not_found(&e));
+        let e = Error::rpc("RPC_ERROR", "execution reverted: something else");
         assert!(!is_attribute_not_found(&e));
     }
 }

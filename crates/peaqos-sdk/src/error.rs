@@ -3,11 +3,13 @@
 //! | family | variant | `code()` |
 //! | --- | --- | --- |
 //! | bad input, caught before any network call | [`Error::Validation`] | `VALIDATION_ERROR` |
-//! | chain / RPC / transaction | [`Error::Rpc`] | the decoded custom error name (`AlreadyRegistered`, …), or `TX_REVERTED`, `RECEIPT_AWAIT_FAILED`, `REGISTERED_EVENT_MISSING`, `REGISTERED_EVENT_MALFORMED`, `ACCOUNT_CREATED_EVENT_MISSING`, `ACCOUNT_CREATED_EVENT_MALFORMED`, `INVALID_FEE_RESULT`, `RPC_ERROR`, `WALLET_NOT_CONFIGURED` |
+//! | chain / RPC / transaction | [`Error::Rpc`] ([`RpcFailure::Reverted`] with a typed [`Revert`], or [`RpcFailure::Other`]) | the decoded custom error name (`AlreadyRegistered`, …), or `TX_REVERTED`, `RECEIPT_AWAIT_FAILED`, `REGISTERED_EVENT_MISSING`, `REGISTERED_EVENT_MALFORMED`, `ACCOUNT_CREATED_EVENT_MISSING`, `ACCOUNT_CREATED_EVENT_MALFORMED`, `INVALID_FEE_RESULT`, `RPC_ERROR`, `WALLET_NOT_CONFIGURED` |
 //! | HTTP APIs (Gas Station, MCR) | [`Error::Api`] | the service's code (`INVALID_2FA`, `NOT_FOUND`, …) or `INVALID_RESPONSE`, `UNEXPECTED_RESPONSE`, `NETWORK_ERROR`, `TIMEOUT`, `BAD_RESPONSE`, `HTTP_ERROR`, `SERVER_ERROR`, `SERVICE_UNAVAILABLE` |
 //! | operational limits | [`Error::ValueCapExceeded`], [`Error::RateLimitExceeded`] | `VALUE_CAP_EXCEEDED`, `RATE_LIMIT_EXCEEDED` |
 
-use alloy::primitives::U256;
+use alloy::{primitives::U256, sol_types::SolError};
+
+use crate::revert::Revert;
 
 /// Result with the SDK's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -25,8 +27,8 @@ pub enum Error {
     /// A chain, RPC or transaction failure.
     #[error("{message}")]
     Rpc {
-        /// Stable code: a decoded custom error name or an SDK sentinel (see the module docs).
-        code: String,
+        /// What failed: a decoded revert, or another chain failure by its stable code.
+        failure: RpcFailure,
         /// What happened and what to do.
         message: String,
         /// The transaction, when one was sent.
@@ -75,20 +77,48 @@ impl Error {
     pub fn code(&self) -> &str {
         match self {
             Self::Validation(_) => "VALIDATION_ERROR",
-            Self::Rpc { code, .. } | Self::Api { code, .. } => code,
+            Self::Rpc { failure, .. } => failure.code(),
+            Self::Api { code, .. } => code,
             Self::ValueCapExceeded { .. } => "VALUE_CAP_EXCEEDED",
             Self::RateLimitExceeded { .. } => "RATE_LIMIT_EXCEEDED",
         }
     }
 
-    /// An RPC-family error.
-    pub fn rpc(code: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An RPC-family error that is not a revert, with its stable code (`RPC_ERROR`, …).
+    pub fn rpc(code: &'static str, message: impl Into<String>) -> Self {
         Self::Rpc {
-            code: code.into(),
+            failure: RpcFailure::Other(code),
             message: message.into(),
             tx_hash: None,
             source: None,
         }
+    }
+
+    /// A revert (RPC family): `code()` is the custom error's name or `TX_REVERTED`.
+    pub fn reverted(revert: Revert, message: impl Into<String>) -> Self {
+        Self::Rpc {
+            failure: RpcFailure::Reverted(Box::new(revert)),
+            message: message.into(),
+            tx_hash: None,
+            source: None,
+        }
+    }
+
+    /// The decoded revert, when this error is one.
+    pub fn revert(&self) -> Option<&Revert> {
+        match self {
+            Self::Rpc {
+                failure: RpcFailure::Reverted(r),
+                ..
+            } => Some(r),
+            _ => None,
+        }
+    }
+
+    /// True when this error is the contract revert `E` (e.g.
+    /// `IdentityRegistry::AlreadyRegistered`), whichever contract declared it.
+    pub fn is_revert<E: SolError>(&self) -> bool {
+        self.revert().is_some_and(Revert::is::<E>)
     }
 
     /// An API-family error.
@@ -125,6 +155,29 @@ impl Error {
         match self {
             Self::Rpc { tx_hash, .. } => *tx_hash,
             _ => None,
+        }
+    }
+}
+
+/// What an [`Error::Rpc`] is about.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RpcFailure {
+    /// The transaction or call reverted: a contract's custom error, `Error(string)`,
+    /// `Panic(uint256)`, or data that matches none (`TX_REVERTED`). Boxed: the error enums
+    /// are large and most results are `Ok`.
+    Reverted(Box<Revert>),
+    /// Not a revert: the SDK's stable code (`RPC_ERROR`, `RECEIPT_AWAIT_FAILED`,
+    /// `SIGNING_FAILED`, …) or a vault's (`INVALID_PASSPHRASE`, `WALLET_NOT_FOUND`, …).
+    Other(&'static str),
+}
+
+impl RpcFailure {
+    /// The stable code: the revert's ([`Revert::code`]) or the failure's own.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Reverted(r) => r.code(),
+            Self::Other(code) => code,
         }
     }
 }

@@ -13,13 +13,14 @@
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
-    sol_types::SolCall,
+    sol_types::{SolCall, SolError},
 };
 use peaqos_contracts::bindings::{BatchPrecompile, EventRegistry};
 
 use crate::{
     Error, Result,
     client::PeaqosClient,
+    error::RpcFailure,
     validation::{
         SubmitEventParams, batch_currency_required, batch_events_required,
         validate_submit_event_params,
@@ -82,8 +83,9 @@ pub fn encode_batch_all(target: Address, calls: Vec<Bytes>) -> Bytes {
 /// Rewords an event-path revert as the official client does (the code is unchanged):
 /// `machine_ids` are the distinct machines of the submission.
 fn map_event_error(err: Error, machine_ids: &[U256]) -> Error {
+    use EventRegistry as E;
     let Error::Rpc {
-        code,
+        failure,
         message,
         tx_hash,
         source,
@@ -95,31 +97,45 @@ fn map_event_error(err: Error, machine_ids: &[U256]) -> Error {
         [one] => Some(*one),
         _ => None,
     };
-    let reworded = match (code.as_str(), single) {
-        ("MachineNotFound", Some(id)) => Some(format!("Machine ID {id} does not exist")),
-        ("MachineNotFound", None) => {
+    let selector = match &failure {
+        RpcFailure::Reverted(r) if r.is_custom() => r.selector().map(|s| s.0),
+        _ => None,
+    };
+    let reworded = match (selector, single) {
+        (Some(<E::MachineNotFound as SolError>::SELECTOR), Some(id)) => {
+            Some(format!("Machine ID {id} does not exist"))
+        }
+        (Some(<E::MachineNotFound as SolError>::SELECTOR), None) => {
             Some("One or more machine IDs in this batch do not exist".to_owned())
         }
-        ("MachineNotBonded", Some(id)) => Some(format!("Machine ID {id} is not bonded")),
-        ("MachineNotBonded", None) => {
+        (Some(<E::MachineNotBonded as SolError>::SELECTOR), Some(id)) => {
+            Some(format!("Machine ID {id} is not bonded"))
+        }
+        (Some(<E::MachineNotBonded as SolError>::SELECTOR), None) => {
             Some("One or more machines in this batch are not bonded".to_owned())
         }
-        ("MachineDeactivated", Some(id)) => Some(format!("Machine ID {id} is deactivated")),
-        ("MachineDeactivated", None) => {
+        (Some(<E::MachineDeactivated as SolError>::SELECTOR), Some(id)) => {
+            Some(format!("Machine ID {id} is deactivated"))
+        }
+        (Some(<E::MachineDeactivated as SolError>::SELECTOR), None) => {
             Some("One or more machines in this batch are deactivated".to_owned())
         }
-        ("NotAuthorizedSubmitter", Some(id)) => Some(format!(
+        (Some(<E::NotAuthorizedSubmitter as SolError>::SELECTOR), Some(id)) => Some(format!(
             "Caller is not authorized to submit events for machine {id}"
         )),
-        ("NotAuthorizedSubmitter", None) => {
+        (Some(<E::NotAuthorizedSubmitter as SolError>::SELECTOR), None) => {
             Some("Caller is not authorized to submit one or more machines in this batch".to_owned())
         }
-        ("InvalidEventType", _) => Some("Invalid event type".to_owned()),
-        ("InvalidTrustLevel", _) => Some("Invalid trust level".to_owned()),
+        (Some(<E::InvalidEventType as SolError>::SELECTOR), _) => {
+            Some("Invalid event type".to_owned())
+        }
+        (Some(<E::InvalidTrustLevel as SolError>::SELECTOR), _) => {
+            Some("Invalid trust level".to_owned())
+        }
         _ => None,
     };
     Error::Rpc {
-        code,
+        failure,
         message: reworded.unwrap_or(message),
         tx_hash,
         source,
@@ -255,20 +271,28 @@ mod tests {
 
     #[test]
     fn reworded_reverts() {
-        let e = map_event_error(Error::rpc("MachineNotFound", "x"), &[U256::from(7)]);
+        use crate::revert::Revert;
+        let revert = |data: Vec<u8>| Error::reverted(Revert::decode(&data), "x");
+        let e = map_event_error(
+            revert(EventRegistry::MachineNotFound {}.abi_encode()),
+            &[U256::from(7)],
+        );
         assert_eq!(
             (e.code(), e.to_string().as_str()),
             ("MachineNotFound", "Machine ID 7 does not exist")
         );
         let e = map_event_error(
-            Error::rpc("MachineNotBonded", "x"),
+            revert(EventRegistry::MachineNotBonded {}.abi_encode()),
             &[U256::from(1), U256::from(2)],
         );
         assert_eq!(
             e.to_string(),
             "One or more machines in this batch are not bonded"
         );
-        let e = map_event_error(Error::rpc("TX_REVERTED", "keep"), &[U256::from(1)]);
+        let e = map_event_error(
+            Error::reverted(Revert::Unknown(Bytes::new()), "keep"),
+            &[U256::from(1)],
+        );
         assert_eq!(e.to_string(), "keep");
     }
 }

@@ -13,12 +13,7 @@ use alloy::{
 use peaqos_types::{DataVisibility, Did};
 use tokio::task::JoinSet;
 
-use crate::{
-    Error, Result,
-    client::{ClientConfig, PeaqosClient},
-    signer::PrivateKey,
-    validation::machines_json,
-};
+use crate::{Error, Result, client::PeaqosClient, signer::PrivateKey, validation::machines_json};
 
 /// One machine to onboard.
 #[derive(Debug, Clone)]
@@ -113,8 +108,7 @@ impl PeaqosClient {
         let operator = Did::new(self.address()).to_string();
         let mut tasks = JoinSet::new();
         for (m, done) in machines.iter().zip(&onboarded) {
-            let config = ClientConfig::new(self.rpc_url(), m.key.signer(), *self.contracts());
-            let client = Self::new(config)?;
+            let client = self.with_signer(m.key.signer())?;
             let (m, done, operator) = (m.clone(), *done, operator.clone());
             tasks.spawn(async move { client.write_fleet_machine_did(&m, done, &operator).await });
         }

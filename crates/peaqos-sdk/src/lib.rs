@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod activation;
 pub mod bridge;
 pub mod client;
 pub mod did;
@@ -20,12 +21,13 @@ pub mod validation;
 pub mod wallet;
 
 pub use bridge::{BridgeChain, BridgeNftParams, WaitForBridgeArrival, wait_for_bridge_arrival};
-pub use client::{ClientConfig, PeaqosClient};
+pub use client::{ClientConfig, NetworkConfig, PeaqosClient};
 pub use did::DidAttribute;
-pub use error::{Error, Result, ValidationError};
+pub use error::{Error, Result, RpcFailure, ValidationError};
 pub use gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat};
 pub use limits::OperationalLimits;
 pub use mcr::McrClient;
-pub use signer::{PrivateKey, Signer};
+pub use revert::Revert;
+pub use signer::{PrivateKey, Signer, SignerSource};
 pub use tx::{SendOptions, TxOutcome};
 pub use validation::SubmitEventParams;

@@ -6,7 +6,7 @@
 //! the IdentityRegistry itself (logs of other contracts with the same signature are ignored).
 
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256},
     rpc::types::TransactionReceipt,
     sol_types::SolEvent,
 };
@@ -19,6 +19,15 @@ pub const REGISTERED_EVENT_MISSING: &str = "REGISTERED_EVENT_MISSING";
 /// Code: the `Registered` log does not decode or names machine id 0.
 pub const REGISTERED_EVENT_MALFORMED: &str = "REGISTERED_EVENT_MALFORMED";
 
+/// A mined registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registration {
+    /// The new machine id (also the Identity NFT's token id).
+    pub machine_id: U256,
+    /// The registration transaction.
+    pub tx_hash: B256,
+}
+
 impl PeaqosClient {
     /// Registers the signer's own address as a machine, bonding `minBond()`; returns the new
     /// machine id (also the Identity NFT's token id).
@@ -26,12 +35,7 @@ impl PeaqosClient {
     /// Errors: `AlreadyRegistered` when the address has a machine id; `RPC_ERROR` for transport
     /// failures (e.g. too little balance for bond + gas); see [`send_call`](Self::send_call).
     pub async fn register_machine(&self) -> Result<U256> {
-        let bond = self.min_bond().await?;
-        let registry = self.contracts().identity_registry;
-        let outcome = self
-            .send_sol(registry, &IdentityRegistry::registerCall {}, bond)
-            .await?;
-        registered_machine_id(&outcome.receipt, registry)
+        self.register(None).await.map(|r| r.machine_id)
     }
 
     /// Registers `machine` with the signer as its proxy operator (the signer pays the bond);
@@ -40,13 +44,30 @@ impl PeaqosClient {
     /// Errors: `AlreadyRegistered`, `InvalidMachineAddress` (the zero address; rejected by the
     /// contract's pre-flight, before anything is signed).
     pub async fn register_for(&self, machine: Address) -> Result<U256> {
+        self.register(Some(machine)).await.map(|r| r.machine_id)
+    }
+
+    /// [`register_for`](Self::register_for) `machine`, or [`register_machine`](Self::register_machine)
+    /// when `None`; with the transaction hash.
+    pub async fn register(&self, machine: Option<Address>) -> Result<Registration> {
         let bond = self.min_bond().await?;
         let registry = self.contracts().identity_registry;
-        let call = IdentityRegistry::registerForCall {
-            machineAddress: machine,
+        let outcome = match machine {
+            Some(machine) => {
+                let call = IdentityRegistry::registerForCall {
+                    machineAddress: machine,
+                };
+                self.send_sol(registry, &call, bond).await?
+            }
+            None => {
+                self.send_sol(registry, &IdentityRegistry::registerCall {}, bond)
+                    .await?
+            }
         };
-        let outcome = self.send_sol(registry, &call, bond).await?;
-        registered_machine_id(&outcome.receipt, registry)
+        Ok(Registration {
+            machine_id: registered_machine_id(&outcome.receipt, registry)?,
+            tx_hash: outcome.tx_hash,
+        })
     }
 
     /// The bond `register` / `registerFor` require, in wei (`IdentityRegistry.minBond()`).

@@ -29,10 +29,12 @@ use alloy::{
     transports::TransportError,
 };
 
+use peaqos_contracts::ContractName;
+
 use crate::{
     Error, Result,
     client::PeaqosClient,
-    revert::{TX_REVERTED, rpc_error_from_revert},
+    revert::{Revert, rpc_error_from_revert},
 };
 
 /// Code: the receipt did not arrive in time (the transaction may still land).
@@ -95,7 +97,10 @@ impl PeaqosClient {
         value: U256,
         options: SendOptions,
     ) -> Result<TxOutcome> {
+        // A read-only client fails here, before anything is estimated.
+        self.wallet()?;
         let context = describe_call(to, &data);
+        let called = self.contract_at(to);
         let call = TransactionRequest::default()
             .with_from(self.address())
             .with_to(to)
@@ -108,7 +113,7 @@ impl PeaqosClient {
                 self.provider()
                     .estimate_gas(call.clone())
                     .await
-                    .map_err(|e| failure(e, &format!("estimating gas for {context}")))?,
+                    .map_err(|e| failure_at(e, called, &format!("estimating gas for {context}")))?,
             ),
         };
         let (block_gas_limit, fees) = self.block_and_fees().await?;
@@ -133,7 +138,7 @@ impl PeaqosClient {
         let receipt = self.await_receipt(tx_hash).await?;
         if !receipt.status() {
             return Err(self
-                .mined_revert(call.with_gas_limit(gas), &receipt, &context)
+                .mined_revert(call.with_gas_limit(gas), &receipt, called, &context)
                 .await);
         }
         Ok(TxOutcome { tx_hash, receipt })
@@ -149,18 +154,19 @@ impl PeaqosClient {
         self.send_call(to, call.abi_encode().into(), value).await
     }
 
-    /// `eth_call` of `data` on `to` (from the client's address) at the latest block; a revert
-    /// is decoded as in [`send_call`](Self::send_call).
+    /// `eth_call` of `data` on `to` (from the signer's address; without `from` on a read-only
+    /// client) at the latest block; a revert is decoded as in [`send_call`](Self::send_call).
     pub async fn call_view(&self, to: Address, data: Bytes) -> Result<Bytes> {
         let context = describe_call(to, &data);
-        let call = TransactionRequest::default()
-            .with_from(self.address())
-            .with_to(to)
-            .with_input(data);
+        let called = self.contract_at(to);
+        let mut call = TransactionRequest::default().with_to(to).with_input(data);
+        if let Some(from) = self.signer_address() {
+            call = call.with_from(from);
+        }
         self.provider()
             .call(call)
             .await
-            .map_err(|e| failure(e, &format!("calling {context}")))
+            .map_err(|e| failure_at(e, called, &format!("calling {context}")))
     }
 
     /// A typed view call (`sol!` binding): [`call_view`](Self::call_view) and decoding of the
@@ -229,7 +235,7 @@ impl PeaqosClient {
             let envelope = tx
                 .clone()
                 .with_nonce(nonce)
-                .build(&self.inner.wallet)
+                .build(self.wallet()?)
                 .await
                 .map_err(|e| {
                     Error::rpc(SIGNING_FAILED, format!("signing {context} failed: {e}"))
@@ -298,6 +304,7 @@ impl PeaqosClient {
         &self,
         call: TransactionRequest,
         receipt: &TransactionReceipt,
+        called: Option<ContractName>,
         context: &str,
     ) -> Error {
         let tx_hash = receipt.transaction_hash;
@@ -305,8 +312,8 @@ impl PeaqosClient {
         // A revert returns unused gas; using (nearly) all of it means the transaction ran out,
         // possibly in a subcall, whose caller keeps only 1/64 of the gas (EIP-150).
         if gas_limit > 0 && u128::from(receipt.gas_used) * 64 >= u128::from(gas_limit) * 63 {
-            return Error::rpc(
-                TX_REVERTED,
+            return Error::reverted(
+                Revert::Unknown(Bytes::new()),
                 format!(
                     "Transaction {tx_hash} reverted on-chain: it ran out of gas (used {} of \
                      {gas_limit}); send it again with a higher gas limit",
@@ -338,18 +345,18 @@ impl PeaqosClient {
         };
         let err = match replay {
             Err(e) if revert_data(&e).is_some() || is_revert(&e) => {
-                failure(e, &format!("replaying {context}"))
+                failure_at(e, called, &format!("replaying {context}"))
             }
-            Err(e) => Error::rpc(
-                TX_REVERTED,
+            Err(e) => Error::reverted(
+                Revert::Unknown(Bytes::new()),
                 format!(
                     "Transaction {tx_hash} reverted on-chain; its reason could not be recovered \
                      ({e})"
                 ),
             )
             .with_source(e),
-            Ok(_) => Error::rpc(
-                TX_REVERTED,
+            Ok(_) => Error::reverted(
+                Revert::Unknown(Bytes::new()),
                 format!(
                     "Transaction {tx_hash} reverted on-chain; replaying it did not reproduce the \
                      revert (the state has changed since)"
@@ -387,14 +394,40 @@ fn is_nonce_error(e: &TransportError) -> bool {
 
 /// Maps a transport error to the SDK error: decoded revert, bare revert, or `RPC_ERROR`.
 pub(crate) fn failure(e: TransportError, context: &str) -> Error {
+    failure_at(e, None, context)
+}
+
+/// [`failure`] of a call to `called`, whose errors are decoded first.
+pub(crate) fn failure_at(e: TransportError, called: Option<ContractName>, context: &str) -> Error {
     if let Some(data) = revert_data(&e) {
-        return rpc_error_from_revert(&data, context).with_source(e);
+        return rpc_error_from_revert(&data, called, context).with_source(e);
     }
     if let Some(payload) = e.as_error_resp().filter(|_| is_revert(&e)) {
         let message = format!("Transaction reverted: {} ({context})", payload.message);
-        return Error::rpc(TX_REVERTED, message).with_source(e);
+        return Error::reverted(Revert::Unknown(Bytes::new()), message).with_source(e);
     }
     Error::rpc(RPC_ERROR, format!("{context} failed: {e}")).with_source(e)
+}
+
+impl PeaqosClient {
+    /// The peaqOS contract configured at `to`, if any (its errors are decoded first).
+    fn contract_at(&self, to: Address) -> Option<ContractName> {
+        let c = self.contracts();
+        [
+            (Some(c.identity_registry), ContractName::IdentityRegistry),
+            (Some(c.identity_staking), ContractName::IdentityStaking),
+            (Some(c.event_registry), ContractName::EventRegistry),
+            (Some(c.machine_nft), ContractName::MachineNFT),
+            (c.admin_flags, ContractName::AdminFlags),
+            (
+                c.machine_account_factory,
+                ContractName::MachineAccountFactory,
+            ),
+            (c.machine_nft_adapter, ContractName::MachineNFTAdapter),
+        ]
+        .into_iter()
+        .find_map(|(address, name)| (address == Some(to)).then_some(name))
+    }
 }
 
 /// `name(types)` of the called function when a peaqOS ABI knows the selector, else the target.

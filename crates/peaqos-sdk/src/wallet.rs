@@ -19,9 +19,13 @@
 
 use std::path::{Path, PathBuf};
 
-use peaqos_wallet::{SecretString, Vault, VaultSigner, WalletError};
+use peaqos_wallet::{SecretString, WalletError};
 
-use crate::{ClientConfig, Error, PeaqosClient, Result, Signer, ValidationError};
+use crate::{
+    Error, PeaqosClient, Result, ValidationError,
+    client::{ClientConfig, NetworkConfig},
+    signer::{SignerSource, WalletSource},
+};
 
 pub use peaqos_wallet::{
     AccountInfo, KeyType, WalletInfo,
@@ -67,21 +71,19 @@ pub fn ows_error_code(err: &(dyn std::error::Error + 'static)) -> Option<&'stati
 }
 
 impl PeaqosClient {
-    /// A client signing with vault wallet `name_or_id` (see the [module docs](self)).
-    ///
-    /// `passphrase` falls back to `OWS_PASSPHRASE`; `config.signer` is replaced by the wallet's
-    /// signer (build the config with any placeholder signer, e.g. a random key).
+    /// A client for `network` signing with vault wallet `name_or_id` (see the
+    /// [module docs](self)); `passphrase` falls back to `OWS_PASSPHRASE`.
     pub fn from_wallet(
         name_or_id: &str,
         passphrase: Option<&str>,
         ows_signing: bool,
-        config: ClientConfig,
+        network: NetworkConfig,
     ) -> Result<Self> {
         Self::from_wallet_with(
             name_or_id,
             passphrase,
             ows_signing,
-            config,
+            network,
             &WalletOptions::default(),
         )
     }
@@ -91,16 +93,16 @@ impl PeaqosClient {
         name_or_id: &str,
         passphrase: Option<&str>,
         ows_signing: bool,
-        mut config: ClientConfig,
+        network: NetworkConfig,
         options: &WalletOptions,
     ) -> Result<Self> {
-        let vault = Vault::open(options.vault_path.as_deref());
-        config.signer = if ows_signing {
-            Signer::external(VaultSigner::new(vault, name_or_id, passphrase)?)
-        } else {
-            Signer::Local(vault.evm_signer(name_or_id, passphrase)?)
-        };
-        Self::new(config)
+        let source = SignerSource::Wallet(WalletSource {
+            name_or_id: name_or_id.to_owned(),
+            passphrase: passphrase.map(SecretString::from),
+            vault_path: options.vault_path.clone(),
+            ows_signing,
+        });
+        Self::new(ClientConfig::new(network, source.resolve()?))
     }
 }
 

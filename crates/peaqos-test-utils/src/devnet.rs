@@ -6,7 +6,7 @@ use alloy::{
     providers::Provider as _,
 };
 use peaqos_devnet::{Devnet, DevnetConfig};
-use peaqos_sdk::{ClientConfig, PeaqosClient, signer::PrivateKey};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient, signer::PrivateKey};
 use peaqos_types::ContractAddresses;
 
 use crate::PEAQ;
@@ -30,20 +30,20 @@ pub fn contracts(devnet: &Devnet) -> ContractAddresses {
         .contract_addresses()
 }
 
+/// The network settings of `devnet` (its URL and stack; no operational limits).
+pub fn network(devnet: &Devnet) -> NetworkConfig {
+    NetworkConfig::new(&devnet.url, contracts(devnet))
+}
+
 /// A client that signs with `key` on `devnet`.
 pub fn client_for(devnet: &Devnet, key: &PrivateKey) -> PeaqosClient {
-    PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
-        key.signer(),
-        contracts(devnet),
-    ))
-    .expect("client")
+    PeaqosClient::new(ClientConfig::new(network(devnet), key.signer())).expect("client")
 }
 
 /// A client for dev account `account`.
 pub fn dev_client(devnet: &Devnet, account: usize) -> PeaqosClient {
     let signer = peaqos_sdk::Signer::from(devnet.accounts[account].signer());
-    PeaqosClient::new(ClientConfig::new(&devnet.url, signer, contracts(devnet))).expect("client")
+    PeaqosClient::new(ClientConfig::new(network(devnet), signer)).expect("client")
 }
 
 /// A fresh key, funded with `peaq` PEAQ by `funder` (nothing sent when `peaq` is 0).

@@ -2,42 +2,35 @@
 //! funding, register, mint the Machine NFT, DID attributes), self-managed or proxy
 //! (`--for ADDRESS --machine-key FILE`), journaled in `./peaqos.log`.
 //!
-//! Every input is checked before the first transaction (the original registers and mints, then
-//! fails on an empty `--doc-url`), and every step reads chain state first, so a re-run skips
-//! finished work and a killed run resumes.
+//! The steps themselves are the SDK's workflow ([`peaqos_sdk::activation`]): every input is
+//! checked before the first transaction and every step reads chain state first, so a re-run
+//! skips finished work and a killed run resumes. This command parses the flags, plugs in the
+//! Gas Station funder (2FA prompts, request ids resumed from the journal), renders the
+//! progress and journals each step.
 
-use std::path::PathBuf;
+use std::{cell::RefCell, future::Future, ops::ControlFlow, path::PathBuf, pin::Pin};
 
-use alloy::{
-    primitives::{Address, Bytes, U256},
-    providers::Provider as _,
-    sol_types::SolCall as _,
-};
-use peaqos_contracts::bindings::{DIDPrecompile, MachineNFT};
+use alloy::primitives::{Address, U256};
 use peaqos_sdk::{
-    ClientConfig, Error as SdkError, PeaqosClient, QrFormat, ValidationError,
-    events::encode_batch_all,
+    Error as SdkError, PeaqosClient, QrFormat, ValidationError,
+    activation::{
+        Activation, ActivationError, FundError, Funder, MachineAttributes, Outcome, Progress, Step,
+        StepResult, WalletBalance, machines_list,
+    },
     gas_station::{FundOutcome, GasStationClient},
-    validation::{validate_data_visibility, validate_machine_did_attrs},
-};
-use peaqos_types::{
-    DataVisibility,
-    constants::{DID_ATTR_MACHINE_ID, DID_ATTR_MACHINES},
+    validation::validate_data_visibility,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    commands::init::read_key_file,
     env::{ENV_GAS_STATION_URL, ENV_NETWORK, Env, missing_env},
     error::{CliError, CliResult, faucet_message},
     journal::{FundResume, JOURNAL_FILE, Journal},
     output::{parse_address, peaq, rows, short},
-    ui::{Style, Ui},
+    signer::read_key_file,
+    ui::{Spinner, Style, Ui},
 };
-
-/// The balance each wallet needs before registering: 0.5 PEAQ (the faucet's `minGasBalance`).
-pub(crate) const MIN_BALANCE_WEI: u128 = 500_000_000_000_000_000;
 
 const STEPS: usize = 6;
 
@@ -63,12 +56,6 @@ pub(crate) struct Args {
     skip_funding: bool,
 }
 
-/// Proxy mode inputs.
-struct Proxy {
-    machine: Address,
-    client: PeaqosClient,
-}
-
 pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
     // ---- inputs, all before anything is sent
     let visibility = validate_data_visibility(&args.visibility).map_err(flag_error)?;
@@ -83,7 +70,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
                     key.address()
                 )));
             }
-            Some((machine, key))
+            Some(key)
         }
         _ => {
             return Err(CliError::user(
@@ -91,162 +78,429 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
             ));
         }
     };
-    // The SDK's own rules for the six attributes, with placeholder ids.
-    validate_machine_did_attrs(
-        U256::from(1),
-        U256::from(1),
-        "",
-        &args.doc_url,
-        &args.data_api,
-        visibility.as_str(),
-    )
-    .map_err(flag_error)?;
+    let attributes = MachineAttributes {
+        documentation_url: args.doc_url.clone(),
+        data_api: args.data_api.clone(),
+        visibility,
+    };
+    attributes.validate().map_err(flag_error)?;
 
     let client = env.client()?;
-    let operator = client.address();
-    let proxy = match machine {
-        Some((machine, key)) => Some(Proxy {
-            machine,
-            client: PeaqosClient::new(
-                ClientConfig::new(client.rpc_url(), key.signer(), *client.contracts())
-                    .with_api_url(client.api_url()),
-            )?,
-        }),
-        None => None,
-    };
-    let target = proxy.as_ref().map_or(operator, |p| p.machine);
-    let mode = if proxy.is_some() { "proxy" } else { "self" };
-
-    let spinner = ui.spinner("Reading chain state");
-    let operator_machine_id = client.machine_id_of(operator).await?;
-    let existing_id = if proxy.is_some() {
-        client.machine_id_of(target).await?
-    } else {
-        operator_machine_id
-    };
-    drop(spinner);
-    if proxy.is_some() && operator_machine_id.is_zero() {
-        return Err(CliError::network(
-            "Proxy operator is not registered on IdentityRegistry. Register the proxy first \
-             (run 'peaqos activate' without --for using the operator key).",
-        ));
+    let activation = match machine {
+        Some(key) => {
+            let machine = client.with_signer(key.signer())?;
+            Activation::proxy(client.clone(), machine, attributes)
+        }
+        None => Activation::self_managed(client.clone(), attributes),
     }
+    .map_err(activation_error)?;
+    let proxy = activation.mode() == peaqos_sdk::activation::Mode::Proxy;
 
-    let mut journal = Journal::open(std::path::Path::new(JOURNAL_FILE))?;
+    let mut spinner: Option<Spinner> = None;
+    let prepared = activation
+        .prepare(&mut |p| {
+            if matches!(p, Progress::ReadingState) {
+                spinner = Some(ui.spinner("Reading chain state"));
+            }
+            ControlFlow::Continue(())
+        })
+        .await;
+    drop(spinner.take());
+    let plan = prepared.map_err(activation_error)?;
 
-    // ---- steps 1-3: balances and funding
-    let mut wallets = vec![("Operator", operator)];
-    if let Some(p) = proxy.as_ref().filter(|p| p.machine != operator) {
-        wallets.push(("Machine", p.machine));
-    }
+    let journal = RefCell::new(Journal::open(std::path::Path::new(JOURNAL_FILE))?);
     if args.skip_funding {
         ui.step(1, STEPS, "Balance check - skipped (--skip-funding)");
         ui.step(2, STEPS, "2FA enrollment - skipped (--skip-funding)");
         ui.step(3, STEPS, "Fund from Gas Station - skipped (--skip-funding)");
-        preflight_funds(&client, &proxy, existing_id.is_zero()).await?;
-    } else {
-        fund(ui, env, &client, &mut journal, &wallets).await?;
     }
-
-    // ---- step 4: register
-    ui.step(4, STEPS, "Register machine");
-    let reg = |status: &str, id: U256, extra: Option<(&'static str, Value)>| {
-        let mut f: Vec<(&str, Value)> = vec![
-            ("mode", mode.into()),
-            ("address", target.to_string().into()),
-            ("machine_id", u256_json(id)),
-        ];
-        f.extend(extra);
-        (status.to_owned(), f)
-    };
-    let (machine_id, (status, fields)) = if existing_id.is_zero() {
-        let spinner = ui.spinner("Waiting for the registration transaction");
-        let result = match &proxy {
-            Some(p) => client.register_for(p.machine).await,
-            None => client.register_machine().await,
-        };
-        drop(spinner);
-        match result {
-            Ok(id) => {
-                if proxy.is_some() {
-                    ui.info(format!(
-                        "  Registered machine {target} under proxy. machine_id={id}"
-                    ));
-                } else {
-                    ui.info(format!("  Registered. machine_id={id}"));
-                }
-                (id, reg("confirmed", id, None))
-            }
-            Err(e) if e.code() == "AlreadyRegistered" => {
-                let id = client.machine_id_of(target).await?;
-                ui.info(format!("  Already registered (machine_id={id}). Skipping."));
-                let recovered = ("recovered_from", "AlreadyRegistered".into());
-                (id, reg("skipped", id, Some(recovered)))
-            }
-            Err(e) => {
-                let (status, fields) =
-                    reg("failed", U256::ZERO, Some(("reason", e.to_string().into())));
-                journal.write("register", &status, &fields)?;
-                return Err(e.into());
-            }
-        }
-    } else {
-        ui.info(format!(
-            "  Already registered (machine_id={existing_id}). Skipping."
-        ));
-        (existing_id, reg("skipped", existing_id, None))
-    };
-    journal.write("register", &status, &fields)?;
-
-    // ---- step 5: Machine NFT
-    ui.step(5, STEPS, "Mint NFT");
-    let token_id = mint(ui, &client, &mut journal, machine_id, target).await?;
-
-    // ---- step 6: DID attributes
-    ui.step(6, STEPS, "Write DID attributes");
-    let operator_did = proxy.as_ref().map(|_| format!("did:peaq:{operator}"));
-    let subject = proxy.as_ref().map_or(&client, |p| &p.client);
-    write_machine_did(
+    let mut funder = GasStation {
         ui,
-        subject,
-        &mut journal,
-        MachineDid {
-            mode,
-            machine_id,
-            token_id,
-            operator_did: operator_did.as_deref(),
-            doc_url: &args.doc_url,
-            data_api: &args.data_api,
-            visibility,
-        },
-    )
-    .await?;
-    if proxy.is_some() {
-        write_proxy_did(ui, &client, &mut journal, operator_machine_id, machine_id).await?;
+        env,
+        client: &client,
+        journal: &journal,
+    };
+    let mut render = Render {
+        ui,
+        journal: &journal,
+        mode: plan.activation().mode().as_str(),
+        target: plan.activation().target(),
+        spinner: None,
+        error: None,
+    };
+    let funder: Option<&mut dyn Funder> = if args.skip_funding {
+        None
+    } else {
+        Some(&mut funder)
+    };
+    let result = plan.run(funder, &mut |p| render.progress(p)).await;
+    drop(render.spinner.take());
+    if let Some(e) = render.error.take() {
+        return Err(e);
     }
+    let report = result.map_err(activation_error)?;
 
     // ---- summary (stdout)
     ui.out("");
     let mut summary = Vec::new();
-    if proxy.is_some() {
+    if proxy {
         ui.out(ui.out_style(
             Style::Green,
             "Machine activated successfully (proxy-managed).",
         ));
-        summary.push(("Machine Address", target.to_string()));
+        summary.push(("Machine Address", report.machine.to_string()));
     } else {
         ui.out(ui.out_style(Style::Green, "Machine activated successfully."));
     }
-    summary.push(("Machine ID", machine_id.to_string()));
-    summary.push(("Token ID", token_id.to_string()));
-    summary.push(("Machine DID", format!("did:peaq:{target}")));
-    if let Some(did) = &operator_did {
+    summary.push(("Machine ID", report.machine_id.to_string()));
+    summary.push(("Token ID", report.token_id.to_string()));
+    summary.push(("Machine DID", format!("did:peaq:{}", report.machine)));
+    if let Some(did) = &report.operator_did {
         summary.push(("Operator DID", did.clone()));
     }
     for line in rows("  ", &summary) {
         ui.out(line);
     }
     Ok(())
+}
+
+/// The official CLI's messages and exit codes for a stopped activation.
+fn activation_error(e: ActivationError) -> CliError {
+    match e {
+        ActivationError::Sdk(e) => e.into(),
+        ActivationError::ProxyNotRegistered { .. } => CliError::network(
+            "Proxy operator is not registered on IdentityRegistry. Register the proxy first \
+             (run 'peaqos activate' without --for using the operator key).",
+        ),
+        ActivationError::BondNotCovered {
+            operator,
+            balance,
+            bond,
+        } => CliError::network(format!(
+            "Operator {operator} holds {} PEAQ: not enough for the {} PEAQ bond plus gas. Fund \
+             it or drop --skip-funding to use the Gas Station.",
+            peaq(balance),
+            peaq(bond)
+        )),
+        ActivationError::MachineUnfunded { machine } => CliError::network(format!(
+            "Machine {machine} holds 0 PEAQ and cannot pay for its DID transaction. Fund it or \
+             drop --skip-funding to use the Gas Station."
+        )),
+        ActivationError::StillLow {
+            role,
+            address,
+            balance,
+        } => CliError::network(format!(
+            "{} {address} still holds only {} PEAQ after funding (need 0.5).",
+            role.as_str(),
+            peaq(balance)
+        )),
+        ActivationError::BalanceUnreadable(e) => {
+            CliError::network(format!("eth_getBalance failed: {e}"))
+        }
+        ActivationError::Funding(e) => match e.downcast::<CliError>() {
+            Ok(cli) => *cli,
+            Err(other) => CliError::network(other.to_string()),
+        },
+        ActivationError::MintNotVisible {
+            tx_hash,
+            machine_id,
+        } => CliError::network(format!(
+            "Mint transaction {tx_hash} succeeded but tokenIdOf({machine_id}) is still 0."
+        )),
+        ActivationError::NftOwnedElsewhere {
+            token_id,
+            owner,
+            recipient,
+        } => CliError::network(format!(
+            "Machine NFT token {token_id} is owned by {owner}, not {recipient}. Refusing to \
+             silently reuse it."
+        )),
+        ActivationError::MachinesListUnreadable { value } => CliError::network(format!(
+            "The operator's DID attribute 'machines' is not a JSON list of machine ids \
+             ({value}); refusing to overwrite it."
+        )),
+        ActivationError::MachineIdTooLarge { machine_id } => {
+            CliError::network(format!("machine id {machine_id} is too large"))
+        }
+        ActivationError::MachinesListTooLong { max } => CliError::user(format!(
+            "The operator's machines list would exceed {max} bytes."
+        )),
+        other => CliError::network(other.to_string()),
+    }
+}
+
+/// Renders the workflow's progress and journals each step; the first journal failure stops
+/// the workflow and is the command's error.
+struct Render<'a> {
+    ui: &'a Ui,
+    journal: &'a RefCell<Journal>,
+    mode: &'static str,
+    target: Address,
+    spinner: Option<Spinner>,
+    error: Option<CliError>,
+}
+
+impl Render<'_> {
+    fn progress(&mut self, p: Progress<'_>) -> ControlFlow<()> {
+        // A step's spinner lasts until its next event.
+        drop(self.spinner.take());
+        match self.show(p) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn write(&self, step: &str, status: &str, fields: &[(&str, Value)]) -> CliResult {
+        self.journal.borrow_mut().write(step, status, fields)
+    }
+
+    fn show(&mut self, p: Progress<'_>) -> CliResult {
+        let ui = self.ui;
+        match p {
+            Progress::Started(Step::Funding) => ui.step(1, STEPS, "Balance check"),
+            Progress::Started(Step::Register) => ui.step(4, STEPS, "Register machine"),
+            Progress::Started(Step::MintNft) => ui.step(5, STEPS, "Mint NFT"),
+            Progress::Started(Step::MachineDid) => ui.step(6, STEPS, "Write DID attributes"),
+            Progress::Balance(b) => ui.info(format!(
+                "  {} {}: {} PEAQ ({})",
+                b.role.as_str(),
+                short(&b.address.to_string()),
+                peaq(b.balance),
+                if b.sufficient {
+                    "sufficient"
+                } else {
+                    "insufficient"
+                }
+            )),
+            Progress::AllFunded => {
+                ui.step(2, STEPS, "2FA enrollment - skipped (all wallets funded)");
+                ui.step(
+                    3,
+                    STEPS,
+                    "Fund from Gas Station - skipped (all wallets funded)",
+                );
+            }
+            Progress::Waiting(step) => {
+                let label = match step {
+                    Step::Register => "Waiting for the registration transaction",
+                    Step::MintNft => "Waiting for the mint transaction",
+                    Step::MachineDid => "Waiting for the DID transaction",
+                    Step::ProxyDid => "Waiting for the proxy DID transaction",
+                    _ => "Waiting",
+                };
+                self.spinner = Some(ui.spinner(label));
+            }
+            Progress::Finished(result) => self.finished(result)?,
+            Progress::Failed { attempt, error } => self.failed(attempt, error)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finished(&self, result: &StepResult) -> CliResult {
+        let ui = self.ui;
+        match result {
+            StepResult::Register {
+                machine_id,
+                outcome,
+            } => {
+                let id = *machine_id;
+                let mut f = self.register_fields(id);
+                let status = match outcome {
+                    Outcome::Done { .. } if self.mode == "proxy" => {
+                        ui.info(format!(
+                            "  Registered machine {} under proxy. machine_id={id}",
+                            self.target
+                        ));
+                        "confirmed"
+                    }
+                    Outcome::Done { .. } => {
+                        ui.info(format!("  Registered. machine_id={id}"));
+                        "confirmed"
+                    }
+                    Outcome::Skipped { recovered_from } => {
+                        ui.info(format!("  Already registered (machine_id={id}). Skipping."));
+                        f.extend(recovered_from.map(|r| ("recovered_from", r.as_str().into())));
+                        "skipped"
+                    }
+                    // Failures arrive as `Progress::Failed`.
+                    Outcome::Failed => return Ok(()),
+                };
+                self.write("register", status, &f)
+            }
+            StepResult::MintNft {
+                machine_id,
+                recipient,
+                token_id,
+                outcome,
+            } => {
+                let mut f = mint_fields(*machine_id, *recipient, *token_id);
+                match outcome {
+                    Outcome::Done { tx_hash } => {
+                        let tx = tx_hash.unwrap_or_default();
+                        f.push(("tx_hash", tx.to_string().into()));
+                        self.write("mint_nft", "confirmed", &f)?;
+                        ui.info(format!(
+                            "  Minted NFT for machine_id={machine_id} -> token_id={token_id} (tx {tx})"
+                        ));
+                    }
+                    Outcome::Skipped { recovered_from } => {
+                        f.extend(recovered_from.map(|r| ("recovered_from", r.as_str().into())));
+                        self.write("mint_nft", "skipped", &f)?;
+                        ui.info(format!("  Already minted (token_id={token_id}). Skipping."));
+                    }
+                    Outcome::Failed => {}
+                }
+                Ok(())
+            }
+            StepResult::MachineDid {
+                machine_id,
+                token_id,
+                operator_did,
+                outcome,
+            } => {
+                let mut f =
+                    self.machine_did_fields(*machine_id, *token_id, operator_did.as_deref());
+                match outcome {
+                    Outcome::Done { tx_hash } => {
+                        let tx = tx_hash.unwrap_or_default();
+                        f.push(("machine_did_tx_count", 6.into()));
+                        f.push(("tx_hash", tx.to_string().into()));
+                        self.write("machine_did", "confirmed", &f)?;
+                        ui.info(format!("  Wrote 6 machine DID attributes (tx {tx})"));
+                    }
+                    Outcome::Skipped { recovered_from } => {
+                        f.extend(recovered_from.map(|r| ("recovered_from", r.as_str().into())));
+                        self.write("machine_did", "skipped", &f)?;
+                        ui.info("  Machine DID attributes already on chain. Skipping.");
+                    }
+                    Outcome::Failed => {}
+                }
+                Ok(())
+            }
+            StepResult::ProxyDid {
+                proxy_machine_id,
+                machine_id,
+                machine_ids,
+                attributes_written,
+                outcome,
+            } => match outcome {
+                Outcome::Skipped { recovered_from } => {
+                    let mut f = vec![
+                        ("proxy_machine_id", u256_json(*proxy_machine_id)),
+                        ("intended_machine_id", (*machine_id).into()),
+                        ("content_verified", true.into()),
+                    ];
+                    f.extend(recovered_from.map(|r| ("recovered_from", r.as_str().into())));
+                    self.write("proxy_did", "skipped", &f)?;
+                    ui.info("  Proxy DID already lists this machine. Skipping.");
+                    Ok(())
+                }
+                Outcome::Done { tx_hash } => {
+                    let tx = tx_hash.unwrap_or_default();
+                    let n = *attributes_written;
+                    self.write(
+                        "proxy_did",
+                        "confirmed",
+                        &[
+                            ("proxy_machine_id", u256_json(*proxy_machine_id)),
+                            ("machine_ids", json!(machine_ids)),
+                            ("proxy_did_tx_count", n.into()),
+                            ("tx_hash", tx.to_string().into()),
+                        ],
+                    )?;
+                    ui.info(format!(
+                        "  Wrote {n} proxy DID attribute{} (machines {}) (tx {tx})",
+                        if n == 1 { "" } else { "s" },
+                        machines_list(machine_ids)
+                    ));
+                    Ok(())
+                }
+                Outcome::Failed => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// A step's transaction failed: the journal's `failed` entry (the error is returned next).
+    fn failed(&self, attempt: &StepResult, error: &SdkError) -> CliResult {
+        let reason = ("reason", Value::from(error.to_string()));
+        match attempt {
+            StepResult::Register { .. } => {
+                let mut f = self.register_fields(U256::ZERO);
+                f.push(reason);
+                self.write("register", "failed", &f)
+            }
+            StepResult::MintNft {
+                machine_id,
+                recipient,
+                ..
+            } => {
+                let mut f = mint_fields(*machine_id, *recipient, U256::ZERO);
+                f.push(reason);
+                self.write("mint_nft", "failed", &f)
+            }
+            StepResult::MachineDid {
+                machine_id,
+                token_id,
+                operator_did,
+                ..
+            } => {
+                let mut f =
+                    self.machine_did_fields(*machine_id, *token_id, operator_did.as_deref());
+                f.push(reason);
+                self.write("machine_did", "failed", &f)
+            }
+            StepResult::ProxyDid {
+                proxy_machine_id,
+                machine_ids,
+                ..
+            } => self.write(
+                "proxy_did",
+                "failed",
+                &[
+                    ("proxy_machine_id", u256_json(*proxy_machine_id)),
+                    ("machine_ids", json!(machine_ids)),
+                    reason,
+                ],
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn register_fields(&self, machine_id: U256) -> Vec<(&'static str, Value)> {
+        vec![
+            ("mode", self.mode.into()),
+            ("address", self.target.to_string().into()),
+            ("machine_id", u256_json(machine_id)),
+        ]
+    }
+
+    fn machine_did_fields(
+        &self,
+        machine_id: U256,
+        token_id: U256,
+        operator_did: Option<&str>,
+    ) -> Vec<(&'static str, Value)> {
+        vec![
+            ("mode", self.mode.into()),
+            ("machine_id", u256_json(machine_id)),
+            ("token_id", u256_json(token_id)),
+            ("operator_did", operator_did.unwrap_or_default().into()),
+        ]
+    }
+}
+
+fn mint_fields(machine_id: U256, recipient: Address, token_id: U256) -> Vec<(&'static str, Value)> {
+    vec![
+        ("machine_id", u256_json(machine_id)),
+        ("recipient", recipient.to_string().into()),
+        ("token_id", u256_json(token_id)),
+    ]
 }
 
 /// A validation error named after the flag it came from (exit 1).
@@ -268,138 +522,74 @@ fn u256_json(v: U256) -> Value {
     u64::try_from(v).map_or_else(|_| Value::String(v.to_string()), Value::from)
 }
 
-/// With `--skip-funding`: fail before any transaction if a wallet cannot pay for its part (the
-/// operator the bond when registering, the machine its DID transaction).
-async fn preflight_funds(
-    client: &PeaqosClient,
-    proxy: &Option<Proxy>,
-    registering: bool,
-) -> CliResult {
-    let balance = |a: Address| async move {
-        client
-            .provider()
-            .get_balance(a)
-            .await
-            .map_err(|e| CliError::network(format!("eth_getBalance failed: {e}")))
-    };
-    if registering {
-        let bond = client.min_bond().await?;
-        let have = balance(client.address()).await?;
-        if have <= bond {
-            return Err(CliError::network(format!(
-                "Operator {} holds {} PEAQ: not enough for the {} PEAQ bond plus gas. Fund it \
-                 or drop --skip-funding to use the Gas Station.",
-                client.address(),
-                peaq(have),
-                peaq(bond)
-            )));
-        }
-    }
-    if let Some(p) = proxy {
-        // Only a machine whose DID is still to be written pays for a transaction.
-        if p.client
-            .read_attribute(p.machine, DID_ATTR_MACHINE_ID)
-            .await?
-            .is_some()
-        {
-            return Ok(());
-        }
-        let have = balance(p.machine).await?;
-        if have.is_zero() {
-            return Err(CliError::network(format!(
-                "Machine {} holds 0 PEAQ and cannot pay for its DID transaction. Fund it or \
-                 drop --skip-funding to use the Gas Station.",
-                p.machine
-            )));
-        }
-    }
-    Ok(())
+/// Steps 2-3: the Gas Station with 2FA (enrollment when needed, then one code for every low
+/// wallet), each request journaled so a killed run resumes with the same request id.
+struct GasStation<'a> {
+    ui: &'a Ui,
+    env: &'a Env,
+    client: &'a PeaqosClient,
+    journal: &'a RefCell<Journal>,
 }
 
-/// Steps 1-3.
-async fn fund(
-    ui: &Ui,
-    env: &Env,
-    client: &PeaqosClient,
-    journal: &mut Journal,
-    wallets: &[(&'static str, Address)],
-) -> CliResult {
-    ui.step(1, STEPS, "Balance check");
-    let min = U256::from(MIN_BALANCE_WEI);
-    let mut low = Vec::new();
-    for (label, address) in wallets {
-        let have = client
-            .provider()
-            .get_balance(*address)
-            .await
-            .map_err(|e| CliError::network(format!("eth_getBalance failed: {e}")))?;
-        let ok = have >= min;
-        ui.info(format!(
-            "  {label} {}: {} PEAQ ({})",
-            short(&address.to_string()),
-            peaq(have),
-            if ok { "sufficient" } else { "insufficient" }
-        ));
-        if !ok {
-            low.push((*label, *address));
-        }
+impl Funder for GasStation<'_> {
+    fn fund<'a>(
+        &'a mut self,
+        low: &'a [WalletBalance],
+    ) -> Pin<Box<dyn Future<Output = Result<(), FundError>> + 'a>> {
+        Box::pin(async move { self.fund_low(low).await.map_err(FundError::from) })
     }
-    if low.is_empty() {
-        ui.step(2, STEPS, "2FA enrollment - skipped (all wallets funded)");
-        ui.step(
-            3,
-            STEPS,
-            "Fund from Gas Station - skipped (all wallets funded)",
-        );
-        return Ok(());
-    }
-    let url = env
-        .get(ENV_GAS_STATION_URL)
-        .ok_or_else(|| missing_env(ENV_GAS_STATION_URL))?;
-    let chain = faucet_chain(env)?;
-    let gs = client.gas_station(&url);
-    let owner = client.address().to_string();
+}
 
-    ui.step(2, STEPS, "2FA enrollment");
-    match gs.setup_faucet_2fa(&owner, QrFormat::Svg).await {
-        Ok(setup) => {
-            ui.info(
-                "  Add this account to your authenticator app (the URI holds your 2FA secret):",
-            );
-            ui.info(format!("  otpauth URI : {}", setup.otpauth_uri));
-            ui.info(format!("  QR image URL: {}", setup.qr_image_url));
-            let code =
-                ui.prompt_hidden("Enter the 6-digit 2FA code from your authenticator app")?;
-            gs.confirm_faucet_2fa(&owner, &code)
-                .await
-                .map_err(faucet_error)?;
-            ui.info("  2FA activated.");
-        }
-        Err(e) if e.code() == "2FA_ALREADY_CONFIGURED" => {
-            ui.info("  2FA already enrolled. Skipping setup.");
-        }
-        Err(e) => return Err(faucet_error(e)),
-    }
+impl GasStation<'_> {
+    async fn fund_low(&self, low: &[WalletBalance]) -> CliResult {
+        let (ui, env, client) = (self.ui, self.env, self.client);
+        let url = env
+            .get(ENV_GAS_STATION_URL)
+            .ok_or_else(|| missing_env(ENV_GAS_STATION_URL))?;
+        let chain = faucet_chain(env)?;
+        let gs = client.gas_station(&url);
+        let owner = client.address().to_string();
 
-    ui.step(3, STEPS, "Fund from Gas Station");
-    let mut code = ui.prompt_hidden("Enter the 6-digit 2FA code from your authenticator app")?;
-    for (label, address) in &low {
-        fund_one(ui, &gs, journal, &owner, label, *address, &chain, &mut code).await?;
-    }
-    for (label, address) in &low {
-        let have = client
-            .provider()
-            .get_balance(*address)
-            .await
-            .map_err(|e| CliError::network(format!("eth_getBalance failed: {e}")))?;
-        if have < min {
-            return Err(CliError::network(format!(
-                "{label} {address} still holds only {} PEAQ after funding (need 0.5).",
-                peaq(have)
-            )));
+        ui.step(2, STEPS, "2FA enrollment");
+        match gs.setup_faucet_2fa(&owner, QrFormat::Svg).await {
+            Ok(setup) => {
+                ui.info(
+                    "  Add this account to your authenticator app (the URI holds your 2FA secret):",
+                );
+                ui.info(format!("  otpauth URI : {}", setup.otpauth_uri));
+                ui.info(format!("  QR image URL: {}", setup.qr_image_url));
+                let code =
+                    ui.prompt_hidden("Enter the 6-digit 2FA code from your authenticator app")?;
+                gs.confirm_faucet_2fa(&owner, &code)
+                    .await
+                    .map_err(faucet_error)?;
+                ui.info("  2FA activated.");
+            }
+            Err(e) if e.code() == "2FA_ALREADY_CONFIGURED" => {
+                ui.info("  2FA already enrolled. Skipping setup.");
+            }
+            Err(e) => return Err(faucet_error(e)),
         }
+
+        ui.step(3, STEPS, "Fund from Gas Station");
+        let mut code =
+            ui.prompt_hidden("Enter the 6-digit 2FA code from your authenticator app")?;
+        for w in low {
+            let label = w.role.as_str();
+            fund_one(
+                ui,
+                &gs,
+                self.journal,
+                &owner,
+                label,
+                w.address,
+                &chain,
+                &mut code,
+            )
+            .await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The Gas Station `chainId` for `PEAQOS_NETWORK` (unset: mainnet → `peaq`).
@@ -436,7 +626,7 @@ fn faucet_error(e: SdkError) -> CliError {
 async fn fund_one(
     ui: &Ui,
     gs: &GasStationClient,
-    journal: &mut Journal,
+    journal: &RefCell<Journal>,
     owner: &str,
     label: &str,
     address: Address,
@@ -453,10 +643,10 @@ async fn fund_one(
         v.extend(extra);
         v
     };
-    let (request_id, resumed_from) = match journal.fund_resume(&addr, chain) {
+    let (request_id, resumed_from) = match journal.borrow().fund_resume(&addr, chain) {
         FundResume::Retry(id) => (id, Value::from("pending")),
         FundResume::Confirmed(prior) => {
-            journal.write(
+            journal.borrow_mut().write(
                 "fund",
                 "stale_resume",
                 &base(vec![("prior_request_id", prior.to_string().into())]),
@@ -469,7 +659,7 @@ async fn fund_one(
         }
         FundResume::Fresh => (Uuid::new_v4(), Value::Null),
     };
-    journal.write(
+    journal.borrow_mut().write(
         "fund",
         "pending",
         &base(vec![
@@ -487,7 +677,7 @@ async fn fund_one(
         drop(spinner);
         match result {
             Ok(FundOutcome::Funded { tx_hash, .. }) => {
-                journal.write(
+                journal.borrow_mut().write(
                     "fund",
                     "confirmed",
                     &base(vec![
@@ -499,7 +689,7 @@ async fn fund_one(
                 return Ok(());
             }
             Ok(FundOutcome::Skipped { .. }) => {
-                journal.write(
+                journal.borrow_mut().write(
                     "fund",
                     "skipped",
                     &base(vec![("request_id", request_id.to_string().into())]),
@@ -532,7 +722,7 @@ async fn fund_one(
                 if c == "REQUEST_ALREADY_PROCESSED" {
                     // The faucet finished this request in a run we lost: the balance re-check
                     // after funding decides.
-                    journal.write(
+                    journal.borrow_mut().write(
                         "fund",
                         "confirmed",
                         &base(vec![("request_id", request_id.to_string().into())]),
@@ -543,7 +733,7 @@ async fn fund_one(
                     ));
                     return Ok(());
                 }
-                journal.write(
+                journal.borrow_mut().write(
                     "fund",
                     "failed",
                     &base(vec![
@@ -553,307 +743,6 @@ async fn fund_one(
                 )?;
                 return Err(faucet_error(e));
             }
-        }
-    }
-}
-
-/// Step 5: mint the Machine NFT to `recipient`, or verify the existing one.
-async fn mint(
-    ui: &Ui,
-    client: &PeaqosClient,
-    journal: &mut Journal,
-    machine_id: U256,
-    recipient: Address,
-) -> CliResult<U256> {
-    let existing = client.token_id_of(machine_id).await?;
-    let fields = |token: U256| -> Vec<(&'static str, Value)> {
-        vec![
-            ("machine_id", u256_json(machine_id)),
-            ("recipient", recipient.to_string().into()),
-            ("token_id", u256_json(token)),
-        ]
-    };
-    if !existing.is_zero() {
-        verify_owner(client, existing, recipient).await?;
-        journal.write("mint_nft", "skipped", &fields(existing))?;
-        ui.info(format!("  Already minted (token_id={existing}). Skipping."));
-        return Ok(existing);
-    }
-    let spinner = ui.spinner("Waiting for the mint transaction");
-    let result = client.mint_nft(machine_id, recipient).await;
-    drop(spinner);
-    match result {
-        Ok(tx) => {
-            let token = client.token_id_of(machine_id).await?;
-            if token.is_zero() {
-                return Err(CliError::network(format!(
-                    "Mint transaction {tx} succeeded but tokenIdOf({machine_id}) is still 0."
-                )));
-            }
-            let mut f = fields(token);
-            f.push(("tx_hash", tx.to_string().into()));
-            journal.write("mint_nft", "confirmed", &f)?;
-            ui.info(format!(
-                "  Minted NFT for machine_id={machine_id} -> token_id={token} (tx {tx})"
-            ));
-            Ok(token)
-        }
-        Err(e) if e.code() == "AlreadyMinted" => {
-            let token = client.token_id_of(machine_id).await?;
-            verify_owner(client, token, recipient).await?;
-            let mut f = fields(token);
-            f.push(("recovered_from", "AlreadyMinted".into()));
-            journal.write("mint_nft", "skipped", &f)?;
-            ui.info(format!("  Already minted (token_id={token}). Skipping."));
-            Ok(token)
-        }
-        Err(e) => {
-            let mut f = fields(U256::ZERO);
-            f.push(("reason", e.to_string().into()));
-            journal.write("mint_nft", "failed", &f)?;
-            Err(e.into())
-        }
-    }
-}
-
-async fn verify_owner(client: &PeaqosClient, token: U256, recipient: Address) -> CliResult {
-    let owner = client
-        .call_sol(
-            client.contracts().machine_nft,
-            &MachineNFT::ownerOfCall { tokenId: token },
-        )
-        .await?;
-    if owner != recipient {
-        return Err(CliError::network(format!(
-            "Machine NFT token {token} is owned by {owner}, not {recipient}. Refusing to \
-             silently reuse it."
-        )));
-    }
-    Ok(())
-}
-
-struct MachineDid<'a> {
-    mode: &'a str,
-    machine_id: U256,
-    token_id: U256,
-    operator_did: Option<&'a str>,
-    doc_url: &'a str,
-    data_api: &'a str,
-    visibility: DataVisibility,
-}
-
-/// Step 6: the six machine DID attributes, signed by the machine's own key.
-async fn write_machine_did(
-    ui: &Ui,
-    subject: &PeaqosClient,
-    journal: &mut Journal,
-    d: MachineDid<'_>,
-) -> CliResult {
-    let fields = |status_extra: Vec<(&'static str, Value)>| {
-        let mut v: Vec<(&str, Value)> = vec![
-            ("mode", d.mode.into()),
-            ("machine_id", u256_json(d.machine_id)),
-            ("token_id", u256_json(d.token_id)),
-            ("operator_did", d.operator_did.unwrap_or_default().into()),
-        ];
-        v.extend(status_extra);
-        v
-    };
-    if subject
-        .read_attribute(subject.address(), DID_ATTR_MACHINE_ID)
-        .await?
-        .is_some()
-    {
-        journal.write(
-            "machine_did",
-            "skipped",
-            &fields(vec![("recovered_from", "AttributeAlreadyOnChain".into())]),
-        )?;
-        ui.info("  Machine DID attributes already on chain. Skipping.");
-        return Ok(());
-    }
-    let spinner = ui.spinner("Waiting for the DID transaction");
-    let result = subject
-        .write_machine_did_attributes(
-            d.machine_id,
-            d.token_id,
-            d.operator_did,
-            d.doc_url,
-            d.data_api,
-            d.visibility,
-        )
-        .await;
-    drop(spinner);
-    match result {
-        Ok(tx) => {
-            journal.write(
-                "machine_did",
-                "confirmed",
-                &fields(vec![
-                    ("machine_did_tx_count", 6.into()),
-                    ("tx_hash", tx.to_string().into()),
-                ]),
-            )?;
-            ui.info(format!("  Wrote 6 machine DID attributes (tx {tx})"));
-            Ok(())
-        }
-        Err(e) if e.code().contains("AlreadyExist") => {
-            journal.write(
-                "machine_did",
-                "skipped",
-                &fields(vec![("recovered_from", "AlreadyExists".into())]),
-            )?;
-            ui.info("  Machine DID attributes already on chain. Skipping.");
-            Ok(())
-        }
-        Err(e) => {
-            journal.write(
-                "machine_did",
-                "failed",
-                &fields(vec![("reason", e.to_string().into())]),
-            )?;
-            Err(e.into())
-        }
-    }
-}
-
-/// Proxy mode: the operator DID's `machineId` and `machines` list, appending the new machine
-/// to an existing list (the original cannot append and skips).
-async fn write_proxy_did(
-    ui: &Ui,
-    client: &PeaqosClient,
-    journal: &mut Journal,
-    proxy_machine_id: U256,
-    machine_id: U256,
-) -> CliResult {
-    let me = client.address();
-    let did = client.contracts().did_registry;
-    let has_id = client
-        .read_attribute(me, DID_ATTR_MACHINE_ID)
-        .await?
-        .is_some();
-    let existing = client.read_attribute(me, DID_ATTR_MACHINES).await?;
-    // An unreadable list is left alone: rewriting it would drop the machines it names.
-    let mut ids: Vec<u64> = match &existing {
-        Some(a) => serde_json::from_str(&a.value).map_err(|_| {
-            CliError::network(format!(
-                "The operator's DID attribute 'machines' is not a JSON list of machine ids \
-                 ({}); refusing to overwrite it.",
-                a.value
-            ))
-        })?,
-        None => Vec::new(),
-    };
-    let id = u64::try_from(machine_id)
-        .map_err(|_| CliError::network(format!("machine id {machine_id} is too large")))?;
-    let listed = ids.contains(&id);
-    if !listed {
-        ids.push(id);
-    }
-    let list = format!(
-        "[{}]",
-        ids.iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let bytes = |s: &str| Bytes::copy_from_slice(s.as_bytes());
-    let mut calls: Vec<Bytes> = Vec::new();
-    if !has_id {
-        calls.push(
-            DIDPrecompile::addAttributeCall {
-                didAccount: me,
-                name: bytes(DID_ATTR_MACHINE_ID),
-                value: bytes(&proxy_machine_id.to_string()),
-                validityFor: 0,
-            }
-            .abi_encode()
-            .into(),
-        );
-    }
-    if !listed {
-        let (name, value) = (bytes(DID_ATTR_MACHINES), bytes(&list));
-        calls.push(if existing.is_some() {
-            DIDPrecompile::updateAttributeCall {
-                didAccount: me,
-                name,
-                value,
-                validityFor: 0,
-            }
-            .abi_encode()
-            .into()
-        } else {
-            DIDPrecompile::addAttributeCall {
-                didAccount: me,
-                name,
-                value,
-                validityFor: 0,
-            }
-            .abi_encode()
-            .into()
-        });
-    }
-    if list.len() > peaqos_types::constants::DID_MAX_VALUE_BYTES {
-        return Err(CliError::user(format!(
-            "The operator's machines list would exceed {} bytes.",
-            peaqos_types::constants::DID_MAX_VALUE_BYTES
-        )));
-    }
-    let ids_json: Value = json!(ids);
-    if calls.is_empty() {
-        journal.write(
-            "proxy_did",
-            "skipped",
-            &[
-                ("proxy_machine_id", u256_json(proxy_machine_id)),
-                ("intended_machine_id", id.into()),
-                ("content_verified", true.into()),
-                ("recovered_from", "AttributeAlreadyOnChain".into()),
-            ],
-        )?;
-        ui.info("  Proxy DID already lists this machine. Skipping.");
-        return Ok(());
-    }
-    let n = calls.len();
-    let spinner = ui.spinner("Waiting for the proxy DID transaction");
-    let result = client
-        .send_call(
-            client.contracts().batch_precompile,
-            encode_batch_all(did, calls),
-            U256::ZERO,
-        )
-        .await;
-    drop(spinner);
-    match result {
-        Ok(outcome) => {
-            journal.write(
-                "proxy_did",
-                "confirmed",
-                &[
-                    ("proxy_machine_id", u256_json(proxy_machine_id)),
-                    ("machine_ids", ids_json),
-                    ("proxy_did_tx_count", n.into()),
-                    ("tx_hash", outcome.tx_hash.to_string().into()),
-                ],
-            )?;
-            ui.info(format!(
-                "  Wrote {n} proxy DID attribute{} (machines {list}) (tx {})",
-                if n == 1 { "" } else { "s" },
-                outcome.tx_hash
-            ));
-            Ok(())
-        }
-        Err(e) => {
-            journal.write(
-                "proxy_did",
-                "failed",
-                &[
-                    ("proxy_machine_id", u256_json(proxy_machine_id)),
-                    ("machine_ids", ids_json),
-                    ("reason", e.to_string().into()),
-                ],
-            )?;
-            Err(e.into())
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use peaqos_sdk::{
-    ClientConfig, PeaqosClient,
+    ClientConfig, NetworkConfig, PeaqosClient,
     fleet::{FleetMachine, FleetOptions},
     mcr::McrClient,
     signer::PrivateKey,
@@ -165,9 +165,8 @@ async fn demo(ui: &Ui, target: &Target, args: &Args, started: Instant) -> CliRes
         Target::InProcess(stack) => {
             let account = &stack.devnet.accounts[2];
             let funder = PeaqosClient::new(ClientConfig::new(
-                &stack.devnet.url,
+                NetworkConfig::new(&stack.devnet.url, stack.contracts()),
                 peaqos_sdk::Signer::from(account.signer()),
-                stack.contracts(),
             ))?;
             (funder, McrClient::new(http_client(), stack.mcr.url()))
         }
@@ -184,9 +183,8 @@ async fn demo(ui: &Ui, target: &Target, args: &Args, started: Instant) -> CliRes
         .await?;
     drop(spinner);
     let operator = PeaqosClient::new(ClientConfig::new(
-        funder.rpc_url(),
+        NetworkConfig::new(funder.rpc_url(), *funder.contracts()),
         operator_key.signer(),
-        *funder.contracts(),
     ))?;
     ui.info(format!(
         "  operator {} funded with {} PEAQ",

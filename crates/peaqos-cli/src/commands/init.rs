@@ -9,6 +9,7 @@ use crate::{
     env::{ENV_NETWORK, ENV_PRIVATE_KEY, Env, write_secret_file},
     error::{CliError, CliResult},
     presets::{NETWORKS, Preset, preset},
+    signer::{ensure_wallet, parse_key, read_key_file},
     ui::Ui,
 };
 
@@ -108,7 +109,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
                 (None, true) => ui.prompt("Wallet name", Some(&default))?,
                 (None, false) => default,
             };
-            crate::commands::wallet::ensure_wallet(ui, env, &name).await?;
+            ensure_wallet(ui, env, &name)?;
             Signer::Wallet(name)
         }
     };
@@ -144,34 +145,11 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
     if !args.no_verify {
         ui.info("\n  Running whoami to verify...");
         let fresh = Env::load()?;
-        if crate::commands::whoami::run(ui, &fresh, &crate::commands::whoami::Args::default())
-            .await
-            .is_err()
-        {
+        if crate::identity::show(ui, &fresh, false).await.is_err() {
             ui.warn("Warning: whoami verification failed; check your .env.");
         }
     }
     Ok(())
-}
-
-fn parse_key(text: &str) -> CliResult<PrivateKey> {
-    let t = text.trim();
-    let valid =
-        t.len() == 66 && t.starts_with("0x") && t[2..].bytes().all(|b| b.is_ascii_hexdigit());
-    if !valid {
-        return Err(CliError::user(
-            "Invalid private key: expected '0x' followed by 64 hex characters.",
-        ));
-    }
-    PrivateKey::parse(t, "private_key")
-        .map_err(|_| CliError::user("Invalid private key: not a valid secp256k1 secret."))
-}
-
-/// Reads a key file (one `0x` + 64 hex key, whitespace trimmed); never echoes its content.
-pub(crate) fn read_key_file(path: &Path) -> CliResult<PrivateKey> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::io(&format!("cannot read key file {}", path.display()), &e))?;
-    parse_key(&text).map_err(|e| CliError::user(format!("{}: {}", path.display(), e.message)))
 }
 
 fn render(preset: &Preset, signer: &Signer, rpc: &str, mcr: &str, gas: &str) -> String {

@@ -3,7 +3,7 @@
 
 use crate::{
     env::Env,
-    error::{CliError, CliResult},
+    error::{CliResult, mcr_api_error},
     output::{check_did, print_json, rows},
     ui::Ui,
 };
@@ -17,25 +17,13 @@ pub(crate) struct Args {
     json: bool,
 }
 
-/// An MCR API error as the CLI reports it (exit 2); `not_found` is the 404 sentence.
-pub(crate) fn api_error(err: peaqos_sdk::Error, not_found: String, url: &str) -> CliError {
-    match err.code() {
-        "NOT_FOUND" => CliError::network(not_found),
-        "SERVICE_UNAVAILABLE" => CliError::network("MCR API unavailable"),
-        "NETWORK_ERROR" | "TIMEOUT" => CliError::network(format!(
-            "Could not connect to {url}. Check PEAQOS_MCR_API_URL (is the MCR API running?)."
-        )),
-        "VALIDATION_ERROR" => err.into(),
-        _ => CliError::network(format!("MCR API error — {err}")),
-    }
-}
-
 pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
     check_did(&args.did)?;
     let spinner = ui.spinner("Querying the MCR API");
     let result = env.mcr().query_mcr(&args.did).await;
     drop(spinner);
-    let mcr = result.map_err(|e| api_error(e, "Machine not found".into(), &env.mcr_api_url()))?;
+    let mcr =
+        result.map_err(|e| mcr_api_error(e, "Machine not found".into(), &env.mcr_api_url()))?;
     if args.json {
         return print_json(&mcr);
     }

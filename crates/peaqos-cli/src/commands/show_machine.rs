@@ -1,9 +1,8 @@
 //! `peaqos show machine DID`: a machine's profile from the MCR API.
 
 use crate::{
-    commands::qualify_mcr::api_error,
     env::Env,
-    error::CliResult,
+    error::{CliResult, mcr_api_error},
     output::{check_did, print_json, rows, short_did},
     ui::Ui,
 };
@@ -23,7 +22,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
     let result = env.mcr().query_machine(&args.did).await;
     drop(spinner);
     let profile = result.map_err(|e| {
-        api_error(
+        mcr_api_error(
             e,
             format!("Machine not found: {}", args.did),
             &env.mcr_api_url(),

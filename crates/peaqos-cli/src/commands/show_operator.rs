@@ -2,9 +2,8 @@
 //! (`--offset`/`--limit` choose the page).
 
 use crate::{
-    commands::qualify_mcr::api_error,
     env::Env,
-    error::CliResult,
+    error::{CliResult, mcr_api_error},
     output::{check_did, print_json, short_did, table},
     ui::Ui,
 };
@@ -33,7 +32,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
         .await;
     drop(spinner);
     let page = result.map_err(|e| {
-        api_error(
+        mcr_api_error(
             e,
             format!("Operator not found: {}", args.did),
             &env.mcr_api_url(),

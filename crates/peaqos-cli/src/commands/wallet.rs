@@ -1,20 +1,18 @@
 //! `peaqos wallet create|import|list|show|use|export|delete`: the OWS encrypted vault
-//! (`OWS_VAULT_PATH`, else `~/.ows`), file-compatible with the official tools. Also the OWS
-//! signer behind `PEAQOS_OWS_WALLET` for every signing command.
+//! (`OWS_VAULT_PATH`, else `~/.ows`), file-compatible with the official tools. The vault
+//! helpers and the signer behind `PEAQOS_OWS_WALLET` live in [`crate::signer`].
 
 use std::path::{Path, PathBuf};
 
-use peaqos_sdk::{PeaqosClient, wallet::WalletOptions};
-use peaqos_wallet::{Vault, WalletError, WalletInfo};
+use peaqos_wallet::{Vault, WalletInfo};
 
 use crate::{
-    env::{ENV_OWS_WALLET, ENV_PRIVATE_KEY, Env},
+    env::{ENV_OWS_WALLET, Env},
     error::{CliError, CliResult},
     output::{print_json, rows, short, table},
+    signer::{passphrase, read_key_file, vault, wallet_error},
     ui::Ui,
 };
-
-use peaqos_wallet::{ENV_PASSPHRASE, ENV_VAULT_PATH};
 
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -87,34 +85,6 @@ pub(crate) enum Command {
     },
 }
 
-fn vault(env: &Env) -> Vault {
-    Vault::open(env.get(ENV_VAULT_PATH).as_deref().map(Path::new))
-}
-
-/// The passphrase: `OWS_PASSPHRASE`, else a hidden prompt.
-fn passphrase(ui: &Ui, env: &Env) -> CliResult<String> {
-    match env.get(ENV_PASSPHRASE) {
-        Some(p) => Ok(p),
-        None => ui.prompt_hidden("Vault passphrase"),
-    }
-}
-
-/// A wallet failure: `exit` for lookups that fail, 1 for bad input and policy, 3 for the vault.
-fn wallet_error(e: &WalletError, lookup_exit: crate::error::Exit) -> CliError {
-    let message = match e.code() {
-        "WALLET_NOT_FOUND" => "Wallet not found. Run 'peaqos wallet list'.".to_owned(),
-        "INVALID_PASSPHRASE" => "Invalid vault passphrase.".to_owned(),
-        "POLICY_DENIED" => format!("Signing blocked by OWS policy: {e}"),
-        _ => format!("Wallet operation failed: {e}"),
-    };
-    let exit = match e.code() {
-        "WALLET_NOT_FOUND" | "INVALID_PASSPHRASE" => lookup_exit,
-        "INVALID_INPUT" | "POLICY_DENIED" | "CHAIN_NOT_SUPPORTED" => crate::error::Exit::User,
-        _ => crate::error::Exit::Config,
-    };
-    CliError { exit, message }
-}
-
 pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
     use crate::error::Exit;
     let v = vault(env);
@@ -148,7 +118,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
                 v.import_wallet_mnemonic(&name, phrase.trim(), Some(&pass), index)
             } else {
                 let path = private_key_file.unwrap_or_default();
-                let key = crate::commands::init::read_key_file(&path)?;
+                let key = read_key_file(&path)?;
                 let pass = passphrase(ui, env)?;
                 v.import_wallet(&name, &key.to_hex(), Some(&pass), "evm")
             }
@@ -296,74 +266,4 @@ fn set_env_var(path: &Path, name: &str, value: &str) -> CliResult {
     env.set(name, value);
     peaqos_service::write_private(path, env.render().as_bytes())
         .map_err(|e| CliError::io("cannot write .env", &e))
-}
-
-/// The signing client for `PEAQOS_OWS_WALLET` (the key is decrypted once, so a wrong
-/// passphrase fails here, before any transaction: exit 3).
-pub(crate) fn client_from_wallet(env: &Env) -> CliResult<PeaqosClient> {
-    let name = env.require(ENV_OWS_WALLET)?;
-    let pass = match env.get(ENV_PASSPHRASE) {
-        Some(p) => p,
-        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
-            Ui::default().prompt_hidden("Vault passphrase")?
-        }
-        None => {
-            return Err(CliError::config(
-                "No vault passphrase available. Set OWS_PASSPHRASE or run the command in a terminal.",
-            ));
-        }
-    };
-    // The configuration without a key: a placeholder the wallet's signer replaces.
-    let placeholder = PeaqosClient::generate_keypair().1.to_hex();
-    let config = env.client_config(|n| {
-        if n == ENV_PRIVATE_KEY {
-            Some(placeholder.clone())
-        } else {
-            env.get(n)
-        }
-    })?;
-    let options = WalletOptions {
-        vault_path: env.get(ENV_VAULT_PATH).map(PathBuf::from),
-    };
-    PeaqosClient::from_wallet_with(&name, Some(&pass), false, config, &options).map_err(|e| {
-        match peaqos_sdk::wallet::ows_error_code(&e) {
-            Some("WALLET_NOT_FOUND") => CliError::config(format!(
-                "Failed to load wallet '{name}': Wallet not found. Run 'peaqos wallet list'."
-            )),
-            Some("INVALID_PASSPHRASE") => CliError::config(format!(
-                "Failed to load wallet '{name}': invalid vault passphrase."
-            )),
-            _ => CliError::config(format!("Failed to load wallet '{name}': {e}")),
-        }
-    })
-}
-
-/// `init`'s wallet key source: uses wallet `name` when it exists, creates it otherwise.
-pub(crate) async fn ensure_wallet(ui: &Ui, env: &Env, name: &str) -> CliResult {
-    let v = vault(env);
-    match v.get_wallet(name) {
-        Ok(info) => {
-            ui.info(format!(
-                "  Using wallet '{}' ({})",
-                info.name, info.peaq_address
-            ));
-            Ok(())
-        }
-        Err(WalletError::WalletNotFound(_)) => {
-            let pass = passphrase(ui, env)?;
-            let info = v
-                .create_wallet(name, Some(&pass), 12)
-                .map_err(|e| wallet_error(&e, crate::error::Exit::Config))?;
-            ui.info(format!(
-                "  Wallet '{}' created: {}",
-                info.name, info.peaq_address
-            ));
-            ui.info(format!(
-                "  Back up its recovery phrase: peaqos wallet export {}",
-                info.name
-            ));
-            Ok(())
-        }
-        Err(e) => Err(wallet_error(&e, crate::error::Exit::Config)),
-    }
 }

@@ -74,8 +74,11 @@ async fn init_whoami_activate_and_events() {
     snapshot("activate_self_stdout", &redact(&r.stdout, &tmp));
     snapshot("activate_self_stderr", &redact(&r.stderr, &tmp));
     let me = key.address();
-    let sdk =
-        PeaqosClient::new(peaqos_sdk::ClientConfig::new(&devnet.url, key.signer(), c)).expect("c");
+    let sdk = PeaqosClient::new(peaqos_sdk::ClientConfig::new(
+        peaqos_sdk::NetworkConfig::new(&devnet.url, c),
+        key.signer(),
+    ))
+    .expect("c");
     let machine_id = sdk.machine_id_of(me).await.expect("id");
     assert!(!machine_id.is_zero());
     assert!(!sdk.token_id_of(machine_id).await.expect("token").is_zero());
@@ -320,9 +323,8 @@ async fn activate_killed_after_register_resumes() {
     .expect("join");
     assert!(!child.success(), "killed");
     let sdk = PeaqosClient::new(peaqos_sdk::ClientConfig::new(
-        &devnet.url,
+        peaqos_sdk::NetworkConfig::new(&devnet.url, contracts(&devnet)),
         key.signer(),
-        contracts(&devnet),
     ))
     .expect("c");
     let id = sdk.machine_id_of(key.address()).await.expect("id");
@@ -436,9 +438,8 @@ async fn proxy_activation_of_three_machines() {
             snapshot("activate_proxy_stderr", &redact(&r.stderr, &tmp));
         }
         let mc = PeaqosClient::new(peaqos_sdk::ClientConfig::new(
-            &devnet.url,
+            peaqos_sdk::NetworkConfig::new(&devnet.url, contracts(&devnet)),
             m.signer(),
-            contracts(&devnet),
         ))
         .expect("c");
         let id = mc.machine_id_of(m.address()).await.expect("id");

@@ -11,7 +11,7 @@ use std::{process::Command, time::Duration};
 
 use alloy::primitives::{Bytes, U256};
 use common::{Cli, PEAQ, chain_now};
-use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient};
 use peaqos_stack::{LocalStack, StackConfig};
 
 struct Official {
@@ -63,9 +63,8 @@ async fn official_cli_against_our_stack() {
         .await
         .expect("stack");
     let funder = PeaqosClient::new(ClientConfig::new(
-        &stack.devnet.url,
+        NetworkConfig::new(&stack.devnet.url, stack.contracts()),
         peaqos_sdk::Signer::from(stack.devnet.accounts[3].signer()),
-        stack.contracts(),
     ))
     .expect("client");
     let (operator, operator_key) = PeaqosClient::generate_keypair();
@@ -132,9 +131,8 @@ async fn official_cli_against_our_stack() {
     // proxy step writes the operator's machineId and cannot when a self-activation wrote it:
     // AttributeAlreadyExist; ours handles both).
     let operator_client = PeaqosClient::new(ClientConfig::new(
-        &stack.devnet.url,
+        NetworkConfig::new(&stack.devnet.url, stack.contracts()),
         operator_key.signer(),
-        stack.contracts(),
     ))
     .expect("c");
     operator_client

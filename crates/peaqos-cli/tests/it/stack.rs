@@ -7,7 +7,7 @@ use crate::common;
 use std::{io::BufRead as _, time::Duration};
 
 use common::Cli;
-use peaqos_sdk::{ClientConfig, PeaqosClient};
+use peaqos_sdk::{ClientConfig, NetworkConfig, PeaqosClient};
 use peaqos_stack::{DEV_TOTP_SECRET, LocalStack, StackConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,9 +106,8 @@ async fn activate_funded_by_the_gas_station() {
     );
     assert!(!log.to_lowercase().contains("totp") && !log.contains("twoFactorCode"));
     let c = PeaqosClient::new(ClientConfig::new(
-        &stack.devnet.url,
+        NetworkConfig::new(&stack.devnet.url, stack.contracts()),
         key.signer(),
-        stack.contracts(),
     ))
     .expect("c");
     assert!(!c.machine_id_of(machine).await.expect("id").is_zero());

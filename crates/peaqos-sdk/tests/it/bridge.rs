@@ -13,7 +13,7 @@ use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     BridgeChain, BridgeNftParams, Error, PeaqosClient, WaitForBridgeArrival,
     bridge::{ABORTED, wait_for_bridge_arrival_until},
-    client::ClientConfig,
+    client::{ClientConfig, NetworkConfig},
     signer::Signer,
     wait_for_bridge_arrival,
 };
@@ -58,14 +58,16 @@ async fn round_trip_peaq_to_base_and_back() {
     let mut addresses = contracts(&peaq);
     addresses.machine_nft_adapter = Some(d.adapter);
     let key_client = |url: &str| {
-        PeaqosClient::new(ClientConfig::new(url, machine.signer().clone(), addresses))
-            .expect("client")
+        PeaqosClient::new(ClientConfig::new(
+            NetworkConfig::new(url, addresses),
+            machine.signer().cloned(),
+        ))
+        .expect("client")
     };
     let machine = key_client(&peaq.url);
     let base_funder = PeaqosClient::new(ClientConfig::new(
-        &base.url,
+        NetworkConfig::new(&base.url, addresses),
         Signer::from(base.accounts[0].signer()),
-        addresses,
     ))
     .expect("Base client");
     base_funder
@@ -128,9 +130,8 @@ async fn round_trip_peaq_to_base_and_back() {
         .await
         .expect("gas for the stranger");
     let stranger = PeaqosClient::new(ClientConfig::new(
-        &peaq.url,
+        NetworkConfig::new(&peaq.url, addresses),
         stranger_key.signer(),
-        addresses,
     ))
     .expect("stranger");
     let err = stranger
@@ -143,6 +144,7 @@ async fn round_trip_peaq_to_base_and_back() {
         .await
         .expect_err("not the holder on Base");
     assert_eq!(err.code(), "OnlyNFTOwner", "{err}");
+    assert!(err.is_revert::<MachineNFTBase::OnlyNFTOwner>(), "{err:?}");
 
     // Base → peaq through a per-call Base client with the same key: burned on Base,
     // unlocked on peaq to the machine.

@@ -16,7 +16,7 @@ use peaqos_contracts::bindings::IdentityRegistry;
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, DEFAULT_API_URL, PeaqosClient},
+    client::{ClientConfig, DEFAULT_API_URL, NetworkConfig, PeaqosClient},
     signer::{PrivateKey, Signer},
     tx::SendOptions,
 };
@@ -151,33 +151,34 @@ fn from_lookup_reads_optional_settings_and_rejects_bad_values() {
 #[test]
 fn new_validates_the_config() {
     let signer = Signer::from_private_key(DEV_KEY_1).expect("key");
-    let ok = ClientConfig::agung("http://127.0.0.1:8545", signer);
-    assert!(PeaqosClient::new(ok.clone()).is_ok());
+    let ok = NetworkConfig::agung("http://127.0.0.1:8545");
+    assert!(PeaqosClient::new(ClientConfig::new(ok.clone(), signer.clone())).is_ok());
+    assert!(PeaqosClient::read_only(ok.clone()).is_ok());
 
-    let cases: Vec<(ClientConfig, &str)> = vec![
+    let cases: Vec<(NetworkConfig, &str)> = vec![
         (
-            ClientConfig {
+            NetworkConfig {
                 rpc_url: String::new(),
                 ..ok.clone()
             },
             "rpc_url",
         ),
         (
-            ClientConfig {
+            NetworkConfig {
                 rpc_url: "   ".into(),
                 ..ok.clone()
             },
             "rpc_url",
         ),
         (
-            ClientConfig {
+            NetworkConfig {
                 rpc_url: "ftp://x".into(),
                 ..ok.clone()
             },
             "rpc_url",
         ),
         (
-            ClientConfig {
+            NetworkConfig {
                 contracts: ContractAddresses {
                     machine_nft: Address::ZERO,
                     ..ok.contracts
@@ -187,7 +188,7 @@ fn new_validates_the_config() {
             "machine_nft",
         ),
         (
-            ClientConfig {
+            NetworkConfig {
                 contracts: ContractAddresses {
                     identity_registry: Address::ZERO,
                     ..ok.contracts
@@ -202,8 +203,11 @@ fn new_validates_the_config() {
         ),
         (ok.with_receipt_timeout(Duration::ZERO), "receipt_timeout"),
     ];
-    for (config, field) in cases {
-        let err = PeaqosClient::new(config).expect_err(field);
+    for (network, field) in cases {
+        let err =
+            PeaqosClient::new(ClientConfig::new(network.clone(), signer.clone())).expect_err(field);
+        assert_eq!(validation_field(&err), field);
+        let err = PeaqosClient::read_only(network).expect_err(field);
         assert_eq!(validation_field(&err), field);
     }
     assert_eq!(
@@ -217,21 +221,25 @@ fn new_validates_the_config() {
 #[test]
 fn presets_use_the_published_addresses() {
     let signer = Signer::from_private_key(DEV_KEY_1).expect("key");
-    let m = ClientConfig::peaq_mainnet("https://peaq.example", signer.clone());
-    assert_eq!(m.contracts, ContractAddresses::peaq_mainnet());
-    assert_eq!(m.api_url, DEFAULT_API_URL);
-    assert_eq!(m.gas_margin_percent, 20);
-    assert_eq!(m.receipt_timeout, Duration::from_secs(120));
-    let a = ClientConfig::agung("https://agung.example", signer);
-    assert_eq!(a.contracts, ContractAddresses::agung());
-    let c = PeaqosClient::new(m.with_api_url("https://mcr.example")).expect("client");
+    let m = ClientConfig::new(
+        NetworkConfig::peaq_mainnet("https://peaq.example"),
+        signer.clone(),
+    );
+    assert_eq!(m.network.contracts, ContractAddresses::peaq_mainnet());
+    assert_eq!(m.network.api_url, DEFAULT_API_URL);
+    assert_eq!(m.network.gas_margin_percent, 20);
+    assert_eq!(m.network.receipt_timeout, Duration::from_secs(120));
+    let a = ClientConfig::new(NetworkConfig::agung("https://agung.example"), signer);
+    assert_eq!(a.network.contracts, ContractAddresses::agung());
+    let network = m.network.with_api_url("https://mcr.example");
+    let c = PeaqosClient::new(ClientConfig::new(network, m.signer)).expect("client");
     assert_eq!(c.api_url(), "https://mcr.example");
 }
 
 #[test]
 fn debug_output_never_contains_the_key() {
     let signer = Signer::from_private_key(DEV_KEY_1).expect("key");
-    let config = ClientConfig::agung("http://127.0.0.1:8545", signer);
+    let config = ClientConfig::new(NetworkConfig::agung("http://127.0.0.1:8545"), signer);
     let client = PeaqosClient::new(config.clone()).expect("client");
     let secret = &DEV_KEY_1[2..];
     for text in [
@@ -410,6 +418,10 @@ async fn a_mined_revert_is_decoded_by_replay() {
         .await
         .expect_err("pre-flight");
     assert_eq!(err.code(), "AlreadyRegistered");
+    assert!(
+        err.is_revert::<IdentityRegistry::AlreadyRegistered>(),
+        "{err:?}"
+    );
     assert_eq!(err.tx_hash(), None);
     assert_eq!(err.to_string(), "Machine address is already registered");
 
@@ -421,6 +433,10 @@ async fn a_mined_revert_is_decoded_by_replay() {
         .await
         .expect_err("mined revert");
     assert_eq!(err.code(), "AlreadyRegistered", "{err}");
+    assert!(
+        err.is_revert::<IdentityRegistry::AlreadyRegistered>(),
+        "{err:?}"
+    );
     let hash = err.tx_hash().expect("a mined revert carries its hash");
     let receipt = receipt(&c, hash).await;
     assert!(!receipt.status());
@@ -451,8 +467,10 @@ async fn receipt_timeout_is_receipt_await_failed_with_the_hash() {
     };
     let devnet = Devnet::spawn(config).await.expect("devnet");
     let signer = Signer::from(devnet.accounts[1].signer());
-    let config =
-        ClientConfig::agung(&devnet.url, signer).with_receipt_timeout(Duration::from_millis(300));
+    let config = ClientConfig::new(
+        NetworkConfig::agung(&devnet.url).with_receipt_timeout(Duration::from_millis(300)),
+        signer,
+    );
     let c = PeaqosClient::new(config).expect("client");
     let sink = PeaqosClient::generate_keypair().0;
     let err = c
@@ -468,7 +486,11 @@ async fn receipt_timeout_is_receipt_await_failed_with_the_hash() {
 async fn transport_failures_are_rpc_errors() {
     // Nothing listens on port 9.
     let signer = Signer::from_private_key(DEV_KEY_1).expect("key");
-    let c = PeaqosClient::new(ClientConfig::agung("http://127.0.0.1:9", signer)).expect("client");
+    let c = PeaqosClient::new(ClientConfig::new(
+        NetworkConfig::agung("http://127.0.0.1:9"),
+        signer,
+    ))
+    .expect("client");
     let err = c.register_machine().await.expect_err("no node");
     assert_eq!(err.code(), "RPC_ERROR", "{err}");
     let err = c.chain_id().await.expect_err("no node");

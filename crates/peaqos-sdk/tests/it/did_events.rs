@@ -411,11 +411,13 @@ async fn event_errors_are_validated_or_decoded() {
     p.timestamp = now + 3_600;
     let e = me.submit_event(p).await.expect_err("future");
     assert_eq!(e.code(), "FutureTimestamp");
+    assert!(e.is_revert::<EventRegistry::FutureTimestamp>(), "{e:?}");
     let e = me
         .submit_event(base.clone().with_metadata(vec![0u8; 4097]))
         .await
         .expect_err("metadata");
     assert_eq!(e.code(), "MetadataTooLarge");
+    assert!(e.is_revert::<EventRegistry::MetadataTooLarge>(), "{e:?}");
     // Two unknown machines in one batch: the plural wording.
     let mut a = base.clone().with_currency("USD");
     a.machine_id = unknown;
@@ -552,6 +554,7 @@ async fn batch_of_events_is_one_transaction() {
         .await
         .expect_err("atomic");
     assert_eq!(e.code(), "FutureTimestamp");
+    assert!(e.is_revert::<EventRegistry::FutureTimestamp>(), "{e:?}");
     assert_eq!(all_events(&proxy, m1).await.len(), 3, "nothing added");
     devnet.shutdown().await.expect("shutdown");
 }
@@ -690,7 +693,10 @@ async fn reading_events_of_an_unknown_machine() {
         .await
     {
         Ok(events) => assert!(events.is_empty()),
-        Err(e) => assert_eq!(e.code(), "MachineNotFound"),
+        Err(e) => {
+            assert_eq!(e.code(), "MachineNotFound");
+            assert!(e.is_revert::<EventRegistry::MachineNotFound>(), "{e:?}");
+        }
     }
     devnet.shutdown().await.expect("shutdown");
 }

@@ -12,7 +12,7 @@ use axum::http::Method;
 use common::{TestServer, api, closed_port_url};
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat},
     signer::PrivateKey,
 };
@@ -556,7 +556,10 @@ async fn qr_format_parses() {
 #[tokio::test]
 async fn peaqos_client_methods_delegate() {
     let server = TestServer::json(200, &funded()).await;
-    let config = ClientConfig::peaq_mainnet("http://127.0.0.1:9", PrivateKey::random().signer());
+    let config = ClientConfig::new(
+        NetworkConfig::peaq_mainnet("http://127.0.0.1:9"),
+        PrivateKey::random().signer(),
+    );
     let client = PeaqosClient::new(config).expect("client");
     let owner = client.address().to_string();
     let outcome = client

@@ -1,5 +1,6 @@
 //! The integration tests of `peaqos-sdk`, one binary (one link on 2 cores; see DESIGN.md §7).
 
+mod activation;
 mod bridge;
 mod client;
 mod common;

@@ -8,7 +8,7 @@ use axum::http::Method;
 use common::{TestServer, api, closed_port_url};
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     mcr::{McrClient, McrErrorCode},
     signer::PrivateKey,
 };
@@ -811,8 +811,10 @@ async fn error_codes_classify() {
 #[tokio::test]
 async fn peaqos_client_methods_delegate() {
     let server = TestServer::json(200, &mcr_sample()).await;
-    let config = ClientConfig::peaq_mainnet("http://127.0.0.1:9", PrivateKey::random().signer())
-        .with_api_url(server.base.clone());
+    let config = ClientConfig::new(
+        NetworkConfig::peaq_mainnet("http://127.0.0.1:9").with_api_url(server.base.clone()),
+        PrivateKey::random().signer(),
+    );
     let client = PeaqosClient::new(config).expect("client");
     assert_eq!(client.mcr().base_url(), server.base);
     let mcr = client.query_mcr(DID).await.expect("mcr");
@@ -820,8 +822,10 @@ async fn peaqos_client_methods_delegate() {
     assert_eq!(server.only_request().path, format!("/mcr/{DID}"));
 
     let server = TestServer::json(200, &profile_sample()).await;
-    let config = ClientConfig::peaq_mainnet("http://127.0.0.1:9", PrivateKey::random().signer())
-        .with_api_url(server.base.clone());
+    let config = ClientConfig::new(
+        NetworkConfig::peaq_mainnet("http://127.0.0.1:9").with_api_url(server.base.clone()),
+        PrivateKey::random().signer(),
+    );
     let client = PeaqosClient::new(config).expect("client");
     client.query_machine(DID).await.expect("machine");
     let err = client

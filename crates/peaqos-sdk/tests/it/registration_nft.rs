@@ -13,7 +13,7 @@ use common::{PEAQ, client, devnet, receipt, validation_field};
 use peaqos_contracts::bindings::{IdentityRegistry, IdentityStaking, MachineNFT};
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     registration::registered_machine_id,
     signer::Signer,
 };
@@ -78,11 +78,16 @@ async fn self_managed_register_mint_and_token_id() {
     // Registering again is decoded, not TX_REVERTED.
     let err = machine.register_machine().await.expect_err("twice");
     assert_eq!(err.code(), "AlreadyRegistered");
+    assert!(
+        err.is_revert::<IdentityRegistry::AlreadyRegistered>(),
+        "{err:?}"
+    );
     let err = machine
         .mint_nft(id, machine.address())
         .await
         .expect_err("twice");
     assert_eq!(err.code(), "AlreadyMinted");
+    assert!(err.is_revert::<MachineNFT::AlreadyMinted>(), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -135,8 +140,11 @@ async fn register_for_makes_the_caller_the_operator() {
     assert_eq!(holder, machine);
 
     // The machine's own key (unfunded) is a valid client too.
-    let machine_client =
-        PeaqosClient::new(ClientConfig::new(&devnet.url, machine_key.signer(), c)).expect("client");
+    let machine_client = PeaqosClient::new(ClientConfig::new(
+        NetworkConfig::new(&devnet.url, c),
+        machine_key.signer(),
+    ))
+    .expect("client");
     assert_eq!(machine_client.address(), machine);
     assert_eq!(machine_client.token_id_of(id).await.expect("token"), token);
 
@@ -147,6 +155,10 @@ async fn register_for_makes_the_caller_the_operator() {
     );
     let err = proxy.register_for(Address::ZERO).await.expect_err("zero");
     assert_eq!(err.code(), "InvalidMachineAddress");
+    assert!(
+        err.is_revert::<IdentityRegistry::InvalidMachineAddress>(),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "Invalid machine address (zero address not allowed)"
@@ -192,7 +204,11 @@ async fn inputs_are_validated_before_anything_is_sent() {
             .parse::<peaqos_sdk::signer::PrivateKey>()
             .expect("key"),
     );
-    let c = PeaqosClient::new(ClientConfig::agung("http://127.0.0.1:9", signer)).expect("client");
+    let c = PeaqosClient::new(ClientConfig::new(
+        NetworkConfig::agung("http://127.0.0.1:9"),
+        signer,
+    ))
+    .expect("client");
     let someone: Address = "0x00000000000000000000000000000000000000aa"
         .parse()
         .expect("addr");

@@ -11,7 +11,7 @@ use common::{client, contracts, devnet, nonce};
 use peaqos_contracts::bindings::MachineSmartAccount;
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     signer::Signer,
 };
 use peaqos_types::ContractAddresses;
@@ -104,6 +104,10 @@ async fn zero_owner_or_machine_is_decoded() {
             .await
             .expect_err("zero");
         assert_eq!(err.code(), "InvalidAddress", "{err}");
+        assert!(
+            err.is_revert::<peaqos_contracts::bindings::MachineAccountFactory::InvalidAddress>(),
+            "{err:?}"
+        );
         assert_eq!(
             err.to_string(),
             "Invalid address (zero address not allowed)"
@@ -119,7 +123,11 @@ async fn a_missing_factory_is_a_validation_error() {
         machine_account_factory: None,
         ..contracts(&devnet)
     };
-    let c = PeaqosClient::new(ClientConfig::new(&devnet.url, signer, contracts)).expect("client");
+    let c = PeaqosClient::new(ClientConfig::new(
+        NetworkConfig::new(&devnet.url, contracts),
+        signer,
+    ))
+    .expect("client");
     let a = c.address();
     for err in [
         c.get_smart_account_address(a, a, U256::ZERO)

@@ -8,7 +8,7 @@ use alloy::{
 };
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
-    ClientConfig, PeaqosClient, Signer,
+    ClientConfig, NetworkConfig, PeaqosClient, Signer,
     wallet::{WalletOptions, ows_error_code},
 };
 use peaqos_test_utils::wallet::{
@@ -38,14 +38,12 @@ async fn vault_wallets_register_machines_on_the_devnet() {
         .import_wallet_mnemonic("machine-raw", MNEMONIC, Some(PASSPHRASE), 3)
         .expect("import");
 
-    let config = || {
-        ClientConfig::new(
-            &devnet.url,
-            Signer::from(devnet.accounts[0].signer()),
-            contracts,
-        )
-    };
-    let funder = PeaqosClient::new(config()).expect("funder");
+    let config = || NetworkConfig::new(&devnet.url, contracts);
+    let funder = PeaqosClient::new(ClientConfig::new(
+        config(),
+        Signer::from(devnet.accounts[0].signer()),
+    ))
+    .expect("funder");
     for w in [&created, &imported] {
         funder
             .send_call(
@@ -68,7 +66,7 @@ async fn vault_wallets_register_machines_on_the_devnet() {
         vault_client.address().to_checksum(None),
         created.peaq_address
     );
-    assert!(matches!(vault_client.signer(), Signer::External(_)));
+    assert!(matches!(vault_client.signer(), Some(Signer::External(_))));
     let id_vault = vault_client.register_machine().await.expect("registered");
 
     // Raw mode: decrypted once, a local signer.
@@ -79,7 +77,7 @@ async fn vault_wallets_register_machines_on_the_devnet() {
         raw_client.address().to_checksum(None),
         imported.peaq_address
     );
-    assert!(matches!(raw_client.signer(), Signer::Local(_)));
+    assert!(matches!(raw_client.signer(), Some(Signer::Local(_))));
     let id_raw = raw_client.register_machine().await.expect("registered");
     assert!(id_vault > U256::ZERO && id_raw > U256::ZERO && id_vault != id_raw);
 
@@ -144,9 +142,8 @@ async fn official_sdk_signs_with_wallets_this_crate_made() {
     let (_dir, path) = temp_vault();
     let vault = Vault::open(Some(&path));
     let funder = PeaqosClient::new(ClientConfig::new(
-        &devnet.url,
+        NetworkConfig::new(&devnet.url, c),
         Signer::from(devnet.accounts[0].signer()),
-        c,
     ))
     .expect("funder");
     let contracts = serde_json::json!({

@@ -24,7 +24,7 @@ use axum::{
 use peaqos_devnet::Devnet;
 use peaqos_sdk::{
     Error,
-    client::{ClientConfig, PeaqosClient},
+    client::{ClientConfig, NetworkConfig, PeaqosClient},
     events::MachineEvent,
     limits::OperationalLimits,
     signer::Signer,
@@ -45,8 +45,10 @@ pub(crate) fn client_with(
     limits: OperationalLimits,
 ) -> PeaqosClient {
     let signer = Signer::from(devnet.accounts[account].signer());
-    let config =
-        ClientConfig::new(&devnet.url, signer, contracts(devnet)).with_operational_limits(limits);
+    let config = ClientConfig::new(
+        NetworkConfig::new(&devnet.url, contracts(devnet)).with_operational_limits(limits),
+        signer,
+    );
     PeaqosClient::new(config).expect("client")
 }
 
