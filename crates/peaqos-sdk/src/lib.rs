@@ -24,6 +24,7 @@ pub use client::{ClientConfig, PeaqosClient};
 pub use did::DidAttribute;
 pub use error::{Error, Result, ValidationError};
 pub use gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat};
+pub use http::ApiCode;
 pub use limits::OperationalLimits;
 pub use mcr::McrClient;
 pub use signer::{PrivateKey, Signer};

@@ -500,8 +500,9 @@ pub struct ConfirmData {
 pub struct FundedData {
     /// The amount transferred, in wei (decimal).
     pub funded_amount: String,
-    /// The request's idempotency key.
-    pub request_id: String,
+    /// The request's idempotency key (this server always sends it; others may not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
     /// The funding transaction (`0x` + 64 hex).
     pub tx_hash: String,
 }
@@ -514,8 +515,9 @@ pub struct SkippedData {
     pub current_balance: String,
     /// The faucet's per-chain minimum, in wei (decimal).
     pub min_gas_balance: String,
-    /// The request's idempotency key.
-    pub request_id: String,
+    /// The request's idempotency key (this server always sends it; others may not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// `data` of `REQUEST_ALREADY_PROCESSED` for the owner who made the request: the original
@@ -611,7 +613,7 @@ mod tests {
             SkippedData {
                 current_balance: "2".into(),
                 min_gas_balance: "1".into(),
-                request_id: "r".into(),
+                request_id: Some("r".into()),
             },
         );
         assert_eq!(
