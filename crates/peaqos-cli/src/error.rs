@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use peaqos_sdk::Error as SdkError;
+use peaqos_sdk::{ApiCode, Error as SdkError, FaucetCode, mcr::McrErrorCode};
 
 /// The documented exit codes (0 is success).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,26 +82,29 @@ fn revert_message(code: &str) -> Option<&'static str> {
 }
 
 /// The official CLI's sentences for Gas Station codes.
-pub(crate) fn faucet_message(code: &str) -> String {
-    match code {
-        "INVALID_2FA" => "Invalid 2FA code. Please try again.".into(),
-        "2FA_ALREADY_CONFIGURED" => "2FA is already enrolled for this address.".into(),
-        "2FA_NOT_CONFIGURED" => {
+pub(crate) fn faucet_message(code: &ApiCode) -> String {
+    let ApiCode::Faucet(known) = code else {
+        return format!("Faucet error: {code}");
+    };
+    match known {
+        FaucetCode::Invalid2fa => "Invalid 2FA code. Please try again.".into(),
+        FaucetCode::TwoFaAlreadyConfigured => "2FA is already enrolled for this address.".into(),
+        FaucetCode::TwoFaNotConfigured => {
             "2FA not set up for this address. The activation flow will handle enrollment.".into()
         }
-        "2FA_NOT_ACTIVE" => {
+        FaucetCode::TwoFaNotActive => {
             "2FA not yet activated. Complete the setup by confirming a TOTP code.".into()
         }
-        "2FA_LOCKED" => {
+        FaucetCode::TwoFaLocked => {
             "Account locked after too many invalid 2FA attempts. Contact support.".into()
         }
-        "REQUEST_ALREADY_PROCESSED" => {
+        FaucetCode::RequestAlreadyProcessed => {
             "Funding already completed for this request. Continuing.".into()
         }
-        "RATE_LIMITED" => "Too many funding requests. Wait before retrying.".into(),
-        "CAP_EXCEEDED_OWNER" => "Daily funding cap exceeded for this owner address.".into(),
-        "CAP_EXCEEDED_WALLET" => "Daily funding cap exceeded for the target wallet.".into(),
-        "TRANSFER_FAILED" => {
+        FaucetCode::RateLimited => "Too many funding requests. Wait before retrying.".into(),
+        FaucetCode::CapExceededOwner => "Daily funding cap exceeded for this owner address.".into(),
+        FaucetCode::CapExceededWallet => "Daily funding cap exceeded for the target wallet.".into(),
+        FaucetCode::TransferFailed => {
             "On-chain funding transfer failed. Retry with the same requestId.".into()
         }
         other => format!("Faucet error: {other}"),
@@ -134,8 +137,8 @@ impl From<SdkError> for CliError {
                 )),
                 None => Self::network(format!("Transaction failed — {message}")),
             },
-            SdkError::Api { code, message, .. } => match code.as_str() {
-                "NETWORK_ERROR" | "TIMEOUT" => {
+            SdkError::Api { code, message, .. } => match code {
+                ApiCode::NetworkError | ApiCode::Mcr(McrErrorCode::Timeout) => {
                     Self::network(format!("{message}. Check your RPC URL or API URL."))
                 }
                 _ => Self::network(format!("API error {code} — {message}")),

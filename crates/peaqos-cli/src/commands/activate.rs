@@ -15,7 +15,7 @@ use alloy::{
 };
 use peaqos_contracts::bindings::{DIDPrecompile, MachineNFT};
 use peaqos_sdk::{
-    ClientConfig, Error as SdkError, PeaqosClient, QrFormat, ValidationError,
+    ApiCode, ClientConfig, Error as SdkError, FaucetCode, PeaqosClient, QrFormat, ValidationError,
     events::encode_batch_all,
     gas_station::{FundOutcome, GasStationClient},
     validation::{validate_data_visibility, validate_machine_did_attrs},
@@ -375,7 +375,7 @@ async fn fund(
                 .map_err(faucet_error)?;
             ui.info("  2FA activated.");
         }
-        Err(e) if e.code() == "2FA_ALREADY_CONFIGURED" => {
+        Err(e) if e.faucet_code() == Some(FaucetCode::TwoFaAlreadyConfigured) => {
             ui.info("  2FA already enrolled. Skipping setup.");
         }
         Err(e) => return Err(faucet_error(e)),
@@ -415,16 +415,13 @@ fn faucet_chain(env: &Env) -> CliResult<String> {
 }
 
 fn faucet_error(e: SdkError) -> CliError {
-    match &e {
-        SdkError::Api { code, .. }
-            if !code.is_empty()
-                && code
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                && !matches!(
-                    code.as_str(),
-                    "NETWORK_ERROR" | "TIMEOUT" | "INVALID_RESPONSE" | "UNEXPECTED_RESPONSE"
-                ) =>
+    match e.api_code() {
+        // The faucet's own codes, and code-shaped ones a newer faucet may send.
+        Some(code @ ApiCode::Faucet(_)) => CliError::network(faucet_message(code)),
+        Some(code @ ApiCode::Unknown(c))
+            if !c.is_empty()
+                && c.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
         {
             CliError::network(faucet_message(code))
         }
@@ -512,16 +509,18 @@ async fn fund_one(
             }
             Err(e) => {
                 let c = e.code().to_owned();
-                if matches!(
-                    c.as_str(),
-                    "TOTP_EXPIRED" | "TWO_FA_EXPIRED" | "2FA_EXPIRED"
-                ) && !reprompted
-                {
+                // Spellings of an expired code that some faucets send (not in `FaucetCode`).
+                let expired = matches!(
+                    e.api_code(),
+                    Some(ApiCode::Unknown(u))
+                        if matches!(u.as_str(), "TOTP_EXPIRED" | "TWO_FA_EXPIRED" | "2FA_EXPIRED")
+                );
+                if expired && !reprompted {
                     reprompted = true;
                     *code = ui.prompt_hidden("2FA code expired. Enter a fresh 6-digit code")?;
                     continue;
                 }
-                if c == "DUPLICATE_REQUEST" && waits < 10 {
+                if e.faucet_code() == Some(FaucetCode::DuplicateRequest) && waits < 10 {
                     waits += 1;
                     ui.info(format!(
                         "  Request already in progress (requestId: {request_id}). Waiting..."
@@ -529,7 +528,7 @@ async fn fund_one(
                     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                     continue;
                 }
-                if c == "REQUEST_ALREADY_PROCESSED" {
+                if e.faucet_code() == Some(FaucetCode::RequestAlreadyProcessed) {
                     // The faucet finished this request in a run we lost: the balance re-check
                     // after funding decides.
                     journal.write(

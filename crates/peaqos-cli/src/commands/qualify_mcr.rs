@@ -1,6 +1,8 @@
 //! `peaqos qualify mcr DID`: a machine's credit rating from the MCR API (needs only
 //! `PEAQOS_MCR_API_URL`; the original also needed a key and six contract addresses).
 
+use peaqos_sdk::mcr::McrErrorCode;
+
 use crate::{
     env::Env,
     error::{CliError, CliResult},
@@ -19,13 +21,15 @@ pub(crate) struct Args {
 
 /// An MCR API error as the CLI reports it (exit 2); `not_found` is the 404 sentence.
 pub(crate) fn api_error(err: peaqos_sdk::Error, not_found: String, url: &str) -> CliError {
-    match err.code() {
-        "NOT_FOUND" => CliError::network(not_found),
-        "SERVICE_UNAVAILABLE" => CliError::network("MCR API unavailable"),
-        "NETWORK_ERROR" | "TIMEOUT" => CliError::network(format!(
+    if matches!(err, peaqos_sdk::Error::Validation(_)) {
+        return err.into();
+    }
+    match McrErrorCode::of(&err) {
+        Some(McrErrorCode::NotFound) => CliError::network(not_found),
+        Some(McrErrorCode::ServiceUnavailable) => CliError::network("MCR API unavailable"),
+        Some(McrErrorCode::NetworkError | McrErrorCode::Timeout) => CliError::network(format!(
             "Could not connect to {url}. Check PEAQOS_MCR_API_URL (is the MCR API running?)."
         )),
-        "VALIDATION_ERROR" => err.into(),
         _ => CliError::network(format!("MCR API error — {err}")),
     }
 }
