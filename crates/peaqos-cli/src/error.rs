@@ -3,6 +3,7 @@
 use std::fmt;
 
 use alloy::sol_types::SolError;
+use peaqos_sdk::{ApiCode, FaucetCode, mcr::McrErrorCode};
 use peaqos_sdk::{Error as SdkError, Revert, RpcFailure, tx::RPC_ERROR};
 
 /// The documented exit codes (0 is success).
@@ -95,38 +96,43 @@ fn revert_message(revert: &Revert) -> Option<&'static str> {
 
 /// An MCR API error as the CLI reports it (exit 2); `not_found` is the 404 sentence.
 pub(crate) fn mcr_api_error(err: peaqos_sdk::Error, not_found: String, url: &str) -> CliError {
-    match err.code() {
-        "NOT_FOUND" => CliError::network(not_found),
-        "SERVICE_UNAVAILABLE" => CliError::network("MCR API unavailable"),
-        "NETWORK_ERROR" | "TIMEOUT" => CliError::network(format!(
+    if matches!(err, peaqos_sdk::Error::Validation(_)) {
+        return err.into();
+    }
+    match McrErrorCode::of(&err) {
+        Some(McrErrorCode::NotFound) => CliError::network(not_found),
+        Some(McrErrorCode::ServiceUnavailable) => CliError::network("MCR API unavailable"),
+        Some(McrErrorCode::NetworkError | McrErrorCode::Timeout) => CliError::network(format!(
             "Could not connect to {url}. Check PEAQOS_MCR_API_URL (is the MCR API running?)."
         )),
-        "VALIDATION_ERROR" => err.into(),
         _ => CliError::network(format!("MCR API error — {err}")),
     }
 }
 
 /// The official CLI's sentences for Gas Station codes.
-pub(crate) fn faucet_message(code: &str) -> String {
-    match code {
-        "INVALID_2FA" => "Invalid 2FA code. Please try again.".into(),
-        "2FA_ALREADY_CONFIGURED" => "2FA is already enrolled for this address.".into(),
-        "2FA_NOT_CONFIGURED" => {
+pub(crate) fn faucet_message(code: &ApiCode) -> String {
+    let ApiCode::Faucet(known) = code else {
+        return format!("Faucet error: {code}");
+    };
+    match known {
+        FaucetCode::Invalid2fa => "Invalid 2FA code. Please try again.".into(),
+        FaucetCode::TwoFaAlreadyConfigured => "2FA is already enrolled for this address.".into(),
+        FaucetCode::TwoFaNotConfigured => {
             "2FA not set up for this address. The activation flow will handle enrollment.".into()
         }
-        "2FA_NOT_ACTIVE" => {
+        FaucetCode::TwoFaNotActive => {
             "2FA not yet activated. Complete the setup by confirming a TOTP code.".into()
         }
-        "2FA_LOCKED" => {
+        FaucetCode::TwoFaLocked => {
             "Account locked after too many invalid 2FA attempts. Contact support.".into()
         }
-        "REQUEST_ALREADY_PROCESSED" => {
+        FaucetCode::RequestAlreadyProcessed => {
             "Funding already completed for this request. Continuing.".into()
         }
-        "RATE_LIMITED" => "Too many funding requests. Wait before retrying.".into(),
-        "CAP_EXCEEDED_OWNER" => "Daily funding cap exceeded for this owner address.".into(),
-        "CAP_EXCEEDED_WALLET" => "Daily funding cap exceeded for the target wallet.".into(),
-        "TRANSFER_FAILED" => {
+        FaucetCode::RateLimited => "Too many funding requests. Wait before retrying.".into(),
+        FaucetCode::CapExceededOwner => "Daily funding cap exceeded for this owner address.".into(),
+        FaucetCode::CapExceededWallet => "Daily funding cap exceeded for the target wallet.".into(),
+        FaucetCode::TransferFailed => {
             "On-chain funding transfer failed. Retry with the same requestId.".into()
         }
         other => format!("Faucet error: {other}"),
@@ -161,8 +167,8 @@ impl From<SdkError> for CliError {
                 )),
                 None => Self::network(format!("Transaction failed — {message}")),
             },
-            SdkError::Api { code, message, .. } => match code.as_str() {
-                "NETWORK_ERROR" | "TIMEOUT" => {
+            SdkError::Api { code, message, .. } => match code {
+                ApiCode::NetworkError | ApiCode::Mcr(McrErrorCode::Timeout) => {
                     Self::network(format!("{message}. Check your RPC URL or API URL."))
                 }
                 _ => Self::network(format!("API error {code} — {message}")),

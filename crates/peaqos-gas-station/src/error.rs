@@ -4,8 +4,9 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-pub use peaqos_sdk::gas_station::FaucetCode;
-use serde_json::{Value, json};
+use peaqos_types::faucet::Envelope;
+pub use peaqos_types::faucet::FaucetCode;
+use serde_json::Value;
 
 /// What starting, configuring or embedding the Gas Station can fail with. Never carries a
 /// key, a TOTP secret or a code.
@@ -84,17 +85,12 @@ impl ApiError {
         }
     }
 
-    /// The JSON body.
-    pub fn body(&self) -> Value {
-        let mut body = json!({
-            "status": "error",
-            "code": self.code.as_str(),
-            "message": self.message,
-        });
-        if let Some(data) = &self.data {
-            body["data"] = data.clone();
+    /// The JSON body, `{"code", "data"?, "message", "status": "error"}`.
+    pub fn body(&self) -> Envelope<Value> {
+        Envelope {
+            data: self.data.clone(),
+            ..Envelope::error(self.code, self.message.as_str())
         }
-        body
     }
 }
 

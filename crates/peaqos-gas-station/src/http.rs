@@ -12,29 +12,30 @@ use axum::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::{
-    ApiError, FaucetCode,
-    qr::QrFormat,
-    service::{FundRequest, Service},
+use peaqos_types::faucet::{
+    CONFIRM_PATH, ConfirmRequest, FUND_PATH, FundRequest, QR_PATH_PREFIX, QrFormat, SETUP_PATH,
+    SetupRequest,
 };
+
+use crate::{ApiError, FaucetCode, service::Service};
 
 /// The router over `service`.
 pub fn router(service: Arc<Service>) -> Router {
     let limit = service.config.max_body_bytes;
     Router::new()
-        .route("/2fa/setup", post(setup))
-        .route("/faucet/2fa/setup", post(setup))
-        .route("/2fa/confirm", post(confirm))
-        .route("/faucet/2fa/confirm", post(confirm))
-        .route("/faucet/fund", post(fund))
-        .route("/2fa/qr/{token}", get(qr))
+        .route(SETUP_PATH, post(setup))
+        .route(&format!("/faucet{SETUP_PATH}"), post(setup))
+        .route(CONFIRM_PATH, post(confirm))
+        .route(&format!("/faucet{CONFIRM_PATH}"), post(confirm))
+        .route(FUND_PATH, post(fund))
+        .route(&format!("{QR_PATH_PREFIX}{{token}}"), get(qr))
         .route("/health", get(health))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(service)
 }
 
-type Reply = Result<Json<Value>, ApiError>;
+type Reply<T> = Result<Json<T>, ApiError>;
 
 /// The JSON object of a body, or `INVALID_PAYLOAD`.
 fn object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, ApiError> {
@@ -54,12 +55,41 @@ fn object(body: Result<Bytes, BytesRejection>) -> Result<Map<String, Value>, Api
 }
 
 /// A required string field.
-fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
-    map.get(name).and_then(Value::as_str).ok_or_else(|| {
-        ApiError::with_detail(
-            FaucetCode::InvalidPayload,
-            format!("{name} must be a string"),
-        )
+fn field(map: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
+    map.get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::with_detail(
+                FaucetCode::InvalidPayload,
+                format!("{name} must be a string"),
+            )
+        })
+}
+
+/// `/2fa/setup`: `format` absent or `null` is SVG.
+fn setup_request(map: &Map<String, Value>) -> Result<SetupRequest, ApiError> {
+    let owner_address = field(map, "ownerAddress")?;
+    let bad_format =
+        || ApiError::with_detail(FaucetCode::InvalidPayload, "format must be svg or png");
+    let format = match map.get("format") {
+        None | Some(Value::Null) => QrFormat::Svg,
+        Some(Value::String(f)) => f.parse().map_err(|_| bad_format())?,
+        Some(_) => return Err(bad_format()),
+    };
+    Ok(SetupRequest {
+        owner_address,
+        format,
+    })
+}
+
+fn fund_request(map: &Map<String, Value>) -> Result<FundRequest, ApiError> {
+    Ok(FundRequest {
+        owner_address: field(map, "ownerAddress")?,
+        target_wallet_address: field(map, "targetWalletAddress")?,
+        chain_id: field(map, "chainId")?,
+        two_factor_code: field(map, "twoFactorCode")?,
+        request_id: field(map, "requestId")?,
     })
 }
 
@@ -80,48 +110,29 @@ async fn setup(
     State(service): State<Arc<Service>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Reply {
-    let map = object(body)?;
-    let owner = field(&map, "ownerAddress")?;
-    let format = match map.get("format") {
-        None | Some(Value::Null) => QrFormat::Svg,
-        Some(Value::String(f)) => QrFormat::parse(f).ok_or_else(|| {
-            ApiError::with_detail(FaucetCode::InvalidPayload, "format must be svg or png")
-        })?,
-        Some(_) => {
-            return Err(ApiError::with_detail(
-                FaucetCode::InvalidPayload,
-                "format must be svg or png",
-            ));
-        }
-    };
+) -> Reply<impl serde::Serialize> {
+    let request = setup_request(&object(body)?)?;
     let base = base_url(&service, &headers);
-    service.setup(owner, format, &base).await.map(Json)
+    service.setup(&request, &base).await.map(Json)
 }
 
 async fn confirm(
     State(service): State<Arc<Service>>,
     body: Result<Bytes, BytesRejection>,
-) -> Reply {
+) -> Reply<impl serde::Serialize> {
     let map = object(body)?;
-    let owner = field(&map, "ownerAddress")?;
-    let code = field(&map, "twoFactorCode")?;
-    service.confirm(owner, code).await.map(Json)
+    let request = ConfirmRequest {
+        owner_address: field(&map, "ownerAddress")?,
+        two_factor_code: field(&map, "twoFactorCode")?,
+    };
+    service.confirm(&request).await.map(Json)
 }
 
 async fn fund(
     State(service): State<Arc<Service>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request = match object(body).and_then(|map| {
-        Ok(FundRequest {
-            owner: field(&map, "ownerAddress")?.to_owned(),
-            target: field(&map, "targetWalletAddress")?.to_owned(),
-            chain_id: field(&map, "chainId")?.to_owned(),
-            code: field(&map, "twoFactorCode")?.to_owned(),
-            request_id: field(&map, "requestId")?.to_owned(),
-        })
-    }) {
+    let request = match object(body).and_then(|map| fund_request(&map)) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };

@@ -4,43 +4,7 @@ use std::fmt::Write as _;
 
 use qrcode::{Color, EcLevel, QrCode};
 
-/// Image formats of `/2fa/setup`'s `format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QrFormat {
-    /// `image/svg+xml`.
-    Svg,
-    /// `image/png`.
-    Png,
-}
-
-impl QrFormat {
-    /// `svg` or `png` (any case).
-    pub fn parse(s: &str) -> Option<Self> {
-        if s.eq_ignore_ascii_case("svg") {
-            Some(Self::Svg)
-        } else if s.eq_ignore_ascii_case("png") {
-            Some(Self::Png)
-        } else {
-            None
-        }
-    }
-
-    /// The wire/database name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Svg => "svg",
-            Self::Png => "png",
-        }
-    }
-
-    /// The `Content-Type` of the image.
-    pub const fn content_type(self) -> &'static str {
-        match self {
-            Self::Svg => "image/svg+xml",
-            Self::Png => "image/png",
-        }
-    }
-}
+pub use peaqos_types::faucet::QrFormat;
 
 /// Pixels per module of the PNG.
 const PNG_SCALE: usize = 8;
@@ -122,7 +86,5 @@ mod tests {
         let png = render(uri, QrFormat::Png).expect("png");
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert!(render(&"x".repeat(4000), QrFormat::Svg).is_err());
-        assert_eq!(QrFormat::parse("PNG"), Some(QrFormat::Png));
-        assert_eq!(QrFormat::parse("gif"), None);
     }
 }

@@ -7,7 +7,12 @@ use std::{
 };
 
 use alloy::primitives::{Address, B256, U256};
-use serde_json::{Value, json};
+use peaqos_types::faucet::{
+    CODE_2FA_ACTIVATED, CODE_2FA_SETUP_STARTED, CODE_SUCCESS, CODE_SUFFICIENT_BALANCE, ConfirmData,
+    ConfirmRequest, Envelope, FundRequest, FundedData, ProcessedData, QR_PATH_PREFIX, QrFormat,
+    SetupData, SetupRequest, SkippedData,
+};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
@@ -15,7 +20,7 @@ use crate::{
     address::{owner_key, parse_evm},
     chain::{ChainError, Funder},
     config::{Fault, GWEI, to_gwei},
-    qr::{self, QrFormat},
+    qr,
     store::{CapHit, Claim, DAY_MS, Enrollment, Store},
     totp,
 };
@@ -39,32 +44,6 @@ const REBROADCAST_WAIT: std::time::Duration = std::time::Duration::from_secs(10)
 
 fn ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// A fund request as parsed from the body. `Debug` hides the code.
-pub struct FundRequest {
-    /// `ownerAddress` as sent.
-    pub owner: String,
-    /// `targetWalletAddress` as sent.
-    pub target: String,
-    /// `chainId` as sent.
-    pub chain_id: String,
-    /// `twoFactorCode`. Never logged.
-    pub code: String,
-    /// `requestId` as sent.
-    pub request_id: String,
-}
-
-impl std::fmt::Debug for FundRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FundRequest")
-            .field("owner", &self.owner)
-            .field("target", &self.target)
-            .field("chain_id", &self.chain_id)
-            .field("code", &"<redacted>")
-            .field("request_id", &self.request_id)
-            .finish()
-    }
 }
 
 /// The Gas Station's state.
@@ -142,10 +121,10 @@ impl Service {
     /// `POST /2fa/setup`.
     pub async fn setup(
         &self,
-        owner: &str,
-        format: QrFormat,
+        request: &SetupRequest,
         base_url: &str,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Envelope<SetupData>, ApiError> {
+        let (owner, format) = (request.owner_address.as_str(), request.format);
         let key = owner_key(owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
         let secret = totp::generate_secret().map_err(|e| Error::Internal(format!("rng: {e}")))?;
         let uri = totp::otpauth_uri(&self.config.issuer, owner, &secret);
@@ -175,15 +154,14 @@ impl Service {
             )
             .await?;
         tracing::info!(owner = %key, "2FA setup");
-        Ok(json!({
-            "status": "success",
-            "code": "2FA_SETUP_STARTED",
-            "data": {
-                "ownerAddress": owner,
-                "otpauthUri": uri.as_str(),
-                "qrImageUrl": format!("{}/2fa/qr/{token}", base_url.trim_end_matches('/')),
+        Ok(Envelope::success(
+            CODE_2FA_SETUP_STARTED,
+            SetupData {
+                otpauth_uri: uri.to_string(),
+                owner_address: owner.to_owned(),
+                qr_image_url: format!("{}{QR_PATH_PREFIX}{token}", base_url.trim_end_matches('/')),
             },
-        }))
+        ))
     }
 
     /// `GET /2fa/qr/{token}`: the format and the image.
@@ -199,8 +177,9 @@ impl Service {
         if now_ms() >= expires {
             return Err(ApiError::new(FaucetCode::QrExpired));
         }
-        let format =
-            QrFormat::parse(&format).ok_or_else(|| ApiError::new(FaucetCode::InternalError))?;
+        let format = format
+            .parse::<QrFormat>()
+            .map_err(|_| ApiError::new(FaucetCode::InternalError))?;
         let image = self
             .config
             .server_key
@@ -209,7 +188,11 @@ impl Service {
     }
 
     /// `POST /2fa/confirm`.
-    pub async fn confirm(&self, owner: &str, code: &str) -> Result<Value, ApiError> {
+    pub async fn confirm(
+        &self,
+        request: &ConfirmRequest,
+    ) -> Result<Envelope<ConfirmData>, ApiError> {
+        let (owner, code) = (&request.owner_address, &request.two_factor_code);
         let key = owner_key(owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
         let enrollment = self
             .store
@@ -219,11 +202,12 @@ impl Service {
         self.check_code(&key, &enrollment, code, "confirm").await?;
         self.store.activate(&key, now_ms()).await?;
         tracing::info!(owner = %key, "2FA activated");
-        Ok(json!({
-            "status": "success",
-            "code": "2FA_ACTIVATED",
-            "data": {"ownerAddress": owner},
-        }))
+        Ok(Envelope::success(
+            CODE_2FA_ACTIVATED,
+            ConfirmData {
+                owner_address: owner.clone(),
+            },
+        ))
     }
 
     /// Verifies `code` for `owner` (lock, ±1 step, one use per `scope`, attempt counting).
@@ -282,9 +266,9 @@ impl Service {
 
     /// `POST /faucet/fund`.
     pub async fn fund(&self, req: &FundRequest) -> Result<Value, ApiError> {
-        let owner =
-            owner_key(&req.owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
-        let target = parse_evm(&req.target)
+        let owner = owner_key(&req.owner_address)
+            .ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
+        let target = parse_evm(&req.target_wallet_address)
             .ok_or_else(|| ApiError::new(FaucetCode::InvalidTargetAddress))?;
         let funder = self
             .funder(&req.chain_id)
@@ -322,13 +306,23 @@ impl Service {
                     let original = result
                         .and_then(|r| serde_json::from_str::<Value>(&r).ok())
                         .unwrap_or(Value::Null);
-                    err.data = Some(json!({"requestId": request_id, "result": original}));
+                    err.data = Some(json_value(&ProcessedData {
+                        request_id,
+                        result: Some(original),
+                    }));
                 }
                 return Err(err);
             }
         }
         match self
-            .fund_claimed(&funder, &owner, &enrollment, target, &request_id, &req.code)
+            .fund_claimed(
+                &funder,
+                &owner,
+                &enrollment,
+                target,
+                &request_id,
+                &req.two_factor_code,
+            )
             .await
         {
             Ok(v) => Ok(v),
@@ -373,15 +367,14 @@ impl Service {
             .await
             .map_err(|e| chain_failure(&e, "reading the target balance"))?;
         if balance >= chain.min_gas_balance {
-            let result = json!({
-                "status": "skipped",
-                "code": "SUFFICIENT_BALANCE",
-                "data": {
-                    "currentBalance": balance.to_string(),
-                    "minGasBalance": chain.min_gas_balance.to_string(),
-                    "requestId": request_id,
+            let result = json_value(&Envelope::skipped(
+                CODE_SUFFICIENT_BALANCE,
+                SkippedData {
+                    current_balance: balance.to_string(),
+                    min_gas_balance: chain.min_gas_balance.to_string(),
+                    request_id: Some(request_id.to_owned()),
                 },
-            });
+            ));
             self.store
                 .finish(request_id, &result.to_string(), now_ms())
                 .await?;
@@ -584,13 +577,17 @@ impl Service {
 }
 
 fn success_result(hash: B256, amount: U256, request_id: &str) -> Value {
-    json!({
-        "status": "success",
-        "code": "SUCCESS",
-        "data": {
-            "txHash": format!("{hash:#x}"),
-            "fundedAmount": amount.to_string(),
-            "requestId": request_id,
+    json_value(&Envelope::success(
+        CODE_SUCCESS,
+        FundedData {
+            funded_amount: amount.to_string(),
+            request_id: Some(request_id.to_owned()),
+            tx_hash: format!("{hash:#x}"),
         },
-    })
+    ))
+}
+
+/// A wire type as JSON (these serialize infallibly: strings and maps with string keys).
+fn json_value(v: &impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
 }

@@ -154,28 +154,9 @@ pub trait FxSource: Send + Sync {
     fn quote(&self, currency: &str, day: i64) -> FxQuote;
 }
 
-/// Whether a converted amount can be used (`amount_status` on `/machine/{did}` `event_data`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AmountStatus {
-    /// Converted at a rate for the event's date.
-    Ok,
-    /// No source supports the currency: value ignored, not degraded.
-    UnsupportedCurrency,
-    /// Stale rate or no FX data: degraded.
-    FxUnavailable,
-}
-
-impl AmountStatus {
-    /// The wire string (`ok`, `unsupported_currency`, `fx_unavailable`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::UnsupportedCurrency => "unsupported_currency",
-            Self::FxUnavailable => "fx_unavailable",
-        }
-    }
-}
+/// Whether a converted amount can be used (`amount_status` on `/machine/{did}` `event_data`):
+/// the API's enumeration.
+pub use peaqos_types::api::AmountStatus;
 
 /// The result of converting one revenue value into USD cents.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

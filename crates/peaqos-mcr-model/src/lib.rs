@@ -10,8 +10,8 @@ pub use fx::{
     convert_to_usd_cents, minor_unit_divisor, minor_unit_exponent,
 };
 pub use model::{
-    ActivityOrRevenueFactor, AdminState, EventRecord, Explain, Gates, MachineInput, McrScore,
-    Rating, RevenueTrend, ScoreStatus, TrustFactor, flag_active, negative_flag_plausible, score,
+    ActivityOrRevenueFactor, AdminState, EventRecord, Explain, Gates, MachineInput, McrRating,
+    McrScore, RevenueTrend, ScoreStatus, TrustFactor, flag_active, negative_flag_plausible, score,
 };
 
 /// The version of the scoring model, reported next to every score.

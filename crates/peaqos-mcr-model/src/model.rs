@@ -1,5 +1,6 @@
 //! Scoring model `mcr-v1`: types and the `score` function.
 
+pub use peaqos_types::api::{McrRating, RevenueTrend};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -42,105 +43,6 @@ pub struct MachineInput<'a> {
     pub events: &'a [EventRecord],
     /// Its AdminFlags state.
     pub admin: AdminState,
-}
-
-/// The rating letter (`mcr`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Rating {
-    /// Score ≥ 95.
-    #[serde(rename = "AAA")]
-    Aaa,
-    /// Score ≥ 85.
-    #[serde(rename = "AA")]
-    Aa,
-    /// Score ≥ 75.
-    A,
-    /// Score ≥ 60.
-    #[serde(rename = "BBB")]
-    Bbb,
-    /// Score ≥ 45.
-    #[serde(rename = "BB")]
-    Bb,
-    /// Score ≥ 30.
-    B,
-    /// Not rated: unbonded, or a score below 30 (`mcr_score` 0).
-    #[serde(rename = "NR")]
-    Nr,
-    /// Bonded but not enough history yet (`mcr_score` 0).
-    Provisioned,
-}
-
-impl Rating {
-    /// All ratings, best first.
-    pub const ALL: [Self; 8] = [
-        Self::Aaa,
-        Self::Aa,
-        Self::A,
-        Self::Bbb,
-        Self::Bb,
-        Self::B,
-        Self::Nr,
-        Self::Provisioned,
-    ];
-
-    /// The wire string (`AAA` … `NR`, `Provisioned`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Aaa => "AAA",
-            Self::Aa => "AA",
-            Self::A => "A",
-            Self::Bbb => "BBB",
-            Self::Bb => "BB",
-            Self::B => "B",
-            Self::Nr => "NR",
-            Self::Provisioned => "Provisioned",
-        }
-    }
-
-    /// The letter of a rounded score of a graduated machine (below 30 → `NR`).
-    pub const fn from_score(score: u8) -> Self {
-        match score {
-            95.. => Self::Aaa,
-            85.. => Self::Aa,
-            75.. => Self::A,
-            60.. => Self::Bbb,
-            45.. => Self::Bb,
-            30.. => Self::B,
-            _ => Self::Nr,
-        }
-    }
-}
-
-impl std::fmt::Display for Rating {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `revenue_trend`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RevenueTrend {
-    /// Recent revenue materially above the longer-term baseline.
-    Up,
-    /// Recent revenue tracks the baseline.
-    Stable,
-    /// Recent revenue materially below the baseline.
-    Down,
-    /// Too few qualifying revenue days.
-    Insufficient,
-}
-
-impl RevenueTrend {
-    /// The wire string.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Up => "up",
-            Self::Stable => "stable",
-            Self::Down => "down",
-            Self::Insufficient => "insufficient",
-        }
-    }
 }
 
 /// Which branch of the model decided the score.
@@ -269,7 +171,7 @@ pub struct McrScore {
     /// `mcr_score`: 0..=100, 0 for `NR` and `Provisioned`.
     pub score: u8,
     /// `mcr`.
-    pub rating: Rating,
+    pub rating: McrRating,
     /// `mcr_degraded`: some revenue used a stale FX rate or had no FX data.
     pub mcr_degraded: bool,
     /// `revenue_trend`.
@@ -460,12 +362,12 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
     let rounded_score = round_score(raw_score);
 
     let (status, rating, score) = if !input.bonded {
-        (ScoreStatus::Unbonded, Rating::Nr, 0)
+        (ScoreStatus::Unbonded, McrRating::NR, 0)
     } else if !(events_gate && span_gate) {
-        (ScoreStatus::Provisioned, Rating::Provisioned, 0)
+        (ScoreStatus::Provisioned, McrRating::Provisioned, 0)
     } else {
-        let rating = Rating::from_score(rounded_score);
-        let score = if rating == Rating::Nr {
+        let rating = McrRating::for_score(rounded_score);
+        let score = if rating == McrRating::NR {
             0
         } else {
             rounded_score

@@ -71,17 +71,9 @@ pub const FLAG_FUTURE_TOLERANCE_SECS: u64 = 86_400;
 /// The API's `negative_flag` is true only for a flag timestamp at or after 2020-01-01.
 pub const FLAG_MIN_PLAUSIBLE_TS: u64 = 1_577_836_800;
 
-/// Scores below this map to `NR` with `mcr_score` 0.
-pub const MIN_RATED_SCORE: u8 = 30;
-/// Letter thresholds, highest first: `(minimum score, letter)`.
-pub const LETTER_THRESHOLDS: [(u8, &str); 6] = [
-    (95, "AAA"),
-    (85, "AA"),
-    (75, "A"),
-    (60, "BBB"),
-    (45, "BB"),
-    (30, "B"),
-];
+/// Scores below this map to `NR` with `mcr_score` 0; the letter thresholds, highest first:
+/// `(minimum score, letter)` (the one table, in `peaqos-types`).
+pub use peaqos_types::api::{MIN_RATED_SCORE, RATING_THRESHOLDS as LETTER_THRESHOLDS};
 
 /// Revenue trend: the short moving-average window in days (ending at `now`).
 pub const TREND_SHORT_DAYS: i64 = 30;

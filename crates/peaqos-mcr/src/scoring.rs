@@ -8,7 +8,8 @@ use std::{
 
 use alloy::primitives::Address;
 use peaqos_mcr_model::{AdminState, EventRecord, FxSource, MachineInput, McrScore};
-use peaqos_types::api::{BondStatus, JsonNumber, McrRating, McrResponse, RevenueTrend};
+use peaqos_types::api::{BondStatus, McrRating, McrResponse};
+use serde_json::Number;
 
 use crate::{
     Result,
@@ -59,20 +60,16 @@ impl Computed {
             event_count: s.event_count,
             revenue_event_count: s.revenue_event_count,
             activity_event_count: s.activity_event_count,
-            revenue_trend: s
-                .revenue_trend
-                .as_str()
-                .parse()
-                .unwrap_or(RevenueTrend::Insufficient),
+            revenue_trend: s.revenue_trend,
             total_revenue: usd_number(s.total_revenue_usd_cents, true),
             average_revenue_per_event: usd_number(s.average_revenue_per_event, false),
             last_updated: self.last_updated,
         }
     }
 
-    /// The rating letter in the API's vocabulary.
-    pub fn rating(&self) -> McrRating {
-        self.score.rating.as_str().parse().unwrap_or(McrRating::NR)
+    /// The rating letter.
+    pub const fn rating(&self) -> McrRating {
+        self.score.rating
     }
 
     /// `bonded` / `unbonded`.
@@ -86,13 +83,14 @@ impl Computed {
 }
 
 /// USD cents as a JSON number: the total as an integer when whole, the average as a float.
-fn usd_number(v: f64, integer_when_whole: bool) -> JsonNumber {
+fn usd_number(v: f64, integer_when_whole: bool) -> Number {
     let v = if v.is_finite() && v > 0.0 { v } else { 0.0 };
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     if integer_when_whole && v.fract() == 0.0 && v < 9.0e15 {
-        JsonNumber::UInt(v as u64)
+        Number::from(v as u64)
     } else {
-        JsonNumber::Float(v)
+        // `v` is finite here, so this is always `Some`.
+        Number::from_f64(v).unwrap_or_else(|| Number::from(0_u64))
     }
 }
 

@@ -350,7 +350,7 @@ impl PeaqosClient {
             .build()
             .map_err(|e| {
                 Error::api(
-                    "NETWORK_ERROR",
+                    crate::http::ApiCode::NetworkError,
                     format!("cannot build the HTTP client: {e}"),
                     None,
                 )

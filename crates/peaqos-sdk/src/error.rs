@@ -40,8 +40,9 @@ pub enum Error {
     /// An HTTP API (Gas Station, MCR API) failure.
     #[error("{message}")]
     Api {
-        /// The service's code (`INVALID_2FA`, `NOT_FOUND`, …) or an SDK sentinel.
-        code: String,
+        /// The service's code (`INVALID_2FA`, `NOT_FOUND`, …), an SDK sentinel, or an unknown
+        /// code kept verbatim.
+        code: crate::http::ApiCode,
         /// What happened and what to do.
         message: String,
         /// The HTTP status, when a response arrived.
@@ -78,7 +79,7 @@ impl Error {
         match self {
             Self::Validation(_) => "VALIDATION_ERROR",
             Self::Rpc { failure, .. } => failure.code(),
-            Self::Api { code, .. } => code,
+            Self::Api { code, .. } => code.as_str(),
             Self::ValueCapExceeded { .. } => "VALUE_CAP_EXCEEDED",
             Self::RateLimitExceeded { .. } => "RATE_LIMIT_EXCEEDED",
         }
@@ -122,7 +123,11 @@ impl Error {
     }
 
     /// An API-family error.
-    pub fn api(code: impl Into<String>, message: impl Into<String>, status: Option<u16>) -> Self {
+    pub fn api(
+        code: impl Into<crate::http::ApiCode>,
+        message: impl Into<String>,
+        status: Option<u16>,
+    ) -> Self {
         Self::Api {
             code: code.into(),
             message: message.into(),
@@ -148,6 +153,25 @@ impl Error {
             *tx_hash = Some(hash);
         }
         self
+    }
+
+    /// The code of an API-family error.
+    pub const fn api_code(&self) -> Option<&crate::http::ApiCode> {
+        match self {
+            Self::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The Gas Station code of an API-family error, if it carries one.
+    pub const fn faucet_code(&self) -> Option<peaqos_types::faucet::FaucetCode> {
+        match self {
+            Self::Api {
+                code: crate::http::ApiCode::Faucet(c),
+                ..
+            } => Some(*c),
+            _ => None,
+        }
     }
 
     /// The hash of the transaction the error is about, when one was sent.

@@ -3,16 +3,17 @@
 //! checks and joining, sending one request with a per-request timeout and a bounded body, the
 //! stable codes both clients put on [`Error::Api`], and parsing the services' own codes.
 //!
-//! Codes a response can carry are the services' own (the Gas Station's
-//! [`FaucetCode`](crate::gas_station::FaucetCode)s, the MCR mapping of
-//! [`McrErrorCode`](crate::mcr::McrErrorCode)); the constants here are the ones the SDK itself
-//! assigns.
+//! Every [`Error::Api`] carries an [`ApiCode`]: the Gas Station's own
+//! [`FaucetCode`]s, the MCR mapping of [`McrErrorCode`], or the SDK's sentinels; the constants
+//! here are the sentinels' stable strings.
 
 use std::time::Duration;
 
 use reqwest::{RequestBuilder, Url};
 
-use crate::{Error, Result};
+use peaqos_types::faucet::FaucetCode;
+
+use crate::{Error, Result, mcr::McrErrorCode};
 
 /// The default per-request timeout of both HTTP clients: 30 s, as in the official SDKs.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,51 +42,68 @@ pub const INVALID_RESPONSE: &str = "INVALID_RESPONSE";
 /// answers.
 pub const UNEXPECTED_RESPONSE: &str = "UNEXPECTED_RESPONSE";
 
-/// A string that is not one of the codes of an error-code enumeration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} code {code:?}")]
-pub struct UnknownCode {
-    /// Which enumeration (`Gas Station`, `MCR API`).
-    pub kind: &'static str,
-    /// The rejected string.
-    pub code: String,
+pub use peaqos_types::faucet::UnknownCode;
+
+/// The code of an [`Error::Api`]: a Gas Station code, an MCR API failure, one of the SDK's own
+/// sentinels, or a code this SDK does not know (a future server's), kept verbatim.
+///
+/// [`as_str`](Self::as_str) is the stable string [`Error::code`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiCode {
+    /// A code the Gas Station answered with.
+    Faucet(FaucetCode),
+    /// How an MCR API call failed (never [`McrErrorCode::NetworkError`]: that is
+    /// [`ApiCode::NetworkError`]).
+    Mcr(McrErrorCode),
+    /// [`NETWORK_ERROR`]: no answer (both clients; the Gas Station client's timeouts too).
+    NetworkError,
+    /// [`INVALID_RESPONSE`]: the Gas Station's body is not JSON.
+    InvalidResponse,
+    /// [`UNEXPECTED_RESPONSE`]: the Gas Station's JSON is not the endpoint's envelope.
+    UnexpectedResponse,
+    /// A Gas Station `code` outside [`FaucetCode`] (e.g. the `TOTP_EXPIRED` spelling), verbatim.
+    Unknown(String),
 }
 
-/// Implements [`FromStr`](std::str::FromStr) (an exact, case-sensitive match on `as_str`,
-/// else an [`UnknownCode`] of `$kind`) and [`Display`](std::fmt::Display) (`as_str`) for an
-/// enumeration of a service's error codes that has `ALL` and `as_str`
-/// ([`FaucetCode`](crate::gas_station::FaucetCode), [`McrErrorCode`](crate::mcr::McrErrorCode)).
-macro_rules! code_set {
-    ($ty:ty, $kind:literal) => {
-        impl std::str::FromStr for $ty {
-            type Err = $crate::http::UnknownCode;
-
-            /// Exact (case-sensitive) match on the wire code.
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::ALL
-                    .into_iter()
-                    .find(|c| c.as_str() == s)
-                    .ok_or_else(|| $crate::http::UnknownCode {
-                        kind: $kind,
-                        code: s.to_owned(),
-                    })
-            }
+impl ApiCode {
+    /// The stable code string (`INVALID_2FA`, `NOT_FOUND`, `NETWORK_ERROR`, …).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Faucet(c) => c.as_str(),
+            Self::Mcr(c) => c.as_str(),
+            Self::NetworkError => NETWORK_ERROR,
+            Self::InvalidResponse => INVALID_RESPONSE,
+            Self::UnexpectedResponse => UNEXPECTED_RESPONSE,
+            Self::Unknown(s) => s,
         }
+    }
 
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+    /// A `code` a Gas Station sent: one of [`FaucetCode`], else [`ApiCode::Unknown`].
+    pub fn from_faucet(code: &str) -> Self {
+        code.parse()
+            .map_or_else(|_| Self::Unknown(code.to_owned()), Self::Faucet)
+    }
 }
-pub(crate) use code_set;
 
-/// The code of an [`Error::Api`] as one of the codes `C`, if it is one.
-pub(crate) fn api_code<C: std::str::FromStr>(err: &Error) -> Option<C> {
-    match err {
-        Error::Api { code, .. } => code.parse().ok(),
-        _ => None,
+impl std::fmt::Display for ApiCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<FaucetCode> for ApiCode {
+    fn from(code: FaucetCode) -> Self {
+        Self::Faucet(code)
+    }
+}
+
+impl From<McrErrorCode> for ApiCode {
+    fn from(code: McrErrorCode) -> Self {
+        match code {
+            McrErrorCode::NetworkError => Self::NetworkError,
+            other => Self::Mcr(other),
+        }
     }
 }
 
@@ -164,7 +182,7 @@ impl Service {
         &self,
         op: &'static str,
         path: &str,
-        timeout_code: &str,
+        timeout_code: ApiCode,
         build: impl FnOnce(&reqwest::Client, &str) -> RequestBuilder,
     ) -> Result<(String, Reply)> {
         check_base_url(self.url_field, &self.base_url)?;
@@ -243,7 +261,7 @@ impl SendError {
         op: &str,
         url: &str,
         timeout: Duration,
-        timeout_code: &str,
+        timeout_code: ApiCode,
     ) -> Error {
         match self {
             Self::Timeout(e) => Error::api(
@@ -256,7 +274,7 @@ impl SendError {
             )
             .with_source(e),
             Self::Transport(e) => Error::api(
-                NETWORK_ERROR,
+                ApiCode::NetworkError,
                 format!("{op}: network request to {url} failed"),
                 None,
             )

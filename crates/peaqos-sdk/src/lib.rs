@@ -25,6 +25,7 @@ pub use client::{ClientConfig, NetworkConfig, PeaqosClient};
 pub use did::DidAttribute;
 pub use error::{Error, Result, RpcFailure, ValidationError};
 pub use gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat};
+pub use http::ApiCode;
 pub use limits::OperationalLimits;
 pub use mcr::McrClient;
 pub use revert::Revert;

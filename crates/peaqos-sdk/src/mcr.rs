@@ -43,7 +43,7 @@ pub use crate::http::{
 use crate::{
     Error, Result, ValidationError,
     client::PeaqosClient,
-    http::{self, Reply, Service},
+    http::{self, ApiCode, Reply, Service},
 };
 
 /// The codes an MCR API call fails with (besides `VALIDATION_ERROR` for a bad DID).
@@ -101,12 +101,35 @@ impl McrErrorCode {
     }
 
     /// The code of an [`Error::Api`] from this client, if it is one of these.
-    pub fn of(err: &Error) -> Option<Self> {
-        http::api_code(err)
+    pub const fn of(err: &Error) -> Option<Self> {
+        match err.api_code() {
+            Some(ApiCode::Mcr(c)) => Some(*c),
+            Some(ApiCode::NetworkError) => Some(Self::NetworkError),
+            _ => None,
+        }
     }
 }
 
-http::code_set!(McrErrorCode, "MCR API");
+impl std::str::FromStr for McrErrorCode {
+    type Err = http::UnknownCode;
+
+    /// Exact (case-sensitive) match on the code string.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| http::UnknownCode {
+                kind: "MCR API",
+                code: s.to_owned(),
+            })
+    }
+}
+
+impl std::fmt::Display for McrErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A client of one MCR API server.
 ///
@@ -179,7 +202,7 @@ impl McrClient {
     async fn get<T: DeserializeOwned>(&self, op: &'static str, path: &str) -> Result<T> {
         let (url, reply) = self
             .service
-            .exchange(op, path, TIMEOUT, |http, url| {
+            .exchange(op, path, McrErrorCode::Timeout.into(), |http, url| {
                 http.get(url)
                     .header(reqwest::header::ACCEPT, "application/json")
             })
@@ -187,7 +210,8 @@ impl McrClient {
         if !reply.is_success() {
             return Err(status_error(op, &url, &reply));
         }
-        let bad = |message: String| Error::api(BAD_RESPONSE, message, Some(reply.status));
+        let bad =
+            |message: String| Error::api(McrErrorCode::BadResponse, message, Some(reply.status));
         if reply.truncated || serde_json::from_slice::<serde::de::IgnoredAny>(&reply.body).is_err()
         {
             return Err(bad(format!(
@@ -222,17 +246,20 @@ fn check_did(did: &str) -> Result<()> {
 fn status_error(op: &str, url: &str, reply: &Reply) -> Error {
     let status = reply.status;
     let (code, mut message) = match status {
-        404 => (NOT_FOUND, format!("{op}: resource not found at {url}")),
+        404 => (
+            McrErrorCode::NotFound,
+            format!("{op}: resource not found at {url}"),
+        ),
         503 => (
-            SERVICE_UNAVAILABLE,
+            McrErrorCode::ServiceUnavailable,
             format!("{op}: MCR API service unavailable at {url}"),
         ),
         500..=599 => (
-            SERVER_ERROR,
+            McrErrorCode::ServerError,
             format!("{op}: MCR API server error {status} at {url}"),
         ),
         _ => (
-            HTTP_ERROR,
+            McrErrorCode::HttpError,
             format!("{op}: unexpected HTTP {status} from {url}"),
         ),
     };

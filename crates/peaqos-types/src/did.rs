@@ -2,10 +2,8 @@
 
 use std::{fmt, str::FromStr};
 
-use alloy_primitives::Address;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use crate::TypesError;
+use alloy_primitives::Address;
 
 /// A peaq DID, `did:peaq:<address>`, naming the DID document of one EVM account.
 ///
@@ -94,18 +92,7 @@ impl fmt::Display for Did {
     }
 }
 
-impl Serialize for Did {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Did {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
+crate::address::serde_as_string!(Did);
 
 #[cfg(test)]
 mod tests {

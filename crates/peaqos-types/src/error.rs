@@ -79,6 +79,14 @@ pub enum TypesError {
         /// The rejected input.
         input: String,
     },
+    /// Not a valid SS58 account address (shape, network prefix or checksum).
+    #[error("invalid SS58 address {input:?}: {reason}")]
+    InvalidSs58Address {
+        /// The rejected input.
+        input: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
 }
 
 impl TypesError {
@@ -94,7 +102,7 @@ impl TypesError {
             Self::InvalidVisibility { .. } => "INVALID_VISIBILITY",
             Self::InvalidNetwork { .. } => "INVALID_NETWORK",
             Self::MissingEnvVar { .. } => "MISSING_ENV_VAR",
-            Self::InvalidAddress { .. } => "INVALID_ADDRESS",
+            Self::InvalidAddress { .. } | Self::InvalidSs58Address { .. } => "INVALID_ADDRESS",
         }
     }
 
@@ -112,6 +120,7 @@ impl TypesError {
             Self::InvalidNetwork { .. } => "network",
             Self::MissingEnvVar { name } => name,
             Self::InvalidAddress { field, .. } => field,
+            Self::InvalidSs58Address { .. } => "address",
         }
     }
 }

@@ -85,6 +85,22 @@ impl ContractAddresses {
         }
     }
 
+    /// The addresses a fresh local stack deploys (`peaqos dev`, `peaqos-devnet`: dev account 0,
+    /// nonces from genesis; a CLI test checks them against a real devnet). No bridge adapter.
+    pub const fn local() -> Self {
+        Self {
+            identity_registry: address!("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"),
+            identity_staking: address!("0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"),
+            event_registry: address!("0x5FC8d32690cc91D4c39d9d3abcBD16989F875707"),
+            machine_nft: address!("0xa513E6E4b8f2a923D98304ec87F64353C4D5C853"),
+            did_registry: DID_PRECOMPILE_ADDRESS,
+            batch_precompile: BATCH_PRECOMPILE_ADDRESS,
+            machine_account_factory: Some(address!("0x610178dA211FEF7D417bC0e6FeD39F05609AD788")),
+            machine_nft_adapter: None,
+            admin_flags: Some(address!("0x8A791620dd6260079BF849Dc5567aDC3F2FdC318")),
+        }
+    }
+
     /// Reads the addresses from `lookup` (usually `|k| std::env::var(k).ok()`), the way the SDK's
     /// `from_env` does: the six required variables in order (missing or empty →
     /// [`TypesError::MissingEnvVar`]), then the optional ones (missing or empty → `None`).
@@ -167,6 +183,17 @@ impl Network {
     /// All networks.
     pub const ALL: [Self; 3] = [Self::Mainnet, Self::Agung, Self::Local];
 
+    /// Every name a network is known by (canonical names, preset names and aliases), as
+    /// [`FromStr`] accepts them (in any case).
+    pub const ALIASES: [(&'static str, Self); 6] = [
+        ("mainnet", Self::Mainnet),
+        ("testnet", Self::Agung),
+        ("local", Self::Local),
+        ("peaq", Self::Mainnet),
+        ("agung", Self::Agung),
+        ("devnet", Self::Local),
+    ];
+
     /// The canonical name: `mainnet`, `agung`, `local`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -205,6 +232,40 @@ impl Network {
         }
     }
 
+    /// The built-in settings of this network: endpoints, contracts and the Gas Station's chain
+    /// name (what `peaqos init` writes; no download).
+    pub const fn preset(self) -> NetworkPreset {
+        match self {
+            Self::Mainnet => NetworkPreset {
+                network: self,
+                name: "mainnet",
+                rpc_url: "https://peaq.api.onfinality.io/public",
+                mcr_api_url: "https://mcr.peaq.xyz",
+                gas_station_url: "https://depinstation.peaq.xyz",
+                contracts: ContractAddresses::peaq_mainnet(),
+                faucet_chain: "peaq",
+            },
+            Self::Agung => NetworkPreset {
+                network: self,
+                name: "testnet",
+                rpc_url: "https://peaq-agung.api.onfinality.io/public",
+                mcr_api_url: "",
+                gas_station_url: "",
+                contracts: ContractAddresses::agung(),
+                faucet_chain: "agung",
+            },
+            Self::Local => NetworkPreset {
+                network: self,
+                name: "local",
+                rpc_url: LOCAL_RPC_URL,
+                mcr_api_url: LOCAL_MCR_API_URL,
+                gas_station_url: LOCAL_GAS_STATION_URL,
+                contracts: ContractAddresses::local(),
+                faucet_chain: "local",
+            },
+        }
+    }
+
     /// The LayerZero V2 endpoint id, where bridging is possible (mainnet only).
     pub const fn lz_eid(self) -> Option<u32> {
         match self {
@@ -214,19 +275,53 @@ impl Network {
     }
 }
 
+/// The JSON-RPC URL of the local stack's devnet.
+pub const LOCAL_RPC_URL: &str = "http://127.0.0.1:8545";
+/// The URL of the local stack's MCR API.
+pub const LOCAL_MCR_API_URL: &str = "http://127.0.0.1:8000";
+/// The URL of the local stack's Gas Station.
+pub const LOCAL_GAS_STATION_URL: &str = "http://127.0.0.1:8001";
+
+/// The built-in settings of one [`Network`] ([`Network::preset`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkPreset {
+    /// The network.
+    pub network: Network,
+    /// The preset's name, the value of `PEAQOS_NETWORK`: `mainnet`, `testnet` or `local`.
+    pub name: &'static str,
+    /// The JSON-RPC URL.
+    pub rpc_url: &'static str,
+    /// The MCR API URL (empty when there is none).
+    pub mcr_api_url: &'static str,
+    /// The Gas Station URL (empty when there is none).
+    pub gas_station_url: &'static str,
+    /// The contract addresses (for `local`, those of a fresh local stack).
+    pub contracts: ContractAddresses,
+    /// The Gas Station's `chainId` for this network.
+    pub faucet_chain: &'static str,
+}
+
+impl NetworkPreset {
+    /// The preset names `peaqos init` offers, in order.
+    pub const NAMES: [&'static str; 3] = [
+        Network::Mainnet.preset().name,
+        Network::Agung.preset().name,
+        Network::Local.preset().name,
+    ];
+}
+
 impl FromStr for Network {
     type Err = TypesError;
 
-    /// Accepts `mainnet` / `peaq`, `agung` / `testnet`, `local` / `devnet` (any case).
+    /// Accepts a name of [`Network::ALIASES`] (any case).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "mainnet" | "peaq" => Ok(Self::Mainnet),
-            "agung" | "testnet" => Ok(Self::Agung),
-            "local" | "devnet" => Ok(Self::Local),
-            _ => Err(TypesError::InvalidNetwork {
+        Self::ALIASES
+            .into_iter()
+            .find(|(name, _)| s.eq_ignore_ascii_case(name))
+            .map(|(_, n)| n)
+            .ok_or_else(|| TypesError::InvalidNetwork {
                 input: s.to_owned(),
-            }),
-        }
+            })
     }
 }
 

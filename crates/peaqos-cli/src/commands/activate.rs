@@ -12,7 +12,7 @@ use std::{cell::RefCell, future::Future, ops::ControlFlow, path::PathBuf, pin::P
 
 use alloy::primitives::{Address, U256};
 use peaqos_sdk::{
-    Error as SdkError, PeaqosClient, QrFormat, ValidationError,
+    ApiCode, Error as SdkError, FaucetCode, PeaqosClient, QrFormat, ValidationError,
     activation::{
         Activation, ActivationError, FundError, Funder, MachineAttributes, Outcome, Progress, Step,
         StepResult, WalletBalance, machines_list,
@@ -565,7 +565,7 @@ impl GasStation<'_> {
                     .map_err(faucet_error)?;
                 ui.info("  2FA activated.");
             }
-            Err(e) if e.code() == "2FA_ALREADY_CONFIGURED" => {
+            Err(e) if e.faucet_code() == Some(FaucetCode::TwoFaAlreadyConfigured) => {
                 ui.info("  2FA already enrolled. Skipping setup.");
             }
             Err(e) => return Err(faucet_error(e)),
@@ -605,16 +605,13 @@ fn faucet_chain(env: &Env) -> CliResult<String> {
 }
 
 fn faucet_error(e: SdkError) -> CliError {
-    match &e {
-        SdkError::Api { code, .. }
-            if !code.is_empty()
-                && code
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-                && !matches!(
-                    code.as_str(),
-                    "NETWORK_ERROR" | "TIMEOUT" | "INVALID_RESPONSE" | "UNEXPECTED_RESPONSE"
-                ) =>
+    match e.api_code() {
+        // The faucet's own codes, and code-shaped ones a newer faucet may send.
+        Some(code @ ApiCode::Faucet(_)) => CliError::network(faucet_message(code)),
+        Some(code @ ApiCode::Unknown(c))
+            if !c.is_empty()
+                && c.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
         {
             CliError::network(faucet_message(code))
         }
@@ -702,16 +699,18 @@ async fn fund_one(
             }
             Err(e) => {
                 let c = e.code().to_owned();
-                if matches!(
-                    c.as_str(),
-                    "TOTP_EXPIRED" | "TWO_FA_EXPIRED" | "2FA_EXPIRED"
-                ) && !reprompted
-                {
+                // Spellings of an expired code that some faucets send (not in `FaucetCode`).
+                let expired = matches!(
+                    e.api_code(),
+                    Some(ApiCode::Unknown(u))
+                        if matches!(u.as_str(), "TOTP_EXPIRED" | "TWO_FA_EXPIRED" | "2FA_EXPIRED")
+                );
+                if expired && !reprompted {
                     reprompted = true;
                     *code = ui.prompt_hidden("2FA code expired. Enter a fresh 6-digit code")?;
                     continue;
                 }
-                if c == "DUPLICATE_REQUEST" && waits < 10 {
+                if e.faucet_code() == Some(FaucetCode::DuplicateRequest) && waits < 10 {
                     waits += 1;
                     ui.info(format!(
                         "  Request already in progress (requestId: {request_id}). Waiting..."
@@ -719,7 +718,7 @@ async fn fund_one(
                     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                     continue;
                 }
-                if c == "REQUEST_ALREADY_PROCESSED" {
+                if e.faucet_code() == Some(FaucetCode::RequestAlreadyProcessed) {
                     // The faucet finished this request in a run we lost: the balance re-check
                     // after funding decides.
                     journal.borrow_mut().write(

@@ -291,7 +291,10 @@ async fn demo(ui: &Ui, target: &Target, args: &Args, started: Instant) -> CliRes
                 m.machine_id.to_string(),
                 r.revenue_event_count.to_string(),
                 r.activity_event_count.to_string(),
-                format!("{:.2}", r.total_revenue.as_f64() / 100.0),
+                format!(
+                    "{:.2}",
+                    r.total_revenue.as_f64().unwrap_or_default() / 100.0
+                ),
                 r.revenue_trend.to_string(),
                 r.mcr_score.to_string(),
                 r.mcr.to_string(),

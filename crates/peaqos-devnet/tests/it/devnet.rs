@@ -128,6 +128,13 @@ async fn genesis_has_the_stack_and_eip1559_blocks() {
         peaqos_types::constants::LOCAL_CHAIN_ID
     );
     let d = devnet.deployment.as_ref().expect("stack");
+    // The `local` preset (peaqos init --network local, the ROS 2/MCP presets) names exactly
+    // what a fresh devnet deploys.
+    assert_eq!(
+        d.contract_addresses(),
+        peaqos_types::ContractAddresses::local(),
+        "ContractAddresses::local() is stale"
+    );
     let registry = IdentityRegistry::new(d.identity_registry.proxy, &p);
     assert_eq!(
         registry.minBond().call().await.expect("minBond"),

@@ -1,6 +1,7 @@
 //! Interop: the official `peaq-os-sdk==0.1.0` faucet client (`setup_faucet_2fa`,
-//! `confirm_faucet_2fa`, `fund_from_gas_station`) and our SDK's `GasStationClient` against our
-//! Gas Station on an in-process devnet. The clients compute TOTP codes from the otpauth secret.
+//! `confirm_faucet_2fa`, `fund_from_gas_station`) against our Gas Station on an in-process
+//! devnet (our SDK's client is tested against it in `peaqos-sdk`'s `gas_station_client`). The
+//! client computes TOTP codes from the otpauth secret.
 
 use crate::common;
 
@@ -8,8 +9,6 @@ use std::{path::Path, time::Duration};
 
 use alloy::primitives::{B256, U256};
 use common::*;
-use peaqos_gas_station::totp;
-use peaqos_sdk::gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat};
 use peaqos_test_utils::{
     ScratchDir,
     interop::{official_sdk_python, run_python_script},
@@ -61,94 +60,6 @@ async fn official_python_sdk_against_the_gas_station() {
     );
     assert_eq!(funded, s.service().config.chains[0].amount);
     eprintln!("official_faucet: {passed} passed, 0 failed");
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn our_sdk_against_the_gas_station() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let s = station(config(&devnet, &db)).await;
-    let faucet = GasStationClient::new(reqwest::Client::new(), s.url());
-    let owner = random_address().to_checksum(None);
-
-    let setup = faucet
-        .setup_faucet_2fa(&owner, QrFormat::Png)
-        .await
-        .expect("setup");
-    assert_eq!(setup.owner_address, owner);
-    let png = reqwest::get(&setup.qr_image_url).await.expect("qr");
-    assert_eq!(png.headers()["content-type"], "image/png");
-    let secret = totp::secret_of_uri(&setup.otpauth_uri)
-        .expect("secret")
-        .to_vec();
-    fresh_step(10).await;
-    let c = code(&secret, 0);
-    faucet
-        .confirm_faucet_2fa(&owner, &c)
-        .await
-        .expect("confirm");
-    let again = faucet
-        .setup_faucet_2fa(&owner, QrFormat::Svg)
-        .await
-        .expect_err("configured");
-    assert_eq!(
-        FaucetCode::of(&again),
-        Some(FaucetCode::TwoFaAlreadyConfigured)
-    );
-
-    let target = random_address();
-    let outcome = faucet
-        .fund_from_gas_station(&owner, &target.to_checksum(None), "local", &c, None)
-        .await
-        .expect("fund");
-    let FundOutcome::Funded {
-        tx_hash,
-        funded_amount,
-        request_id,
-    } = outcome
-    else {
-        panic!("expected a transfer, got {outcome:?}");
-    };
-    assert_eq!(balance(&devnet, target).await, funded_amount);
-    assert_ne!(tx_hash, B256::ZERO);
-    let repeat = faucet
-        .fund_from_gas_station(
-            &owner,
-            &target.to_checksum(None),
-            "local",
-            &c,
-            Some(request_id),
-        )
-        .await
-        .expect_err("processed");
-    assert_eq!(
-        FaucetCode::of(&repeat),
-        Some(FaucetCode::RequestAlreadyProcessed)
-    );
-    let rich = devnet.accounts[3].address.to_checksum(None);
-    let skipped = faucet
-        .fund_from_gas_station(&owner, &rich, "agung", &code(&secret, 1), None)
-        .await
-        .expect("skipped");
-    assert!(
-        matches!(skipped, FundOutcome::Skipped { min_gas_balance, .. } if min_gas_balance == s.service().config.chains[0].min_gas_balance)
-    );
-    let wrong = faucet
-        .fund_from_gas_station(
-            &owner,
-            &random_address().to_checksum(None),
-            "local",
-            "000000",
-            None,
-        )
-        .await
-        .expect_err("wrong code");
-    if (-1..=1).all(|o| code(&secret, o) != "000000") {
-        assert_eq!(FaucetCode::of(&wrong), Some(FaucetCode::Invalid2fa));
-    }
     s.shutdown().await;
     db.cleanup().await;
     devnet.shutdown().await.expect("devnet stops");

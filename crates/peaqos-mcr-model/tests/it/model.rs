@@ -4,8 +4,8 @@ use crate::common;
 
 use common::*;
 use peaqos_mcr_model::{
-    AdminState, EcbFx, McrScore, NoFx, Rating, RevenueTrend, ScoreStatus, negative_flag_plausible,
-    params,
+    AdminState, EcbFx, McrRating, McrScore, NoFx, RevenueTrend, ScoreStatus,
+    negative_flag_plausible, params,
 };
 
 #[track_caller]
@@ -17,7 +17,7 @@ fn expect(s: &McrScore, rating: &str) {
         s.score,
         serde_json::to_string_pretty(&s.explain).expect("serializes")
     );
-    let expected_zero = matches!(s.rating, Rating::Nr | Rating::Provisioned);
+    let expected_zero = matches!(s.rating, McrRating::NR | McrRating::Provisioned);
     assert_eq!(
         s.score == 0,
         expected_zero,
@@ -246,7 +246,7 @@ fn activity_only_sensor_graduates_without_revenue() {
         s.explain.gates
     );
     assert_eq!(s.explain.gates.qualifying_revenue_days, 0);
-    assert_ne!(s.rating, Rating::Provisioned);
+    assert_ne!(s.rating, McrRating::Provisioned);
     assert_eq!(s.revenue_trend, RevenueTrend::Insufficient);
     // A year of daily hardware-signed activity.
     let s = rate(
@@ -286,7 +286,7 @@ fn gates_keep_a_machine_provisioned() {
     summed.extend(daily_revenue(1, "USD", T0 + 3_600, 60, 2));
     let s = rate(&summed, AdminState::default(), T0 + 60 * DAY);
     assert_eq!(s.explain.gates.qualifying_revenue_days, 60);
-    assert_ne!(s.rating, Rating::Provisioned);
+    assert_ne!(s.rating, McrRating::Provisioned);
     // No events at all.
     expect(&rate(&[], AdminState::default(), T0), "Provisioned");
 }
@@ -496,7 +496,7 @@ fn stale_fx_past_the_data_uses_the_latest_rate_and_degrades() {
         s.total_revenue_usd_cents > 0.0,
         "the stale rate is still used"
     );
-    assert_ne!(s.rating, Rating::Provisioned);
+    assert_ne!(s.rating, McrRating::Provisioned);
     // A generous limit makes the same data fresh.
     let lenient = EcbFx::embedded().with_max_staleness_days(3_650);
     let s2 = rate_with(
@@ -586,7 +586,7 @@ fn duplicate_submissions_count_once_with_their_best_trust() {
     }));
     let c = rate(&upgraded, AdminState::default(), AFTER_YEAR);
     assert_eq!(c.explain.trust.event_trust, 1.0);
-    assert_eq!(c.rating, Rating::Aaa);
+    assert_eq!(c.rating, McrRating::AAA);
 }
 
 #[test]
@@ -608,10 +608,10 @@ fn letters_follow_the_published_thresholds() {
         (0, "NR"),
     ];
     for (score, letter) in cases {
-        assert_eq!(Rating::from_score(score).as_str(), letter, "{score}");
+        assert_eq!(McrRating::for_score(score).as_str(), letter, "{score}");
     }
     for (min, letter) in params::LETTER_THRESHOLDS {
-        assert_eq!(Rating::from_score(min).as_str(), letter);
+        assert_eq!(McrRating::for_score(min), letter);
     }
 }
 
@@ -625,7 +625,7 @@ fn results_serialize_with_the_api_strings() {
     assert_eq!(v["explain"]["status"], "rated");
     assert!(v["explain"]["trust"]["points"].is_number());
     assert_eq!(
-        serde_json::to_value(Rating::Provisioned).expect("serializes"),
+        serde_json::to_value(McrRating::Provisioned).expect("serializes"),
         "Provisioned"
     );
 }

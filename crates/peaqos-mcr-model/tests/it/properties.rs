@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::{DAY, T0, rate};
-use peaqos_mcr_model::{AdminState, EventRecord, Rating};
+use peaqos_mcr_model::{AdminState, EventRecord, McrRating};
 use proptest::prelude::*;
 
 const CURRENCIES: [&str; 6] = ["USD", "USD", "EUR", "JPY", "BHD", "XYZ"];
@@ -118,7 +118,7 @@ proptest! {
         prop_assert!(after.explain.raw_score >= before.explain.raw_score,
             "{} < {}", after.explain.raw_score, before.explain.raw_score);
         prop_assert!(after.score >= before.score);
-        prop_assert_eq!(after.rating == Rating::Provisioned, before.rating == Rating::Provisioned);
+        prop_assert_eq!(after.rating == McrRating::Provisioned, before.rating == McrRating::Provisioned);
     }
 
     #[test]
@@ -157,8 +157,8 @@ proptest! {
         let s = rate(&events, admin, last_ts(&events) + lag);
         prop_assert!(s.score <= 100);
         match s.rating {
-            Rating::Nr | Rating::Provisioned => prop_assert_eq!(s.score, 0),
-            r => prop_assert_eq!(Rating::from_score(s.score), r),
+            McrRating::NR | McrRating::Provisioned => prop_assert_eq!(s.score, 0),
+            r => prop_assert_eq!(McrRating::for_score(s.score), r),
         }
         prop_assert_eq!(s.event_count as usize, events.len());
     }

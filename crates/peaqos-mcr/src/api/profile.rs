@@ -14,14 +14,15 @@ use peaqos_mcr_model::convert_to_usd_cents;
 use peaqos_types::{
     EventType,
     api::{
-        AmountStatus, EventEntry, EventKind, JsonObject, JsonValue, MACHINE_CARD_TYPE,
-        MACHINE_PROFILE_SCHEMA_VERSION, MAX_EVENT_DATA_ENTRIES, MachineCard,
-        MachineCardRegistration, MachineCardService, MachineProfileResponse, PeaqosData,
-        RevenueAmount,
+        EventEntry, EventKind, MACHINE_CARD_TYPE, MACHINE_PROFILE_SCHEMA_VERSION,
+        MAX_EVENT_DATA_ENTRIES, MachineCard, MachineCardRegistration, MachineCardService,
+        MachineProfileResponse, PeaqosData, RevenueAmount,
     },
     constants::{DID_ATTR_DATA_API, DID_ATTR_DATA_VISIBILITY, DID_ATTR_DOCUMENTATION_URL},
     event::DataVisibility,
 };
+
+use serde_json::{Map, Value};
 
 use super::{ApiError, AppState, Shared, did_of, errors::path_id, parse_did};
 use crate::{scoring::Computed, store::StoredEvent};
@@ -130,11 +131,7 @@ fn event_entry(s: &Shared, e: &StoredEvent) -> EventEntry {
             origin_currency: e.currency.clone(),
             usd_value: conv.usd_cents,
             origin_subunit: conv.origin_subunit,
-            amount_status: conv
-                .amount_status
-                .as_str()
-                .parse()
-                .unwrap_or(AmountStatus::FxUnavailable),
+            amount_status: conv.amount_status,
         })
     } else {
         EventKind::Activity
@@ -150,23 +147,24 @@ fn event_entry(s: &Shared, e: &StoredEvent) -> EventEntry {
 
 /// Event metadata as a JSON object: a JSON object as is; empty → `{}`; other JSON →
 /// `{"value": …}`; bytes that are not JSON → `{"raw": "0x…"}`.
-pub fn metadata_object(bytes: &[u8]) -> JsonObject {
+pub fn metadata_object(bytes: &[u8]) -> Map<String, Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return JsonObject::new();
+        return Map::new();
     }
-    match serde_json::from_slice::<JsonValue>(bytes) {
-        Ok(JsonValue::Object(o)) => o,
-        Ok(other) => JsonObject::from([("value".to_owned(), other)]),
-        Err(_) => JsonObject::from([(
-            "raw".to_owned(),
-            JsonValue::String(format!("0x{}", alloy::hex::encode(bytes))),
-        )]),
+    let single = |key: &str, value| Map::from_iter([(key.to_owned(), value)]);
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(o)) => o,
+        Ok(other) => single("value", other),
+        Err(_) => single(
+            "raw",
+            Value::String(format!("0x{}", alloy::hex::encode(bytes))),
+        ),
     }
 }
 
 /// GETs a partner `data_api` (http/https only) within the time limit and size cap; the body
 /// must be a JSON object. The error is the `partner_data_error` text.
-async fn fetch_partner(s: &Shared, url: &str) -> Result<JsonObject, String> {
+async fn fetch_partner(s: &Shared, url: &str) -> Result<Map<String, Value>, String> {
     let parsed = reqwest::Url::parse(url).map_err(|_| "data_api is not a valid URL".to_owned())?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("data_api must be an http or https URL".into());
@@ -206,8 +204,8 @@ async fn fetch_partner(s: &Shared, url: &str) -> Result<JsonObject, String> {
             }
             body.extend_from_slice(&chunk);
         }
-        match serde_json::from_slice::<JsonValue>(&body) {
-            Ok(JsonValue::Object(o)) => Ok(o),
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(o)) => Ok(o),
             Ok(_) => Err("data_api did not return a JSON object".into()),
             Err(_) => Err("data_api did not return JSON".into()),
         }
@@ -304,12 +302,12 @@ mod tests {
         assert!(metadata_object(b"").is_empty());
         assert_eq!(
             metadata_object(br#"{"k":"v"}"#).get("k"),
-            Some(&JsonValue::String("v".into()))
+            Some(&Value::String("v".into()))
         );
         assert!(metadata_object(b"[1]").contains_key("value"));
         assert_eq!(
             metadata_object(&[0xff, 0x00]).get("raw"),
-            Some(&JsonValue::String("0xff00".into()))
+            Some(&Value::String("0xff00".into()))
         );
     }
 }

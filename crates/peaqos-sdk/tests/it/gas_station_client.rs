@@ -8,14 +8,20 @@ use crate::common;
 
 use std::time::Duration;
 
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::{Provider, ProviderBuilder},
+};
 use axum::http::Method;
 use common::{TestServer, api, closed_port_url};
+use peaqos_gas_station::{GasStation, GasStationConfig, totp};
 use peaqos_sdk::{
     Error,
     client::{ClientConfig, NetworkConfig, PeaqosClient},
     gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat},
     signer::PrivateKey,
 };
+use peaqos_test_utils::ScratchDir;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -286,7 +292,7 @@ async fn every_faucet_code_surfaces_as_an_api_error_with_its_status() {
             let (got, got_status, message) = api(&err);
             assert_eq!(got, code.as_str(), "{endpoint:?}");
             assert_eq!(got_status, Some(status), "{code} {endpoint:?}");
-            assert_eq!(FaucetCode::of(&err), Some(code));
+            assert_eq!(err.faucet_code(), Some(code));
             assert!(message.contains(code.message()), "{message}");
             assert!(message.contains("server says"), "{message}");
             assert!(!message.contains(CODE), "TOTP code leaked: {message}");
@@ -343,7 +349,7 @@ async fn unknown_codes_pass_through() {
     let (code, status, message) = api(&err);
     assert_eq!((code, status), ("TOTP_EXPIRED", Some(400)));
     assert!(message.starts_with("fund_from_gas_station: code expired"));
-    assert_eq!(FaucetCode::of(&err), None);
+    assert_eq!(err.faucet_code(), None);
 
     let server = TestServer::json(418, &json!({"code":"TEAPOT"})).await;
     let err = call(&server.gas_station(), Endpoint::Setup)
@@ -582,6 +588,138 @@ async fn peaqos_client_methods_delegate() {
         .confirm_faucet_2fa(&owner, &server.base, CODE)
         .await
         .expect_err("invalid");
-    assert_eq!(FaucetCode::of(&err), Some(FaucetCode::Invalid2fa));
+    assert_eq!(err.faucet_code(), Some(FaucetCode::Invalid2fa));
     assert_eq!(client.gas_station(&server.base).base_url(), server.base);
+}
+
+/// Our client against our Gas Station on an in-process devnet (the official client is tested
+/// against it in `peaqos-gas-station`'s interop test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_sdk_against_the_gas_station() {
+    let devnet = common::devnet().await;
+    let db = ScratchDir::new("sdk-gas-station").expect("temp dir");
+    let s = GasStation::spawn(GasStationConfig::for_devnet(
+        &devnet.url,
+        "local",
+        &devnet.accounts[9].private_key.to_string(),
+        &format!("sqlite://{}?mode=rwc", db.path().join("gs.db").display()),
+    ))
+    .await
+    .expect("the Gas Station starts");
+    let faucet = GasStationClient::new(reqwest::Client::new(), s.url());
+    let owner = random_address().to_checksum(None);
+
+    let setup = faucet
+        .setup_faucet_2fa(&owner, QrFormat::Png)
+        .await
+        .expect("setup");
+    assert_eq!(setup.owner_address, owner);
+    let png = reqwest::get(&setup.qr_image_url).await.expect("qr");
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let secret = totp::secret_of_uri(&setup.otpauth_uri)
+        .expect("secret")
+        .to_vec();
+    fresh_step(10).await;
+    let c = code(&secret, 0);
+    faucet
+        .confirm_faucet_2fa(&owner, &c)
+        .await
+        .expect("confirm");
+    let again = faucet
+        .setup_faucet_2fa(&owner, QrFormat::Svg)
+        .await
+        .expect_err("configured");
+    assert_eq!(
+        again.faucet_code(),
+        Some(FaucetCode::TwoFaAlreadyConfigured)
+    );
+
+    let target = random_address();
+    let outcome = faucet
+        .fund_from_gas_station(&owner, &target.to_checksum(None), "local", &c, None)
+        .await
+        .expect("fund");
+    let FundOutcome::Funded {
+        tx_hash,
+        funded_amount,
+        request_id,
+    } = outcome
+    else {
+        panic!("expected a transfer, got {outcome:?}");
+    };
+    assert_eq!(balance(&devnet, target).await, funded_amount);
+    assert_ne!(tx_hash, B256::ZERO);
+    let repeat = faucet
+        .fund_from_gas_station(
+            &owner,
+            &target.to_checksum(None),
+            "local",
+            &c,
+            Some(request_id),
+        )
+        .await
+        .expect_err("processed");
+    assert_eq!(
+        repeat.faucet_code(),
+        Some(FaucetCode::RequestAlreadyProcessed)
+    );
+    let rich = devnet.accounts[3].address.to_checksum(None);
+    let skipped = faucet
+        .fund_from_gas_station(&owner, &rich, "agung", &code(&secret, 1), None)
+        .await
+        .expect("skipped");
+    assert!(
+        matches!(skipped, FundOutcome::Skipped { min_gas_balance, .. } if min_gas_balance == s.service().config.chains[0].min_gas_balance)
+    );
+    let wrong = faucet
+        .fund_from_gas_station(
+            &owner,
+            &random_address().to_checksum(None),
+            "local",
+            "000000",
+            None,
+        )
+        .await
+        .expect_err("wrong code");
+    if (-1..=1).all(|o| code(&secret, o) != "000000") {
+        assert_eq!(wrong.faucet_code(), Some(FaucetCode::Invalid2fa));
+    }
+    s.shutdown().await;
+    devnet.shutdown().await.expect("devnet stops");
+}
+
+/// A random address (from two UUID v4s).
+fn random_address() -> Address {
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut bytes = [0u8; 20];
+    bytes[..16].copy_from_slice(a.as_bytes());
+    bytes[16..].copy_from_slice(&b.as_bytes()[..4]);
+    Address::from(bytes)
+}
+
+/// The TOTP code of `secret` `offset` steps from now.
+fn code(secret: &[u8], offset: i64) -> String {
+    totp::code_at(secret, unix_now().saturating_add_signed(offset * 30)).to_string()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+/// Waits until at least `margin` seconds remain in the current TOTP step.
+async fn fresh_step(margin: u64) {
+    while !(30 - unix_now() % 30 > margin && unix_now() % 30 >= 1) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn balance(devnet: &peaqos_devnet::Devnet, who: Address) -> U256 {
+    ProviderBuilder::new()
+        .connect_http(devnet.url.parse().expect("url"))
+        .get_balance(who)
+        .await
+        .expect("balance")
 }
