@@ -11,12 +11,9 @@ use peaqos_types::constants::REQUIRED_ADDRESS_ENV_VARS;
 
 use crate::error::{CliError, CliResult};
 
-/// Env var names the CLI reads besides the SDK's.
-pub(crate) const ENV_NETWORK: &str = "PEAQOS_NETWORK";
-pub(crate) const ENV_GAS_STATION_URL: &str = "PEAQOS_GAS_STATION_URL";
-pub(crate) use peaqos_sdk::{
-    client::{ENV_MCR_API_URL, ENV_PRIVATE_KEY, ENV_RPC_URL},
-    signer::ENV_OWS_WALLET,
+/// The env var names the CLI reads (defined once, in `peaqos-types`).
+pub(crate) use peaqos_types::constants::{
+    ENV_GAS_STATION_URL, ENV_MCR_API_URL, ENV_NETWORK, ENV_OWS_WALLET, ENV_PRIVATE_KEY, ENV_RPC_URL,
 };
 
 /// The configuration the CLI sees: the process environment over `./.env`.

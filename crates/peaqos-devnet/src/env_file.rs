@@ -26,7 +26,7 @@ pub fn client_env(devnet: &Devnet, account: usize) -> ClientEnv {
             .get(account)
             .map(|a| EnvSigner::PrivateKey(a.private_key.to_string())),
         rpc_url: devnet.url.clone(),
-        mcr_api_url: "http://127.0.0.1:8000".to_owned(),
+        mcr_api_url: peaqos_types::network::LOCAL_MCR_API_URL.to_owned(),
         // No PEAQOS_NETWORK: the official CLI only knows mainnet/testnet and refuses others.
         network: None,
         gas_station_url: None,

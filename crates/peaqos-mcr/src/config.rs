@@ -14,8 +14,8 @@ use peaqos_types::{
 
 use crate::{Error, Result};
 
-/// `PEAQOS_RPC_URL`: the chain's JSON-RPC endpoint.
-pub const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
+/// `PEAQOS_RPC_URL`: the chain's JSON-RPC endpoint (the name all peaqOS clients read).
+pub use peaqos_types::constants::ENV_RPC_URL;
 /// `MCR_DATABASE_URL`: `sqlite://FILE` (created if missing) or `postgres://…`.
 pub const ENV_DATABASE_URL: &str = "MCR_DATABASE_URL";
 /// `MCR_START_BLOCK`: the first block to index.
@@ -46,7 +46,7 @@ pub const ENV_DB_MAX_CONNECTIONS: &str = "MCR_DB_MAX_CONNECTIONS";
 /// Every environment variable [`McrConfig::from_env`] reads besides the contract addresses,
 /// with its default (for `--help` and the docs).
 pub const ENV_VARS: [(&str, &str); 13] = [
-    (ENV_RPC_URL, "http://127.0.0.1:8545"),
+    (ENV_RPC_URL, peaqos_types::network::LOCAL_RPC_URL),
     (ENV_DATABASE_URL, "sqlite://peaqos-mcr.db"),
     (ENV_START_BLOCK, "0"),
     (ENV_CONFIRMATIONS, "2"),

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// The MCR API a client talks to when none is configured.
-pub const DEFAULT_API_URL: &str = "http://127.0.0.1:8000";
+pub const DEFAULT_API_URL: &str = peaqos_types::network::LOCAL_MCR_API_URL;
 /// Default safety margin added to gas estimates, in percent.
 pub const DEFAULT_GAS_MARGIN_PERCENT: u64 = 20;
 /// Largest accepted gas margin, in percent.
@@ -37,12 +37,10 @@ pub const WALLET_NOT_CONFIGURED: &str = "WALLET_NOT_CONFIGURED";
 /// Timeout of each HTTP request: JSON-RPC, Gas Station, MCR API.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Env var: the peaq JSON-RPC endpoint (required).
-pub const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
-/// Env var: the signer's private key, `0x` + 64 hex (required by [`PeaqosClient::from_env`]).
-pub const ENV_PRIVATE_KEY: &str = "PEAQOS_PRIVATE_KEY";
-/// Env var: the MCR API base URL (optional, default [`DEFAULT_API_URL`]).
-pub const ENV_MCR_API_URL: &str = "PEAQOS_MCR_API_URL";
+/// Env vars: the peaq JSON-RPC endpoint (required), the signer's key (required by
+/// [`PeaqosClient::from_env`] unless a vault wallet signs), the MCR API base URL (optional,
+/// default [`DEFAULT_API_URL`]). Defined once, in `peaqos-types`.
+pub use peaqos_types::constants::{ENV_MCR_API_URL, ENV_PRIVATE_KEY, ENV_RPC_URL};
 /// Env var: the per-event value cap (optional, decimal, 0 = off).
 pub const ENV_MAX_VALUE_PER_TX: &str = "PEAQOS_MAX_VALUE_PER_TX";
 /// Env var: most events per machine per window (optional, 0 = off).

@@ -31,7 +31,7 @@ use peaqos_wallet::{ENV_PASSPHRASE, ENV_VAULT_PATH, SecretString, Vault, VaultSi
 use crate::{Error, ValidationError, client::ENV_PRIVATE_KEY};
 
 /// Env var: the OWS vault wallet (name or id) that signs; wins over `PEAQOS_PRIVATE_KEY`.
-pub const ENV_OWS_WALLET: &str = "PEAQOS_OWS_WALLET";
+pub use peaqos_types::constants::ENV_OWS_WALLET;
 
 /// The constraint a private key must meet.
 pub const PRIVATE_KEY_CONSTRAINT: &str = "0x-prefixed 32-byte hex (64 hex digits)";

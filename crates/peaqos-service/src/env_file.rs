@@ -7,18 +7,9 @@ use std::{collections::BTreeMap, fmt, path::Path};
 
 use peaqos_types::ContractAddresses;
 
-/// `PEAQOS_PRIVATE_KEY`: the signing key (0x + 64 hex).
-pub const ENV_PRIVATE_KEY: &str = "PEAQOS_PRIVATE_KEY";
-/// `PEAQOS_OWS_WALLET`: the OWS vault wallet that signs instead of a key.
-pub const ENV_OWS_WALLET: &str = "PEAQOS_OWS_WALLET";
-/// `PEAQOS_RPC_URL`: the chain's JSON-RPC URL.
-pub const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
-/// `PEAQOS_MCR_API_URL`: the MCR API base URL.
-pub const ENV_MCR_API_URL: &str = "PEAQOS_MCR_API_URL";
-/// `PEAQOS_NETWORK`: the network name (`mainnet`, `testnet`, `local`).
-pub const ENV_NETWORK: &str = "PEAQOS_NETWORK";
-/// `PEAQOS_GAS_STATION_URL`: the Gas Station base URL.
-pub const ENV_GAS_STATION_URL: &str = "PEAQOS_GAS_STATION_URL";
+pub use peaqos_types::constants::{
+    ENV_GAS_STATION_URL, ENV_MCR_API_URL, ENV_NETWORK, ENV_OWS_WALLET, ENV_PRIVATE_KEY, ENV_RPC_URL,
+};
 
 /// A `.env` file as lines of text, in order: read ones are kept verbatim, so editing one
 /// variable ([`EnvFile::set`]) leaves every other line (comments, spacing) as it was.

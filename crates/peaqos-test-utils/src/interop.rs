@@ -16,7 +16,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use peaqos_types::constants::{OPTIONAL_ADDRESS_ENV_VARS, REQUIRED_ADDRESS_ENV_VARS};
+use peaqos_types::constants::{
+    ENV_GAS_STATION_URL, ENV_MCR_API_URL, ENV_NETWORK, ENV_OWS_WALLET, ENV_PRIVATE_KEY,
+    ENV_RPC_URL, OPTIONAL_ADDRESS_ENV_VARS, REQUIRED_ADDRESS_ENV_VARS,
+};
 
 /// The official SDK release (`peaq-os-sdk` on PyPI) the wire contract was derived from.
 pub const OFFICIAL_SDK_VERSION: &str = "0.1.0";
@@ -33,13 +36,14 @@ const PYTHON_VAR: &str = "PEAQOS_INTEROP_PYTHON";
 
 /// Variables besides the contract addresses that a script must take from the devnet's `.env`
 /// (or not at all), never from the caller's shell.
-const SETTINGS_VARS: [&str; 6] = [
-    "PEAQOS_PRIVATE_KEY",
-    "PEAQOS_RPC_URL",
-    "PEAQOS_MCR_API_URL",
-    "PEAQOS_NETWORK",
+const SETTINGS_VARS: [&str; 7] = [
+    ENV_PRIVATE_KEY,
+    ENV_RPC_URL,
+    ENV_MCR_API_URL,
+    ENV_NETWORK,
+    ENV_GAS_STATION_URL,
+    ENV_OWS_WALLET,
     "OWS_PASSPHRASE",
-    "PEAQOS_OWS_WALLET",
 ];
 
 /// Set for every script: no analytics (there is no network), unbuffered output, no `.pyc`.

@@ -97,6 +97,19 @@ pub const MACHINE_DID_ATTRIBUTES: [&str; 6] = [
 
 // ---------------------------------------------------------------------------- env vars
 
+/// Env var: the peaq JSON-RPC endpoint.
+pub const ENV_RPC_URL: &str = "PEAQOS_RPC_URL";
+/// Env var: the signing key, `0x` + 64 hex.
+pub const ENV_PRIVATE_KEY: &str = "PEAQOS_PRIVATE_KEY";
+/// Env var: the OWS vault wallet that signs instead of a key.
+pub const ENV_OWS_WALLET: &str = "PEAQOS_OWS_WALLET";
+/// Env var: the MCR API base URL.
+pub const ENV_MCR_API_URL: &str = "PEAQOS_MCR_API_URL";
+/// Env var: the network name (`mainnet`, `testnet`, `local` and their aliases).
+pub const ENV_NETWORK: &str = "PEAQOS_NETWORK";
+/// Env var: the Gas Station base URL.
+pub const ENV_GAS_STATION_URL: &str = "PEAQOS_GAS_STATION_URL";
+
 /// Env var: IdentityRegistry proxy address (required).
 pub const ENV_IDENTITY_REGISTRY_ADDRESS: &str = "IDENTITY_REGISTRY_ADDRESS";
 /// Env var: IdentityStaking proxy address (required).
