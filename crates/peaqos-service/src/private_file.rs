@@ -10,7 +10,7 @@ use std::{
 
 /// Writes `contents` to `path` atomically with mode 0600: a temporary file next to it is
 /// created with that mode (given to `open(2)` itself, whatever the umask) before any byte is
-/// written, synced, then renamed over `path`. Readers see the old file or the new one, never a
+/// written, synced, then renamed over `path`, and the directory is synced. Readers see the old file or the new one, never a
 /// partial one; on failure the temporary file is removed and `path` is untouched.
 ///
 /// A symbolic link at `path` is replaced by the file, not written through.
@@ -21,12 +21,21 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         file.write_all(contents)?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        sync_dir(path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Syncs the directory holding `path`, so the rename itself survives a crash.
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => File::open(dir)?.sync_all(),
+        None => File::open(".")?.sync_all(),
+    }
 }
 
 /// `.NAME.PID.N.tmp` in the directory of `path`: same file system (so the rename is atomic),

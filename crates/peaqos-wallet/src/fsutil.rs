@@ -5,7 +5,7 @@
 use std::{
     fs::{self, File, OpenOptions},
     io::Write,
-    os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt},
+    os::unix::fs::{DirBuilderExt, MetadataExt},
     path::{Path, PathBuf},
 };
 
@@ -39,40 +39,12 @@ pub(crate) fn check_private(path: &Path, expected: u32) -> Result<()> {
     Ok(())
 }
 
-/// Creates a new file with mode 0600 at creation time (never readable by others, whatever the
-/// umask), failing if it exists. Nothing is written yet.
-pub(crate) fn create_secret_file(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .map_err(|e| WalletError::io("create", path, e))
-}
-
-/// Writes `bytes` to `dir/name` atomically: a 0600 temp file (not ending in `.json`, so readers
-/// skip it), fsync, rename, fsync of the folder.
+/// Writes `bytes` to `dir/name` atomically with [`peaqos_service::write_private`]: a 0600 temp
+/// file (`.NAME.….tmp`, not ending in `.json`, so readers skip it), fsync, rename, fsync of the
+/// folder.
 pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let target = dir.join(name);
-    let result = (|| {
-        let mut f = create_secret_file(&tmp)?;
-        f.write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| WalletError::io("write", &tmp, e))?;
-        fs::rename(&tmp, &target).map_err(|e| WalletError::io("rename", &tmp, e))?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| WalletError::io("sync", dir, e))
+    peaqos_service::write_private(&target, bytes).map_err(|e| WalletError::io("write", &target, e))
 }
 
 /// Deletes a secret file: moves it out of readers' sight, overwrites its bytes with zeros,
@@ -94,7 +66,9 @@ pub(crate) fn secure_delete(path: &Path) -> Result<()> {
         .map_err(|e| WalletError::io("overwrite", &hidden, e))?;
     drop(f);
     fs::remove_file(&hidden).map_err(|e| WalletError::io("unlink", &hidden, e))?;
-    sync_dir(dir)
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| WalletError::io("sync", dir, e))
 }
 
 /// An exclusive advisory lock (flock) on a vault folder, released on drop. Writers hold it
@@ -121,18 +95,6 @@ impl Drop for DirLock {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_file_is_0600_before_the_first_byte() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("s.json");
-        let mut f = create_secret_file(&path).expect("create");
-        let meta = fs::metadata(&path).expect("stat");
-        assert_eq!(meta.len(), 0, "nothing written yet");
-        assert_eq!(meta.mode() & 0o777, 0o600);
-        f.write_all(b"secret").expect("write");
-        assert!(create_secret_file(&path).is_err(), "create_new refuses");
-    }
 
     #[test]
     fn loose_modes_are_refused() {
