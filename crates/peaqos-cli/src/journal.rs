@@ -7,6 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use peaqos_sdk::activation::FundResume;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -107,17 +108,6 @@ impl Journal {
         }
         FundResume::Fresh
     }
-}
-
-/// What the journal says about funding one wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FundResume {
-    /// No usable entry (or the last one failed): a new request id.
-    Fresh,
-    /// A request was sent but not confirmed: resend it with the same id.
-    Retry(Uuid),
-    /// Funded in a prior run (yet the balance is low again: fund anew).
-    Confirmed(Uuid),
 }
 
 fn scrub(value: Value) -> Value {

@@ -1,7 +1,8 @@
 //! The activation workflow: a machine goes on chain in idempotent steps, self-managed or
 //! through a proxy operator.
 //!
-//! - **Self-managed**: balance check (and gas money from a pluggable [`Funder`]) →
+//! - **Self-managed**: balance check (and gas money from a pluggable [`Funder`], e.g. the
+//!   Gas Station behind 2FA with [`GasStationFunder`]) →
 //!   `register()` with the bond → `mint` the Machine NFT to itself → `tokenIdOf` → the six DID
 //!   attributes in one `batchAll`.
 //! - **Proxy**: the operator (already registered) `registerFor(machine)` and pays the bond →
@@ -54,6 +55,13 @@ use peaqos_types::{
 use crate::{
     Error, PeaqosClient, ValidationError, events::encode_batch_all, revert::Revert,
     validation::validate_machine_did_attrs,
+};
+
+mod funding;
+
+pub use funding::{
+    CodeRequest, DUPLICATE_WAIT, DUPLICATE_WAITS, FundEntry, FundResume, FundStatus,
+    FundingJournal, FundingProgress, GasStationError, GasStationFunder, TwoFactorCodes,
 };
 
 /// The balance each wallet needs before activation: 0.5 PEAQ (the Gas Station's
@@ -287,20 +295,29 @@ pub enum Progress<'a> {
         /// The error.
         error: &'a Error,
     },
+    /// What the funder reports while it works (the [`GasStationFunder`]'s enrollment,
+    /// requests and their records).
+    Funding(FundingProgress<'a>),
 }
 
 /// A boxed error of a [`Funder`].
 pub type FundError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Gas money for wallets below the minimum, e.g. from the Gas Station after 2FA (the CLI's
-/// funder prompts for the codes and journals each request).
+/// The future of a [`Funder`] (or a [`TwoFactorCodes`]) call: boxed, so both traits stay
+/// usable as `dyn`.
+pub type FundFuture<'a, T = ()> = Pin<Box<dyn Future<Output = Result<T, FundError>> + 'a>>;
+
+/// Gas money for wallets below the minimum, e.g. [`GasStationFunder`] (the Gas Station after
+/// 2FA).
 pub trait Funder {
-    /// Funds every wallet of `low` (all below [`MIN_BALANCE_WEI`]). The workflow reads the
-    /// balances again afterwards.
+    /// Funds every wallet of `low` (all below [`MIN_BALANCE_WEI`]), reporting through
+    /// `progress` (a `Break` from it should stop the funder). The workflow reads the balances
+    /// again afterwards.
     fn fund<'a>(
         &'a mut self,
         low: &'a [WalletBalance],
-    ) -> Pin<Box<dyn Future<Output = Result<(), FundError>> + 'a>>;
+        progress: &'a mut OnProgress<'_>,
+    ) -> FundFuture<'a>;
 }
 
 /// Why an activation stopped.
@@ -345,7 +362,8 @@ pub enum ActivationError {
     /// `eth_getBalance` failed.
     #[error("eth_getBalance failed: {0}")]
     BalanceUnreadable(String),
-    /// The funder failed.
+    /// The funder failed (a [`GasStationFunder`]'s error is a [`GasStationError`]; downcast
+    /// it).
     #[error("funding failed: {0}")]
     Funding(#[source] FundError),
     /// The mint was mined but `tokenIdOf` still reads 0.
@@ -628,7 +646,13 @@ impl Prepared {
             emit(progress, Progress::Finished(&result))?;
             return Ok(result);
         }
-        funder.fund(&low).await.map_err(ActivationError::Funding)?;
+        funder.fund(&low, progress).await.map_err(|e| {
+            match e.downcast_ref::<GasStationError>() {
+                // A stop asked for by the progress callback, as in every other step.
+                Some(GasStationError::Cancelled) => ActivationError::Cancelled,
+                _ => ActivationError::Funding(e),
+            }
+        })?;
         for w in &low {
             let balance = self.balance(w.address).await?;
             if balance < min {

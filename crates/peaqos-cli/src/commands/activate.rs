@@ -8,25 +8,26 @@
 //! Gas Station funder (2FA prompts, request ids resumed from the journal), renders the
 //! progress and journals each step.
 
-use std::{cell::RefCell, future::Future, ops::ControlFlow, path::PathBuf, pin::Pin};
+use std::{cell::RefCell, ops::ControlFlow, path::PathBuf};
 
 use alloy::primitives::{Address, U256};
 use peaqos_sdk::{
-    ApiCode, Error as SdkError, FaucetCode, PeaqosClient, QrFormat, ValidationError,
+    ApiCode, Error as SdkError, PeaqosClient, ValidationError,
     activation::{
-        Activation, ActivationError, FundError, Funder, MachineAttributes, Outcome, Progress, Step,
-        StepResult, WalletBalance, machines_list,
+        Activation, ActivationError, CodeRequest, FundEntry, FundError, FundFuture, FundResume,
+        FundStatus, Funder, FundingJournal, FundingProgress, GasStationError, GasStationFunder,
+        MachineAttributes, OnProgress, Outcome, Progress, Step, StepResult, TwoFactorCodes,
+        WalletBalance, machines_list,
     },
-    gas_station::{FundOutcome, GasStationClient},
     validation::validate_data_visibility,
 };
+use peaqos_types::Network;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     env::{ENV_GAS_STATION_URL, ENV_NETWORK, Env, missing_env},
     error::{CliError, CliResult, faucet_message},
-    journal::{FundResume, JOURNAL_FILE, Journal},
+    journal::{JOURNAL_FILE, Journal},
     output::{parse_address, peaq, rows, short},
     signer::read_key_file,
     ui::{Spinner, Style, Ui},
@@ -198,10 +199,7 @@ fn activation_error(e: ActivationError) -> CliError {
         ActivationError::BalanceUnreadable(e) => {
             CliError::network(format!("eth_getBalance failed: {e}"))
         }
-        ActivationError::Funding(e) => match e.downcast::<CliError>() {
-            Ok(cli) => *cli,
-            Err(other) => CliError::network(other.to_string()),
-        },
+        ActivationError::Funding(e) => funding_error(e),
         ActivationError::MintNotVisible {
             tx_hash,
             machine_id,
@@ -227,6 +225,23 @@ fn activation_error(e: ActivationError) -> CliError {
             "The operator's machines list would exceed {max} bytes."
         )),
         other => CliError::network(other.to_string()),
+    }
+}
+
+/// A stopped Gas Station funding: the faucet's sentences, or the CLI's own error (a declined
+/// prompt, a journal that cannot be written, a missing setting).
+fn funding_error(e: FundError) -> CliError {
+    let e = match e.downcast::<GasStationError>() {
+        Ok(gs) => match *gs {
+            GasStationError::Faucet(e) => return faucet_error(e),
+            GasStationError::Code(e) | GasStationError::Journal(e) => e,
+            other => Box::new(other),
+        },
+        Err(e) => e,
+    };
+    match e.downcast::<CliError>() {
+        Ok(cli) => *cli,
+        Err(other) => CliError::network(other.to_string()),
     }
 }
 
@@ -294,11 +309,49 @@ impl Render<'_> {
                 };
                 self.spinner = Some(ui.spinner(label));
             }
+            Progress::Funding(f) => self.funding(f),
             Progress::Finished(result) => self.finished(result)?,
             Progress::Failed { attempt, error } => self.failed(attempt, error)?,
             _ => {}
         }
         Ok(())
+    }
+
+    /// Steps 2-3 (the journal entries are the funder's [`FundJournal`]'s).
+    fn funding(&mut self, p: FundingProgress<'_>) {
+        let ui = self.ui;
+        match p {
+            FundingProgress::EnrollmentStarted => ui.step(2, STEPS, "2FA enrollment"),
+            FundingProgress::AlreadyEnrolled => ui.info("  2FA already enrolled. Skipping setup."),
+            FundingProgress::Enrolled => ui.info("  2FA activated."),
+            FundingProgress::FundingStarted => ui.step(3, STEPS, "Fund from Gas Station"),
+            FundingProgress::Waiting { .. } => {
+                self.spinner = Some(ui.spinner("Waiting for the Gas Station"));
+            }
+            FundingProgress::InProgress { request_id, .. } => ui.info(format!(
+                "  Request already in progress (requestId: {request_id}). Waiting..."
+            )),
+            FundingProgress::Recorded(entry) => {
+                let w = entry.wallet;
+                let wallet = format!("  {} {}", w.role.as_str(), short(&w.address.to_string()));
+                match entry.status {
+                    FundStatus::StaleResume => {
+                        ui.info(format!("{wallet}: prior funding spent — re-funding"));
+                    }
+                    FundStatus::Confirmed {
+                        tx_hash: Some(tx_hash),
+                    } => ui.info(format!("{wallet}: funded (tx {tx_hash})")),
+                    FundStatus::Confirmed { tx_hash: None } => {
+                        ui.info(format!("{wallet}: resumed (confirmed in prior run)"));
+                    }
+                    FundStatus::Skipped => {
+                        ui.info(format!("{wallet}: already above minimum, no fund needed"));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
     }
 
     fn finished(&self, result: &StepResult) -> CliResult {
@@ -522,8 +575,9 @@ fn u256_json(v: U256) -> Value {
     u64::try_from(v).map_or_else(|_| Value::String(v.to_string()), Value::from)
 }
 
-/// Steps 2-3: the Gas Station with 2FA (enrollment when needed, then one code for every low
-/// wallet), each request journaled so a killed run resumes with the same request id.
+/// Steps 2-3: the SDK's [`GasStationFunder`], built when a wallet is low (so a run that needs
+/// no funding needs no Gas Station settings), with the hidden prompt for the codes and the
+/// journal for the requests.
 struct GasStation<'a> {
     ui: &'a Ui,
     env: &'a Env,
@@ -535,78 +589,114 @@ impl Funder for GasStation<'_> {
     fn fund<'a>(
         &'a mut self,
         low: &'a [WalletBalance],
-    ) -> Pin<Box<dyn Future<Output = Result<(), FundError>> + 'a>> {
-        Box::pin(async move { self.fund_low(low).await.map_err(FundError::from) })
-    }
-}
-
-impl GasStation<'_> {
-    async fn fund_low(&self, low: &[WalletBalance]) -> CliResult {
-        let (ui, env, client) = (self.ui, self.env, self.client);
-        let url = env
-            .get(ENV_GAS_STATION_URL)
-            .ok_or_else(|| missing_env(ENV_GAS_STATION_URL))?;
-        let chain = faucet_chain(env)?;
-        let gs = client.gas_station(&url);
-        let owner = client.address().to_string();
-
-        ui.step(2, STEPS, "2FA enrollment");
-        match gs.setup_faucet_2fa(&owner, QrFormat::Svg).await {
-            Ok(setup) => {
-                ui.info(
-                    "  Add this account to your authenticator app (the URI holds your 2FA secret):",
-                );
-                ui.info(format!("  otpauth URI : {}", setup.otpauth_uri));
-                ui.info(format!("  QR image URL: {}", setup.qr_image_url));
-                let code =
-                    ui.prompt_hidden("Enter the 6-digit 2FA code from your authenticator app")?;
-                gs.confirm_faucet_2fa(&owner, &code)
-                    .await
-                    .map_err(faucet_error)?;
-                ui.info("  2FA activated.");
-            }
-            Err(e) if e.faucet_code() == Some(FaucetCode::TwoFaAlreadyConfigured) => {
-                ui.info("  2FA already enrolled. Skipping setup.");
-            }
-            Err(e) => return Err(faucet_error(e)),
-        }
-
-        ui.step(3, STEPS, "Fund from Gas Station");
-        let mut code =
-            ui.prompt_hidden("Enter the 6-digit 2FA code from your authenticator app")?;
-        for w in low {
-            let label = w.role.as_str();
-            fund_one(
-                ui,
-                &gs,
-                self.journal,
-                &owner,
-                label,
-                w.address,
-                &chain,
-                &mut code,
-            )
-            .await?;
-        }
-        Ok(())
+        progress: &'a mut OnProgress<'_>,
+    ) -> FundFuture<'a> {
+        Box::pin(async move {
+            let url = self
+                .env
+                .get(ENV_GAS_STATION_URL)
+                .ok_or_else(|| missing_env(ENV_GAS_STATION_URL))?;
+            let chain = faucet_chain(self.env)?;
+            let codes = Prompt(self.ui);
+            let journal = FundJournal(self.journal);
+            let client = self.client;
+            let mut funder = GasStationFunder::new(
+                client.gas_station(&url),
+                chain,
+                client.address(),
+                codes,
+                journal,
+            );
+            funder.fund(low, progress).await
+        })
     }
 }
 
 /// The Gas Station `chainId` for `PEAQOS_NETWORK` (unset: mainnet → `peaq`).
-fn faucet_chain(env: &Env) -> CliResult<String> {
+fn faucet_chain(env: &Env) -> CliResult<&'static str> {
     let name = env.get(ENV_NETWORK).unwrap_or_else(|| "mainnet".into());
-    crate::presets::preset(&name)
-        .map(|p| p.faucet_chain.to_owned())
-        .ok_or_else(|| {
+    name.parse::<Network>()
+        .map(|n| n.preset().faucet_chain)
+        .map_err(|_| {
             CliError::config(format!(
                 "Unknown PEAQOS_NETWORK='{name}'. Known values: mainnet, testnet, local."
             ))
         })
 }
 
+/// The 2FA codes, from the hidden prompt.
+struct Prompt<'a>(&'a Ui);
+
+impl TwoFactorCodes for Prompt<'_> {
+    fn code<'a>(&'a mut self, request: CodeRequest<'a>) -> FundFuture<'a, String> {
+        let ui = self.0;
+        let label = match request {
+            CodeRequest::Enroll(setup) => {
+                ui.info(
+                    "  Add this account to your authenticator app (the URI holds your 2FA secret):",
+                );
+                ui.info(format!("  otpauth URI : {}", setup.otpauth_uri));
+                ui.info(format!("  QR image URL: {}", setup.qr_image_url));
+                "Enter the 6-digit 2FA code from your authenticator app"
+            }
+            CodeRequest::Expired => "2FA code expired. Enter a fresh 6-digit code",
+            _ => "Enter the 6-digit 2FA code from your authenticator app",
+        };
+        let code = ui.prompt_hidden(label).map_err(FundError::from);
+        Box::pin(std::future::ready(code))
+    }
+}
+
+/// The fund requests in `./peaqos.log`: `stale_resume`, `pending`, then `confirmed`,
+/// `skipped` or `failed` (with the faucet's code).
+struct FundJournal<'a>(&'a RefCell<Journal>);
+
+impl FundingJournal for FundJournal<'_> {
+    fn resume(&self, address: Address, chain: &str) -> FundResume {
+        self.0.borrow().fund_resume(&address.to_string(), chain)
+    }
+
+    fn record(&mut self, entry: &FundEntry<'_>) -> Result<(), FundError> {
+        let mut fields: Vec<(&str, Value)> = vec![
+            ("wallet", entry.wallet.role.as_str().into()),
+            ("address", entry.wallet.address.to_string().into()),
+            ("chain_id", entry.chain.into()),
+        ];
+        let id = Value::from(entry.request_id.to_string());
+        let status = match entry.status {
+            FundStatus::StaleResume => {
+                fields.push(("prior_request_id", id));
+                "stale_resume"
+            }
+            FundStatus::Pending { resumed } => {
+                fields.push(("request_id", id));
+                fields.push(("resumed_from", resumed.then_some("pending").into()));
+                "pending"
+            }
+            FundStatus::Confirmed { tx_hash } => {
+                fields.push(("request_id", id));
+                fields.extend(tx_hash.map(|tx| ("tx_hash", tx.to_string().into())));
+                "confirmed"
+            }
+            FundStatus::Skipped => {
+                fields.push(("request_id", id));
+                "skipped"
+            }
+            FundStatus::Failed { error } => {
+                fields.push(("request_id", id));
+                fields.push(("code", error.code().into()));
+                "failed"
+            }
+            _ => return Ok(()),
+        };
+        Ok(self.0.borrow_mut().write("fund", status, &fields)?)
+    }
+}
+
+/// A Gas Station failure as the official CLI reports it: its sentence for the faucet's codes
+/// (and code-shaped ones a newer faucet may send), the SDK error's otherwise.
 fn faucet_error(e: SdkError) -> CliError {
     match e.api_code() {
-        // The faucet's own codes, and code-shaped ones a newer faucet may send.
         Some(code @ ApiCode::Faucet(_)) => CliError::network(faucet_message(code)),
         Some(code @ ApiCode::Unknown(c))
             if !c.is_empty()
@@ -616,132 +706,5 @@ fn faucet_error(e: SdkError) -> CliError {
             CliError::network(faucet_message(code))
         }
         _ => e.into(),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn fund_one(
-    ui: &Ui,
-    gs: &GasStationClient,
-    journal: &RefCell<Journal>,
-    owner: &str,
-    label: &str,
-    address: Address,
-    chain: &str,
-    code: &mut String,
-) -> CliResult {
-    let addr = address.to_string();
-    let base = |extra: Vec<(&'static str, Value)>| {
-        let mut v: Vec<(&str, Value)> = vec![
-            ("wallet", label.into()),
-            ("address", addr.clone().into()),
-            ("chain_id", chain.into()),
-        ];
-        v.extend(extra);
-        v
-    };
-    let (request_id, resumed_from) = match journal.borrow().fund_resume(&addr, chain) {
-        FundResume::Retry(id) => (id, Value::from("pending")),
-        FundResume::Confirmed(prior) => {
-            journal.borrow_mut().write(
-                "fund",
-                "stale_resume",
-                &base(vec![("prior_request_id", prior.to_string().into())]),
-            )?;
-            ui.info(format!(
-                "  {label} {}: prior funding spent — re-funding",
-                short(&addr)
-            ));
-            (Uuid::new_v4(), Value::Null)
-        }
-        FundResume::Fresh => (Uuid::new_v4(), Value::Null),
-    };
-    journal.borrow_mut().write(
-        "fund",
-        "pending",
-        &base(vec![
-            ("request_id", request_id.to_string().into()),
-            ("resumed_from", resumed_from),
-        ]),
-    )?;
-    let mut reprompted = false;
-    let mut waits = 0;
-    loop {
-        let spinner = ui.spinner("Waiting for the Gas Station");
-        let result = gs
-            .fund_from_gas_station(owner, &addr, chain, code, Some(request_id))
-            .await;
-        drop(spinner);
-        match result {
-            Ok(FundOutcome::Funded { tx_hash, .. }) => {
-                journal.borrow_mut().write(
-                    "fund",
-                    "confirmed",
-                    &base(vec![
-                        ("request_id", request_id.to_string().into()),
-                        ("tx_hash", tx_hash.to_string().into()),
-                    ]),
-                )?;
-                ui.info(format!("  {label} {}: funded (tx {tx_hash})", short(&addr)));
-                return Ok(());
-            }
-            Ok(FundOutcome::Skipped { .. }) => {
-                journal.borrow_mut().write(
-                    "fund",
-                    "skipped",
-                    &base(vec![("request_id", request_id.to_string().into())]),
-                )?;
-                ui.info(format!(
-                    "  {label} {}: already above minimum, no fund needed",
-                    short(&addr)
-                ));
-                return Ok(());
-            }
-            Err(e) => {
-                let c = e.code().to_owned();
-                // Spellings of an expired code that some faucets send (not in `FaucetCode`).
-                let expired = matches!(
-                    e.api_code(),
-                    Some(ApiCode::Unknown(u))
-                        if matches!(u.as_str(), "TOTP_EXPIRED" | "TWO_FA_EXPIRED" | "2FA_EXPIRED")
-                );
-                if expired && !reprompted {
-                    reprompted = true;
-                    *code = ui.prompt_hidden("2FA code expired. Enter a fresh 6-digit code")?;
-                    continue;
-                }
-                if e.faucet_code() == Some(FaucetCode::DuplicateRequest) && waits < 10 {
-                    waits += 1;
-                    ui.info(format!(
-                        "  Request already in progress (requestId: {request_id}). Waiting..."
-                    ));
-                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                    continue;
-                }
-                if e.faucet_code() == Some(FaucetCode::RequestAlreadyProcessed) {
-                    // The faucet finished this request in a run we lost: the balance re-check
-                    // after funding decides.
-                    journal.borrow_mut().write(
-                        "fund",
-                        "confirmed",
-                        &base(vec![("request_id", request_id.to_string().into())]),
-                    )?;
-                    ui.info(format!(
-                        "  {label} {}: resumed (confirmed in prior run)",
-                        short(&addr)
-                    ));
-                    return Ok(());
-                }
-                journal.borrow_mut().write(
-                    "fund",
-                    "failed",
-                    &base(vec![
-                        ("request_id", request_id.to_string().into()),
-                        ("code", c.into()),
-                    ]),
-                )?;
-                return Err(faucet_error(e));
-            }
-        }
     }
 }

@@ -3,15 +3,15 @@
 
 use crate::common;
 
-use std::{future::Future, ops::ControlFlow, pin::Pin};
+use std::ops::ControlFlow;
 
 use alloy::primitives::U256;
 use common::{PEAQ, client, devnet, fresh_client};
 use peaqos_sdk::{
     PeaqosClient,
     activation::{
-        Activation, ActivationError, FundError, Funder, MachineAttributes, Mode, Outcome, Progress,
-        Recovered, Role, Step, StepResult, WalletBalance,
+        Activation, ActivationError, FundFuture, Funder, MachineAttributes, Mode, OnProgress,
+        Outcome, Progress, Recovered, Role, Step, StepResult, WalletBalance,
     },
 };
 use peaqos_types::DataVisibility;
@@ -187,7 +187,8 @@ impl Funder for TopUp {
     fn fund<'a>(
         &'a mut self,
         low: &'a [WalletBalance],
-    ) -> Pin<Box<dyn Future<Output = Result<(), FundError>> + 'a>> {
+        _progress: &'a mut OnProgress<'_>,
+    ) -> FundFuture<'a> {
         Box::pin(async move {
             for w in low {
                 self.0

@@ -689,7 +689,7 @@ async fn our_sdk_against_the_gas_station() {
 }
 
 /// A random address (from two UUID v4s).
-fn random_address() -> Address {
+pub(crate) fn random_address() -> Address {
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let mut bytes = [0u8; 20];
     bytes[..16].copy_from_slice(a.as_bytes());
@@ -698,7 +698,7 @@ fn random_address() -> Address {
 }
 
 /// The TOTP code of `secret` `offset` steps from now.
-fn code(secret: &[u8], offset: i64) -> String {
+pub(crate) fn code(secret: &[u8], offset: i64) -> String {
     totp::code_at(secret, unix_now().saturating_add_signed(offset * 30)).to_string()
 }
 
@@ -710,13 +710,13 @@ fn unix_now() -> u64 {
 }
 
 /// Waits until at least `margin` seconds remain in the current TOTP step.
-async fn fresh_step(margin: u64) {
+pub(crate) async fn fresh_step(margin: u64) {
     while !(30 - unix_now() % 30 > margin && unix_now() % 30 >= 1) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
-async fn balance(devnet: &peaqos_devnet::Devnet, who: Address) -> U256 {
+pub(crate) async fn balance(devnet: &peaqos_devnet::Devnet, who: Address) -> U256 {
     ProviderBuilder::new()
         .connect_http(devnet.url.parse().expect("url"))
         .get_balance(who)

@@ -8,6 +8,7 @@ mod cross_client;
 mod did_events;
 mod fleet;
 mod gas_station_client;
+mod gas_station_funder;
 mod mcr_client;
 mod registration_nft;
 mod reverts;
