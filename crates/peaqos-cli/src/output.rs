@@ -73,19 +73,18 @@ pub(crate) fn peaq(wei: U256) -> String {
     format!("{whole}.{frac:04}")
 }
 
-/// `^0x[0-9a-fA-F]{40}$`, exit 1 otherwise (`what` names the flag). Any letter case, without
-/// the EIP-55 check of [`peaqos_types::EvmAddress`]: the official CLI's `Web3.is_address` does
-/// not enforce checksums either.
+/// `^0x[0-9a-fA-F]{40}$`, exit 1 otherwise (`what` names the flag). Any letter case
+/// ([`peaqos_types::EvmAddress::parse_any_case`]): the official CLI's `Web3.is_address` does not
+/// enforce checksums either.
 pub(crate) fn parse_address(what: &str, text: &str) -> CliResult<Address> {
     let t = text.trim();
-    if t.len() == 42 && t.starts_with("0x") && t[2..].bytes().all(|b| b.is_ascii_hexdigit()) {
-        return t
-            .parse()
-            .map_err(|_| CliError::user(format!("{what}: '{t}' is not an address")));
-    }
-    Err(CliError::user(format!(
-        "{what}: '{t}' is not an address (expected 0x followed by 40 hex characters)"
-    )))
+    peaqos_types::EvmAddress::parse_any_case("address", t)
+        .map(Address::from)
+        .map_err(|_| {
+            CliError::user(format!(
+                "{what}: '{t}' is not an address (expected 0x followed by 40 hex characters)"
+            ))
+        })
 }
 
 /// `^did:peaq:0x[0-9a-fA-F]{40}$`, exit 1 otherwise.

@@ -37,6 +37,25 @@ impl EvmAddress {
 
     /// Parses `s`, naming `field` in the error ([`TypesError::InvalidAddress`]).
     pub fn parse_field(field: &'static str, s: &str) -> Result<Self, TypesError> {
+        Self::parse_with(field, s, true)
+    }
+
+    /// Like [`parse_field`](Self::parse_field) but without the EIP-55 check of mixed-case
+    /// input: the rule of the official CLI's `Web3.is_address` (eth-utils 6), which the `peaqos`
+    /// CLI keeps for its address flags.
+    ///
+    /// ```
+    /// use peaqos_types::EvmAddress;
+    ///
+    /// let bad_checksum = "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    /// assert!(EvmAddress::parse_any_case("--for", bad_checksum).is_ok());
+    /// assert!(EvmAddress::parse_any_case("--for", "0xf39f").is_err());
+    /// ```
+    pub fn parse_any_case(field: &'static str, s: &str) -> Result<Self, TypesError> {
+        Self::parse_with(field, s, false)
+    }
+
+    fn parse_with(field: &'static str, s: &str, checksum: bool) -> Result<Self, TypesError> {
         let err = || TypesError::InvalidAddress {
             field,
             input: s.to_owned(),
@@ -47,7 +66,7 @@ impl EvmAddress {
         }
         let mixed = hex.bytes().any(|b| b.is_ascii_lowercase())
             && hex.bytes().any(|b| b.is_ascii_uppercase());
-        let parsed = if mixed {
+        let parsed = if mixed && checksum {
             Address::parse_checksummed(s, None).ok()
         } else {
             s.parse().ok()
