@@ -162,13 +162,7 @@ async fn http_bench(devnet: &Devnet, secs: u64) -> Res<()> {
         .score_events(id)
         .await?
         .into_iter()
-        .map(|e| peaqos_mcr_model::EventRecord {
-            event_type: e.event_type,
-            value: e.value,
-            currency: e.currency,
-            timestamp: e.timestamp,
-            trust_level: e.trust_level,
-        })
+        .map(peaqos_mcr_model::EventRecord::from)
         .collect();
     let fx = peaqos_mcr_model::EcbFx::embedded();
     let input = peaqos_mcr_model::MachineInput {

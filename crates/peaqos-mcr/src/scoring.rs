@@ -117,16 +117,7 @@ pub async fn compute_for(
     let machine_id = machine.machine_id;
     let events = store.score_events(machine_id).await?;
     let last_updated = events.iter().map(|e| e.block_timestamp).max();
-    let records: Vec<EventRecord> = events
-        .into_iter()
-        .map(|e| EventRecord {
-            event_type: e.event_type,
-            value: e.value,
-            currency: e.currency,
-            timestamp: e.timestamp,
-            trust_level: e.trust_level,
-        })
-        .collect();
+    let records: Vec<EventRecord> = events.into_iter().map(EventRecord::from).collect();
     let admin = AdminState {
         negative_flag_at: machine.flagged_at,
         trust_override_bps: machine

@@ -266,6 +266,18 @@ pub struct ScoreEvent {
     pub block_timestamp: u64,
 }
 
+impl From<ScoreEvent> for peaqos_mcr_model::EventRecord {
+    fn from(e: ScoreEvent) -> Self {
+        Self {
+            event_type: e.event_type,
+            value: e.value,
+            currency: e.currency,
+            timestamp: e.timestamp,
+            trust_level: e.trust_level,
+        }
+    }
+}
+
 /// Aggregate figures of one machine's events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EventStats {
