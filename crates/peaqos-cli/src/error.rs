@@ -4,7 +4,7 @@ use std::fmt;
 
 use alloy::sol_types::SolError;
 use peaqos_sdk::{ApiCode, FaucetCode, mcr::McrErrorCode};
-use peaqos_sdk::{Error as SdkError, Revert, RpcFailure, tx::RPC_ERROR};
+use peaqos_sdk::{Error as SdkError, Revert, RpcCode, RpcFailure};
 
 /// The documented exit codes (0 is success).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,9 +162,9 @@ impl From<SdkError> for CliError {
                 failure, message, ..
             } => match err.revert().and_then(revert_message) {
                 Some(friendly) => Self::network(format!("{friendly} ({})", failure.code())),
-                None if matches!(failure, RpcFailure::Other(RPC_ERROR)) => Self::network(format!(
-                    "{message}. Check PEAQOS_RPC_URL and that the node is running."
-                )),
+                None if matches!(failure, RpcFailure::Other(RpcCode::RpcError)) => Self::network(
+                    format!("{message}. Check PEAQOS_RPC_URL and that the node is running."),
+                ),
                 None => Self::network(format!("Transaction failed — {message}")),
             },
             SdkError::Api { code, message, .. } => match code {

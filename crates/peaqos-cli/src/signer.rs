@@ -9,7 +9,7 @@ use peaqos_sdk::{
     ClientConfig, NetworkConfig, PeaqosClient,
     signer::{PrivateKey, WalletSource},
 };
-use peaqos_wallet::{ENV_PASSPHRASE, ENV_VAULT_PATH, SecretString, Vault, WalletError};
+use peaqos_wallet::{ENV_PASSPHRASE, ENV_VAULT_PATH, SecretString, Vault, WalletCode, WalletError};
 
 use crate::{
     env::Env,
@@ -55,15 +55,17 @@ pub(crate) fn passphrase(ui: &Ui, env: &Env) -> CliResult<String> {
 /// A wallet failure: `lookup_exit` for lookups that fail, 1 for bad input and policy, 3 for
 /// the vault.
 pub(crate) fn wallet_error(e: &WalletError, lookup_exit: Exit) -> CliError {
-    let message = match e.code() {
-        "WALLET_NOT_FOUND" => "Wallet not found. Run 'peaqos wallet list'.".to_owned(),
-        "INVALID_PASSPHRASE" => "Invalid vault passphrase.".to_owned(),
-        "POLICY_DENIED" => format!("Signing blocked by OWS policy: {e}"),
+    let message = match e.kind() {
+        WalletCode::WalletNotFound => "Wallet not found. Run 'peaqos wallet list'.".to_owned(),
+        WalletCode::InvalidPassphrase => "Invalid vault passphrase.".to_owned(),
+        WalletCode::PolicyDenied => format!("Signing blocked by OWS policy: {e}"),
         _ => format!("Wallet operation failed: {e}"),
     };
-    let exit = match e.code() {
-        "WALLET_NOT_FOUND" | "INVALID_PASSPHRASE" => lookup_exit,
-        "INVALID_INPUT" | "POLICY_DENIED" | "CHAIN_NOT_SUPPORTED" => Exit::User,
+    let exit = match e.kind() {
+        WalletCode::WalletNotFound | WalletCode::InvalidPassphrase => lookup_exit,
+        WalletCode::InvalidInput | WalletCode::PolicyDenied | WalletCode::ChainNotSupported => {
+            Exit::User
+        }
         _ => Exit::Config,
     };
     CliError { exit, message }
@@ -122,10 +124,10 @@ pub(crate) fn wallet_client(
         .resolve()
         .and_then(|signer| PeaqosClient::new(ClientConfig::new(network, signer)))
         .map_err(|e| match peaqos_sdk::wallet::ows_error_code(&e) {
-            Some("WALLET_NOT_FOUND") => CliError::config(format!(
+            Some(WalletCode::WalletNotFound) => CliError::config(format!(
                 "Failed to load wallet '{name}': Wallet not found. Run 'peaqos wallet list'."
             )),
-            Some("INVALID_PASSPHRASE") => CliError::config(format!(
+            Some(WalletCode::InvalidPassphrase) => CliError::config(format!(
                 "Failed to load wallet '{name}': invalid vault passphrase."
             )),
             _ => CliError::config(format!("Failed to load wallet '{name}': {e}")),

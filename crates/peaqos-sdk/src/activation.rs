@@ -1056,7 +1056,7 @@ mod tests {
         );
         assert!(attribute_exists(&e));
         assert!(!attribute_exists(&Error::rpc(
-            "RPC_ERROR",
+            crate::RpcCode::RpcError,
             "AttributeAlreadyExist"
         )));
     }

@@ -23,13 +23,9 @@ use peaqos_types::constants::{BASE_LZ_EID, PEAQ_LZ_EID};
 use crate::{
     Error, Result,
     client::{ClientConfig, NetworkConfig, PeaqosClient},
-    tx::INVALID_RESULT,
+    error::RpcCode,
 };
 
-/// Code: `quoteSend` returned something that is not a `MessagingFee`.
-pub const INVALID_FEE_RESULT: &str = "INVALID_FEE_RESULT";
-/// Code: [`wait_for_bridge_arrival`] was cancelled.
-pub const ABORTED: &str = "ABORTED";
 /// Default [`WaitForBridgeArrival::timeout`] (5 minutes).
 pub const DEFAULT_ARRIVAL_TIMEOUT: Duration = Duration::from_secs(300);
 /// Default [`WaitForBridgeArrival::poll_interval`] (10 seconds).
@@ -263,7 +259,7 @@ async fn send_through(
     let out = client.call_view(onft, quote.abi_encode().into()).await?;
     let fee = MachineNFTAdapter::quoteSendCall::abi_decode_returns(&out).map_err(|e| {
         Error::rpc(
-            INVALID_FEE_RESULT,
+            RpcCode::InvalidFeeResult,
             format!("quoteSend on {onft} returned no MessagingFee: {e}"),
         )
         .with_source(e)
@@ -369,7 +365,10 @@ pub async fn wait_for_bridge_arrival_until(
         match provider.call(request).await {
             Ok(out) => {
                 let owner = Address::abi_decode(&out).map_err(|e| {
-                    Error::rpc(INVALID_RESULT, format!("ownerOf returned no address: {e}"))
+                    Error::rpc(
+                        RpcCode::InvalidResult,
+                        format!("ownerOf returned no address: {e}"),
+                    )
                 })?;
                 let arrived = match params.expected_owner {
                     Some(expected) => owner == expected,
@@ -390,7 +389,7 @@ pub async fn wait_for_bridge_arrival_until(
         tokio::select! {
             () = tokio::time::sleep(nap) => {}
             () = &mut cancel => {
-                return Err(Error::rpc(ABORTED, "waiting for the bridged NFT was cancelled"));
+                return Err(Error::rpc(RpcCode::Aborted, "waiting for the bridged NFT was cancelled"));
             }
         }
     }

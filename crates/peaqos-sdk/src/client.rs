@@ -18,7 +18,7 @@ use alloy::{
 use peaqos_types::{ContractAddresses, TypesError};
 
 use crate::{
-    Error, Result, ValidationError,
+    Error, Result, RpcCode, ValidationError,
     limits::{EventTracker, OperationalLimits},
     signer::{PrivateKey, Signer},
 };
@@ -31,8 +31,6 @@ pub const DEFAULT_GAS_MARGIN_PERCENT: u64 = 20;
 pub const MAX_GAS_MARGIN_PERCENT: u64 = 1_000;
 /// Default time to wait for a transaction's receipt.
 pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Code: a write on a client without a signer.
-pub const WALLET_NOT_CONFIGURED: &str = "WALLET_NOT_CONFIGURED";
 
 /// Timeout of each HTTP request: JSON-RPC, Gas Station, MCR API.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -429,7 +427,7 @@ impl PeaqosClient {
     pub(crate) fn wallet(&self) -> Result<&EthereumWallet> {
         self.inner.wallet.as_ref().ok_or_else(|| {
             Error::rpc(
-                WALLET_NOT_CONFIGURED,
+                RpcCode::WalletNotConfigured,
                 "This client has no signer and cannot send transactions; configure one (e.g. \
                  PEAQOS_PRIVATE_KEY or PEAQOS_OWS_WALLET)",
             )
@@ -494,7 +492,7 @@ impl PeaqosClient {
             .chain_id
             .get_or_try_init(|| async {
                 self.inner.provider.get_chain_id().await.map_err(|e| {
-                    Error::rpc("RPC_ERROR", format!("eth_chainId failed: {e}")).with_source(e)
+                    Error::rpc(RpcCode::RpcError, format!("eth_chainId failed: {e}")).with_source(e)
                 })
             })
             .await

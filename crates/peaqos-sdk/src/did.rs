@@ -35,7 +35,7 @@ use peaqos_types::{
 };
 
 use crate::{
-    Error, Result, ValidationError,
+    Error, Result, RpcCode, ValidationError,
     client::PeaqosClient,
     events::encode_batch_all,
     validation::{
@@ -258,7 +258,7 @@ impl PeaqosClient {
         };
         let attr = DIDPrecompile::readAttributeCall::abi_decode_returns(&raw).map_err(|e| {
             Error::rpc(
-                "RPC_ERROR",
+                RpcCode::RpcError,
                 format!("cannot decode the readAttribute result of {name:?}: {e}"),
             )
         })?;
@@ -302,9 +302,12 @@ mod tests {
             "Transaction reverted",
         );
         assert!(is_attribute_not_found(&e));
-        let e = Error::rpc("RPC_ERROR", "execution reverted: Cannot find the item");
+        let e = Error::rpc(
+            RpcCode::RpcError,
+            "execution reverted: Cannot find the item",
+        );
         assert!(is_attribute_not_found(&e));
-        let e = Error::rpc("RPC_ERROR", "execution reverted: something else");
+        let e = Error::rpc(RpcCode::RpcError, "execution reverted: something else");
         assert!(!is_attribute_not_found(&e));
     }
 }

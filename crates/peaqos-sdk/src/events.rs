@@ -20,7 +20,7 @@ use peaqos_contracts::bindings::{BatchPrecompile, EventRegistry};
 use crate::{
     Error, Result,
     client::PeaqosClient,
-    error::RpcFailure,
+    error::{RpcCode, RpcFailure},
     validation::{
         SubmitEventParams, batch_currency_required, batch_events_required,
         validate_submit_event_params,
@@ -230,8 +230,12 @@ impl PeaqosClient {
         let raw = self
             .call_view(self.contracts().event_registry, call.abi_encode().into())
             .await?;
-        EventRegistry::getEventCountCall::abi_decode_returns(&raw)
-            .map_err(|e| Error::rpc("RPC_ERROR", format!("cannot decode getEventCount: {e}")))
+        EventRegistry::getEventCountCall::abi_decode_returns(&raw).map_err(|e| {
+            Error::rpc(
+                RpcCode::RpcError,
+                format!("cannot decode getEventCount: {e}"),
+            )
+        })
     }
 
     /// Up to `limit` stored events of `machine_id` from index `offset`, oldest first
@@ -251,7 +255,7 @@ impl PeaqosClient {
             .call_view(self.contracts().event_registry, call.abi_encode().into())
             .await?;
         EventRegistry::getEventsCall::abi_decode_returns(&raw)
-            .map_err(|e| Error::rpc("RPC_ERROR", format!("cannot decode getEvents: {e}")))
+            .map_err(|e| Error::rpc(RpcCode::RpcError, format!("cannot decode getEvents: {e}")))
     }
 }
 

@@ -13,7 +13,9 @@ use alloy::{
 use peaqos_types::{DataVisibility, Did};
 use tokio::task::JoinSet;
 
-use crate::{Error, Result, client::PeaqosClient, signer::PrivateKey, validation::machines_json};
+use crate::{
+    Error, Result, RpcCode, client::PeaqosClient, signer::PrivateKey, validation::machines_json,
+};
 
 /// One machine to onboard.
 #[derive(Debug, Clone)]
@@ -204,5 +206,9 @@ impl PeaqosClient {
 }
 
 fn join_error(e: tokio::task::JoinError) -> Error {
-    Error::rpc("INTERNAL_ERROR", format!("an onboarding task failed: {e}")).with_source(e)
+    Error::rpc(
+        RpcCode::InternalError,
+        format!("an onboarding task failed: {e}"),
+    )
+    .with_source(e)
 }

@@ -23,7 +23,7 @@ pub mod wallet;
 pub use bridge::{BridgeChain, BridgeNftParams, WaitForBridgeArrival, wait_for_bridge_arrival};
 pub use client::{ClientConfig, NetworkConfig, PeaqosClient};
 pub use did::DidAttribute;
-pub use error::{Error, Result, RpcFailure, ValidationError};
+pub use error::{Error, Result, RpcCode, RpcFailure, ValidationError};
 pub use gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat};
 pub use http::ApiCode;
 pub use limits::OperationalLimits;

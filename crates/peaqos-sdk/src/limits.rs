@@ -273,10 +273,13 @@ mod tests {
         let m = U256::from(7);
         check_limits(&l, m, U256::from(100), 1).expect("at the cap, under the rate");
         let e = check_limits(&l, m, U256::from(101), 5).expect_err("cap first");
-        assert_eq!(e.code(), "VALUE_CAP_EXCEEDED");
+        assert!(matches!(e, Error::ValueCapExceeded { .. }), "{e:?}");
         assert_eq!(e.to_string(), "Value 101 exceeds cap 100");
         let e = check_limits(&l, m, U256::from(1), 2).expect_err("rate");
-        assert_eq!(e.code(), "RATE_LIMIT_EXCEEDED");
+        assert!(
+            matches!(e, Error::RateLimitExceeded { count: 2, .. }),
+            "{e:?}"
+        );
         assert_eq!(e.to_string(), "Machine 7: 2/2 events in 60s");
         // A window of 0 disables the rate limit.
         check_limits(&OperationalLimits::new(U256::ZERO, 1, 0), m, U256::MAX, 9).expect("off");

@@ -12,12 +12,7 @@ use alloy::{
 };
 use peaqos_contracts::bindings::IdentityRegistry;
 
-use crate::{Error, Result, client::PeaqosClient};
-
-/// Code: the receipt has no `Registered` log from the IdentityRegistry.
-pub const REGISTERED_EVENT_MISSING: &str = "REGISTERED_EVENT_MISSING";
-/// Code: the `Registered` log does not decode or names machine id 0.
-pub const REGISTERED_EVENT_MALFORMED: &str = "REGISTERED_EVENT_MALFORMED";
+use crate::{Error, Result, client::PeaqosClient, error::RpcCode};
 
 /// A mined registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +94,7 @@ pub fn registered_machine_id(receipt: &TransactionReceipt, registry: Address) ->
         })
         .ok_or_else(|| {
             Error::rpc(
-                REGISTERED_EVENT_MISSING,
+                RpcCode::RegisteredEventMissing,
                 "The receipt has no Registered event from the IdentityRegistry; check \
                  IDENTITY_REGISTRY_ADDRESS points at a peaqOS IdentityRegistry",
             )
@@ -107,7 +102,7 @@ pub fn registered_machine_id(receipt: &TransactionReceipt, registry: Address) ->
         })?;
     let malformed = |why: String| {
         Error::rpc(
-            REGISTERED_EVENT_MALFORMED,
+            RpcCode::RegisteredEventMalformed,
             format!("The Registered event is malformed: {why}"),
         )
         .with_tx_hash(receipt.transaction_hash)

@@ -243,7 +243,7 @@ impl SignerSource {
     pub fn required(source: Option<Self>) -> crate::Result<Self> {
         source.ok_or_else(|| {
             Error::rpc(
-                crate::client::WALLET_NOT_CONFIGURED,
+                crate::error::RpcCode::WalletNotConfigured,
                 format!(
                     "No signer configured: set {ENV_PRIVATE_KEY} (a 0x + 64 hex key) or \
                      {ENV_OWS_WALLET} (an OWS vault wallet)"
@@ -319,7 +319,7 @@ mod tests {
         let none = SignerSource::from_lookup(|_| None).expect("ok");
         assert!(none.is_none());
         let err = SignerSource::required(none).expect_err("no signer");
-        assert_eq!(err.code(), "WALLET_NOT_CONFIGURED");
+        assert_eq!(err.rpc_code(), Some(crate::RpcCode::WalletNotConfigured));
         assert!(err.to_string().contains("PEAQOS_PRIVATE_KEY"), "{err}");
         assert!(err.to_string().contains("PEAQOS_OWS_WALLET"), "{err}");
 
@@ -346,7 +346,10 @@ mod tests {
 
         let bad = SignerSource::from_lookup(|n| (n == ENV_PRIVATE_KEY).then(|| "0x12".to_owned()))
             .expect_err("bad key");
-        assert_eq!(bad.code(), "VALIDATION_ERROR");
+        assert!(
+            matches!(&bad, Error::Validation(v) if v.field == ENV_PRIVATE_KEY),
+            "{bad:?}"
+        );
     }
 
     #[test]

@@ -13,15 +13,7 @@ use alloy::{
 };
 use peaqos_contracts::bindings::MachineAccountFactory;
 
-use crate::{Error, Result, client::PeaqosClient, tx::failure};
-
-/// Code: the factory emitted no `AccountCreated` log and no account exists at the predicted
-/// address.
-pub const ACCOUNT_CREATED_EVENT_MISSING: &str = "ACCOUNT_CREATED_EVENT_MISSING";
-/// Code: the `AccountCreated` log does not decode.
-pub const ACCOUNT_CREATED_EVENT_MALFORMED: &str = "ACCOUNT_CREATED_EVENT_MALFORMED";
-/// Code: `getAddress` returned something that is not an address.
-pub const INVALID_ADDRESS_RESULT: &str = "INVALID_ADDRESS_RESULT";
+use crate::{Error, Result, client::PeaqosClient, error::RpcCode, tx::failure};
 
 impl PeaqosClient {
     fn account_factory(&self) -> Result<Address> {
@@ -51,7 +43,7 @@ impl PeaqosClient {
         let out = self.call_view(factory, call.abi_encode().into()).await?;
         MachineAccountFactory::getAddressCall::abi_decode_returns(&out).map_err(|e| {
             Error::rpc(
-                INVALID_ADDRESS_RESULT,
+                RpcCode::InvalidAddressResult,
                 format!("getAddress returned no address: {e}"),
             )
             .with_source(e)
@@ -92,7 +84,7 @@ impl PeaqosClient {
                 .map(|e| e.account)
                 .map_err(|e| {
                     Error::rpc(
-                        ACCOUNT_CREATED_EVENT_MALFORMED,
+                        RpcCode::AccountCreatedEventMalformed,
                         format!("The AccountCreated event is malformed: {e}"),
                     )
                     .with_tx_hash(tx_hash)
@@ -100,7 +92,7 @@ impl PeaqosClient {
             // Created by someone else between our check and our transaction.
             None if self.has_code(predicted).await? => Ok(predicted),
             None => Err(Error::rpc(
-                ACCOUNT_CREATED_EVENT_MISSING,
+                RpcCode::AccountCreatedEventMissing,
                 "The receipt has no AccountCreated event and no account exists at the predicted \
                  address; check MACHINE_ACCOUNT_FACTORY_ADDRESS",
             )

@@ -34,17 +34,9 @@ use peaqos_contracts::ContractName;
 use crate::{
     Error, Result,
     client::PeaqosClient,
+    error::RpcCode,
     revert::{Revert, rpc_error_from_revert},
 };
-
-/// Code: the receipt did not arrive in time (the transaction may still land).
-pub const RECEIPT_AWAIT_FAILED: &str = "RECEIPT_AWAIT_FAILED";
-/// Code: the node or the transport failed (not a revert).
-pub const RPC_ERROR: &str = "RPC_ERROR";
-/// Code: the signer refused or failed to sign.
-pub const SIGNING_FAILED: &str = "SIGNING_FAILED";
-/// Code: a view call returned data that does not decode as the function's return type.
-pub const INVALID_RESULT: &str = "INVALID_RESULT";
 
 /// A mined, successful transaction.
 #[derive(Debug, Clone)]
@@ -175,7 +167,7 @@ impl PeaqosClient {
         let out = self.call_view(to, call.abi_encode().into()).await?;
         C::abi_decode_returns(&out).map_err(|e| {
             Error::rpc(
-                INVALID_RESULT,
+                RpcCode::InvalidResult,
                 format!("{} on {to} returned undecodable data: {e}", C::SIGNATURE),
             )
             .with_source(e)
@@ -238,8 +230,11 @@ impl PeaqosClient {
                 .build(self.wallet()?)
                 .await
                 .map_err(|e| {
-                    Error::rpc(SIGNING_FAILED, format!("signing {context} failed: {e}"))
-                        .with_source(e)
+                    Error::rpc(
+                        RpcCode::SigningFailed,
+                        format!("signing {context} failed: {e}"),
+                    )
+                    .with_source(e)
                 })?;
             let tx_hash = *envelope.tx_hash();
             match self
@@ -281,7 +276,7 @@ impl PeaqosClient {
             let now = Instant::now();
             if now >= deadline {
                 let mut err = Error::rpc(
-                    RECEIPT_AWAIT_FAILED,
+                    RpcCode::ReceiptAwaitFailed,
                     format!(
                         "Transaction {tx_hash} was sent but no receipt arrived within {}s; it may \
                          still land: look it up by hash before retrying",
@@ -406,7 +401,7 @@ pub(crate) fn failure_at(e: TransportError, called: Option<ContractName>, contex
         let message = format!("Transaction reverted: {} ({context})", payload.message);
         return Error::reverted(Revert::Unknown(Bytes::new()), message).with_source(e);
     }
-    Error::rpc(RPC_ERROR, format!("{context} failed: {e}")).with_source(e)
+    Error::rpc(RpcCode::RpcError, format!("{context} failed: {e}")).with_source(e)
 }
 
 impl PeaqosClient {

@@ -7,36 +7,28 @@
 //! - **vault mode** (`ows_signing = true`, the default of the official SDKs): nothing is
 //!   decrypted at construction; each transaction decrypts the key (full scrypt KDF), signs and
 //!   wipes it. A wrong passphrase shows on the first signature: the send fails with
-//!   `SIGNING_FAILED` and [`ows_error_code`] of the error is `INVALID_PASSPHRASE`.
+//!   [`RpcCode::SigningFailed`] and [`ows_error_code`] of the error is
+//!   [`WalletCode::InvalidPassphrase`].
 //! - **raw mode** (`ows_signing = false`): the key is decrypted once, at construction (a wrong
 //!   passphrase fails there), and the client is the same as one built from the private key.
 //!
 //! The chain id of each transaction drives its EIP-155 signature, so one client signs for peaq
 //! and for Base. Wallet errors map to SDK errors: `INVALID_INPUT` becomes
 //! [`Error::Validation`]; `WALLET_NOT_FOUND`, `INVALID_PASSPHRASE`, `POLICY_DENIED`,
-//! `CHAIN_NOT_SUPPORTED` (and the vault's own I/O codes) become [`Error::Rpc`] with that code
-//! and the [`WalletError`] as source.
+//! `CHAIN_NOT_SUPPORTED` (and the vault's own I/O codes) become [`Error::Rpc`] with
+//! [`RpcCode::Wallet`] of that [`WalletCode`] and the [`WalletError`] as source.
 
 use std::path::{Path, PathBuf};
 
 use peaqos_wallet::{SecretString, WalletError};
 
 use crate::{
-    Error, PeaqosClient, Result, ValidationError,
+    Error, PeaqosClient, Result, RpcCode, ValidationError,
     client::{ClientConfig, NetworkConfig},
     signer::{SignerSource, WalletSource},
 };
 
-pub use peaqos_wallet::{
-    AccountInfo, KeyType, WalletInfo,
-    error::{
-        CHAIN_NOT_SUPPORTED as OWS_ERROR_CHAIN_NOT_SUPPORTED,
-        INVALID_INPUT as OWS_ERROR_INVALID_INPUT,
-        INVALID_PASSPHRASE as OWS_ERROR_INVALID_PASSPHRASE,
-        POLICY_DENIED as OWS_ERROR_POLICY_DENIED, WALLET_NOT_FOUND as OWS_ERROR_WALLET_NOT_FOUND,
-    },
-    extract_peaq_address,
-};
+pub use peaqos_wallet::{AccountInfo, KeyType, WalletCode, WalletInfo, extract_peaq_address};
 
 /// Where the vault is.
 #[derive(Debug, Clone, Default)]
@@ -52,18 +44,19 @@ impl From<WalletError> for Error {
                 ValidationError::new(*field, "OWS INVALID_INPUT", format!("{field}: {message}"))
                     .with_value("<redacted>"),
             ),
-            _ => Error::rpc(e.code(), e.to_string()).with_source(e),
+            _ => Error::rpc(RpcCode::Wallet(e.kind()), e.to_string()).with_source(e),
         }
     }
 }
 
-/// The OWS code (`INVALID_PASSPHRASE`, `WALLET_NOT_FOUND`, …) of a wallet failure anywhere in
-/// `err`'s source chain, e.g. inside a `SIGNING_FAILED` error of a vault-mode client.
-pub fn ows_error_code(err: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+/// The OWS code ([`WalletCode::InvalidPassphrase`], [`WalletCode::WalletNotFound`], …) of a
+/// wallet failure anywhere in `err`'s source chain, e.g. inside a
+/// [`RpcCode::SigningFailed`] error of a vault-mode client.
+pub fn ows_error_code(err: &(dyn std::error::Error + 'static)) -> Option<WalletCode> {
     let mut next = Some(err);
     while let Some(e) = next {
         if let Some(w) = e.downcast_ref::<WalletError>() {
-            return Some(w.code());
+            return Some(w.kind());
         }
         next = e.source();
     }
@@ -186,11 +179,18 @@ mod tests {
     #[test]
     fn wallet_errors_map_to_sdk_families() {
         let v: Error = WalletError::invalid("private_key", "bad hex").into();
-        assert_eq!(v.code(), "VALIDATION_ERROR");
+        assert!(
+            matches!(&v, Error::Validation(v) if v.field == "private_key"),
+            "{v:?}"
+        );
         let e: Error = WalletError::InvalidPassphrase.into();
-        assert_eq!(e.code(), OWS_ERROR_INVALID_PASSPHRASE);
-        assert_eq!(ows_error_code(&e), Some("INVALID_PASSPHRASE"));
+        let passphrase = RpcCode::Wallet(WalletCode::InvalidPassphrase);
+        assert_eq!(e.rpc_code(), Some(passphrase));
+        assert_eq!(ows_error_code(&e), Some(WalletCode::InvalidPassphrase));
         let e: Error = WalletError::WalletNotFound("x".into()).into();
-        assert_eq!(e.code(), OWS_ERROR_WALLET_NOT_FOUND);
+        assert_eq!(
+            e.rpc_code(),
+            Some(RpcCode::Wallet(WalletCode::WalletNotFound))
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! The crate's error type, with the OWS error codes.
 //!
-//! | variant | `code()` |
-//! | --- | --- |
-//! | [`WalletError::WalletNotFound`] | `WALLET_NOT_FOUND` |
-//! | [`WalletError::InvalidPassphrase`] | `INVALID_PASSPHRASE` |
-//! | [`WalletError::InvalidInput`] | `INVALID_INPUT` (a validation error) |
-//! | [`WalletError::PolicyDenied`] | `POLICY_DENIED` |
-//! | [`WalletError::ChainNotSupported`] | `CHAIN_NOT_SUPPORTED` |
-//! | [`WalletError::InsecurePermissions`] | `INSECURE_PERMISSIONS` |
-//! | [`WalletError::Corrupt`] | `VAULT_CORRUPT` |
-//! | [`WalletError::Io`] | `VAULT_IO` |
-//! | [`WalletError::AuditLog`] | `AUDIT_LOG_FAILED` |
+//! | variant | [`WalletError::kind`] | `code()` |
+//! | --- | --- | --- |
+//! | [`WalletError::WalletNotFound`] | [`WalletCode::WalletNotFound`] | `WALLET_NOT_FOUND` |
+//! | [`WalletError::InvalidPassphrase`] | [`WalletCode::InvalidPassphrase`] | `INVALID_PASSPHRASE` |
+//! | [`WalletError::InvalidInput`] | [`WalletCode::InvalidInput`] | `INVALID_INPUT` (a validation error) |
+//! | [`WalletError::PolicyDenied`] | [`WalletCode::PolicyDenied`] | `POLICY_DENIED` |
+//! | [`WalletError::ChainNotSupported`] | [`WalletCode::ChainNotSupported`] | `CHAIN_NOT_SUPPORTED` |
+//! | [`WalletError::InsecurePermissions`] | [`WalletCode::InsecurePermissions`] | `INSECURE_PERMISSIONS` |
+//! | [`WalletError::Corrupt`] | [`WalletCode::VaultCorrupt`] | `VAULT_CORRUPT` |
+//! | [`WalletError::Io`] | [`WalletCode::VaultIo`] | `VAULT_IO` |
+//! | [`WalletError::AuditLog`] | [`WalletCode::AuditLogFailed`] | `AUDIT_LOG_FAILED` |
 //!
 //! No variant ever carries a key, a mnemonic or a passphrase: inputs that may be secret are
 //! described, never echoed.
@@ -21,15 +21,75 @@ use std::path::PathBuf;
 pub type Result<T, E = WalletError> = std::result::Result<T, E>;
 
 /// `WALLET_NOT_FOUND`.
-pub const WALLET_NOT_FOUND: &str = "WALLET_NOT_FOUND";
+pub const WALLET_NOT_FOUND: &str = WalletCode::WalletNotFound.as_str();
 /// `INVALID_PASSPHRASE`.
-pub const INVALID_PASSPHRASE: &str = "INVALID_PASSPHRASE";
+pub const INVALID_PASSPHRASE: &str = WalletCode::InvalidPassphrase.as_str();
 /// `INVALID_INPUT`.
-pub const INVALID_INPUT: &str = "INVALID_INPUT";
+pub const INVALID_INPUT: &str = WalletCode::InvalidInput.as_str();
 /// `POLICY_DENIED`.
-pub const POLICY_DENIED: &str = "POLICY_DENIED";
+pub const POLICY_DENIED: &str = WalletCode::PolicyDenied.as_str();
 /// `CHAIN_NOT_SUPPORTED`.
-pub const CHAIN_NOT_SUPPORTED: &str = "CHAIN_NOT_SUPPORTED";
+pub const CHAIN_NOT_SUPPORTED: &str = WalletCode::ChainNotSupported.as_str();
+
+/// The stable code of a [`WalletError`], without its details: what callers match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WalletCode {
+    /// `WALLET_NOT_FOUND`.
+    WalletNotFound,
+    /// `INVALID_PASSPHRASE`.
+    InvalidPassphrase,
+    /// `INVALID_INPUT`.
+    InvalidInput,
+    /// `POLICY_DENIED`.
+    PolicyDenied,
+    /// `CHAIN_NOT_SUPPORTED`.
+    ChainNotSupported,
+    /// `INSECURE_PERMISSIONS`.
+    InsecurePermissions,
+    /// `VAULT_CORRUPT`.
+    VaultCorrupt,
+    /// `VAULT_IO`.
+    VaultIo,
+    /// `AUDIT_LOG_FAILED`.
+    AuditLogFailed,
+}
+
+impl WalletCode {
+    /// Every code, in the order of the module docs.
+    pub const ALL: [Self; 9] = [
+        Self::WalletNotFound,
+        Self::InvalidPassphrase,
+        Self::InvalidInput,
+        Self::PolicyDenied,
+        Self::ChainNotSupported,
+        Self::InsecurePermissions,
+        Self::VaultCorrupt,
+        Self::VaultIo,
+        Self::AuditLogFailed,
+    ];
+
+    /// The stable code string (`WALLET_NOT_FOUND`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::WalletNotFound => "WALLET_NOT_FOUND",
+            Self::InvalidPassphrase => "INVALID_PASSPHRASE",
+            Self::InvalidInput => "INVALID_INPUT",
+            Self::PolicyDenied => "POLICY_DENIED",
+            Self::ChainNotSupported => "CHAIN_NOT_SUPPORTED",
+            Self::InsecurePermissions => "INSECURE_PERMISSIONS",
+            Self::VaultCorrupt => "VAULT_CORRUPT",
+            Self::VaultIo => "VAULT_IO",
+            Self::AuditLogFailed => "AUDIT_LOG_FAILED",
+        }
+    }
+}
+
+impl std::fmt::Display for WalletCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Every error of the vault.
 #[derive(Debug, thiserror::Error)]
@@ -101,16 +161,21 @@ pub enum WalletError {
 impl WalletError {
     /// The stable code (see the module docs).
     pub fn code(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// The typed code, for matching.
+    pub const fn kind(&self) -> WalletCode {
         match self {
-            Self::WalletNotFound(_) => WALLET_NOT_FOUND,
-            Self::InvalidPassphrase => INVALID_PASSPHRASE,
-            Self::InvalidInput { .. } => INVALID_INPUT,
-            Self::PolicyDenied(_) => POLICY_DENIED,
-            Self::ChainNotSupported(_) => CHAIN_NOT_SUPPORTED,
-            Self::InsecurePermissions { .. } => "INSECURE_PERMISSIONS",
-            Self::Corrupt { .. } => "VAULT_CORRUPT",
-            Self::Io { .. } => "VAULT_IO",
-            Self::AuditLog { .. } => "AUDIT_LOG_FAILED",
+            Self::WalletNotFound(_) => WalletCode::WalletNotFound,
+            Self::InvalidPassphrase => WalletCode::InvalidPassphrase,
+            Self::InvalidInput { .. } => WalletCode::InvalidInput,
+            Self::PolicyDenied(_) => WalletCode::PolicyDenied,
+            Self::ChainNotSupported(_) => WalletCode::ChainNotSupported,
+            Self::InsecurePermissions { .. } => WalletCode::InsecurePermissions,
+            Self::Corrupt { .. } => WalletCode::VaultCorrupt,
+            Self::Io { .. } => WalletCode::VaultIo,
+            Self::AuditLog { .. } => WalletCode::AuditLogFailed,
         }
     }
 
@@ -133,5 +198,29 @@ impl WalletError {
             path: path.into(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WalletCode;
+
+    #[test]
+    fn codes_are_the_documented_strings() {
+        let strings: Vec<_> = WalletCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            strings,
+            [
+                "WALLET_NOT_FOUND",
+                "INVALID_PASSPHRASE",
+                "INVALID_INPUT",
+                "POLICY_DENIED",
+                "CHAIN_NOT_SUPPORTED",
+                "INSECURE_PERMISSIONS",
+                "VAULT_CORRUPT",
+                "VAULT_IO",
+                "AUDIT_LOG_FAILED",
+            ]
+        );
     }
 }

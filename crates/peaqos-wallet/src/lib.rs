@@ -15,7 +15,7 @@ pub mod vault;
 use std::path::Path;
 
 pub use chains::{Curve, Family};
-pub use error::{Result, WalletError};
+pub use error::{Result, WalletCode, WalletError};
 pub use info::{AccountInfo, KeyType, WalletInfo, extract_peaq_address};
 pub use secret::SecretString;
 pub use signer::VaultSigner;

@@ -16,7 +16,7 @@ use axum::http::Method;
 use common::{TestServer, api, closed_port_url};
 use peaqos_gas_station::{GasStation, GasStationConfig, totp};
 use peaqos_sdk::{
-    Error,
+    ApiCode, Error,
     client::{ClientConfig, NetworkConfig, PeaqosClient},
     gas_station::{FaucetCode, FundOutcome, GasStationClient, QrFormat},
     signer::PrivateKey,
@@ -185,7 +185,7 @@ async fn confirm_sends_the_code_and_needs_2fa_activated() {
             .confirm_faucet_2fa(OWNER, CODE)
             .await
             .expect_err("not activated");
-        assert_eq!(api(&err).0, "UNEXPECTED_RESPONSE", "{body}");
+        assert_eq!(api(&err).0, &ApiCode::UnexpectedResponse, "{body}");
         assert!(!err.to_string().contains(CODE));
     }
 }
@@ -290,7 +290,7 @@ async fn every_faucet_code_surfaces_as_an_api_error_with_its_status() {
                 .await
                 .expect_err("error code");
             let (got, got_status, message) = api(&err);
-            assert_eq!(got, code.as_str(), "{endpoint:?}");
+            assert_eq!(got, &ApiCode::Faucet(code), "{endpoint:?}");
             assert_eq!(got_status, Some(status), "{code} {endpoint:?}");
             assert_eq!(err.faucet_code(), Some(code));
             assert!(message.contains(code.message()), "{message}");
@@ -329,7 +329,7 @@ async fn error_code_without_message_uses_the_sdk_message() {
     assert_eq!(
         api(&err),
         (
-            "INVALID_2FA",
+            &ApiCode::Faucet(FaucetCode::Invalid2fa),
             Some(401),
             "confirm_faucet_2fa: Invalid 2FA code"
         )
@@ -347,7 +347,10 @@ async fn unknown_codes_pass_through() {
         .await
         .expect_err("expired");
     let (code, status, message) = api(&err);
-    assert_eq!((code, status), ("TOTP_EXPIRED", Some(400)));
+    assert_eq!(
+        (code, status),
+        (&ApiCode::Unknown("TOTP_EXPIRED".into()), Some(400))
+    );
     assert!(message.starts_with("fund_from_gas_station: code expired"));
     assert_eq!(err.faucet_code(), None);
 
@@ -357,7 +360,11 @@ async fn unknown_codes_pass_through() {
         .expect_err("teapot");
     assert_eq!(
         api(&err),
-        ("TEAPOT", Some(418), "setup_faucet_2fa: faucet error TEAPOT")
+        (
+            &ApiCode::Unknown("TEAPOT".into()),
+            Some(418),
+            "setup_faucet_2fa: faucet error TEAPOT"
+        )
     );
 }
 
@@ -375,7 +382,11 @@ async fn error_status_without_a_string_code_is_unexpected() {
             let err = call(&server.gas_station(), endpoint)
                 .await
                 .expect_err("unexpected");
-            assert_eq!(api(&err).0, "UNEXPECTED_RESPONSE", "{body} {endpoint:?}");
+            assert_eq!(
+                api(&err).0,
+                &ApiCode::UnexpectedResponse,
+                "{body} {endpoint:?}"
+            );
             assert_eq!(api(&err).1, Some(500));
         }
     }
@@ -396,7 +407,7 @@ async fn non_json_bodies_are_invalid_response_whatever_the_status() {
                 .await
                 .expect_err("invalid");
             let (code, got_status, message) = api(&err);
-            assert_eq!(code, "INVALID_RESPONSE", "{status} {body:?}");
+            assert_eq!(code, &ApiCode::InvalidResponse, "{status} {body:?}");
             assert_eq!(got_status, Some(status));
             assert!(!message.contains(CODE));
         }
@@ -419,7 +430,7 @@ async fn wrong_success_envelopes_are_unexpected() {
         let err = call(&server.gas_station(), Endpoint::Setup)
             .await
             .expect_err("unexpected");
-        assert_eq!(api(&err).0, "UNEXPECTED_RESPONSE", "{body}");
+        assert_eq!(api(&err).0, &ApiCode::UnexpectedResponse, "{body}");
         assert_eq!(api(&err).1, Some(200));
     }
     let fund_bodies = [
@@ -442,7 +453,11 @@ async fn wrong_success_envelopes_are_unexpected() {
             .await
             .expect_err("unexpected");
         let (code, status, message) = api(&err);
-        assert_eq!((code, status), ("UNEXPECTED_RESPONSE", Some(200)), "{body}");
+        assert_eq!(
+            (code, status),
+            (&ApiCode::UnexpectedResponse, Some(200)),
+            "{body}"
+        );
         assert!(message.contains("requestId: "), "{message}");
     }
 }
@@ -459,7 +474,11 @@ async fn a_slow_faucet_is_a_network_error() {
     for endpoint in [Endpoint::Setup, Endpoint::Confirm, Endpoint::Fund] {
         let err = call(&client, endpoint).await.expect_err("timeout");
         let (code, status, message) = api(&err);
-        assert_eq!((code, status), ("NETWORK_ERROR", None), "{endpoint:?}");
+        assert_eq!(
+            (code, status),
+            (&ApiCode::NetworkError, None),
+            "{endpoint:?}"
+        );
         assert!(message.contains("timed out"), "{message}");
     }
     // The server would answer after 120 s: far below that means the client's timeout fired
@@ -473,7 +492,11 @@ async fn a_closed_port_is_a_network_error() {
     for endpoint in [Endpoint::Setup, Endpoint::Confirm, Endpoint::Fund] {
         let err = call(&client, endpoint).await.expect_err("refused");
         let (code, status, _) = api(&err);
-        assert_eq!((code, status), ("NETWORK_ERROR", None), "{endpoint:?}");
+        assert_eq!(
+            (code, status),
+            (&ApiCode::NetworkError, None),
+            "{endpoint:?}"
+        );
         assert!(std::error::Error::source(&err).is_some());
     }
 }

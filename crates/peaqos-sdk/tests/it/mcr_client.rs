@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::http::Method;
 use common::{TestServer, api, closed_port_url};
 use peaqos_sdk::{
-    Error,
+    ApiCode, Error,
     client::{ClientConfig, NetworkConfig, PeaqosClient},
     mcr::{McrClient, McrErrorCode},
     signer::PrivateKey,
@@ -75,7 +75,11 @@ async fn expect_bad(body: &Value, what: &str, call: Call) {
     let server = TestServer::json(200, body).await;
     let err = call.run(&server.mcr()).await.expect_err(what);
     let (code, status, message) = api(&err);
-    assert_eq!(code, "BAD_RESPONSE", "{what}: {message}");
+    assert_eq!(
+        code,
+        &ApiCode::Mcr(McrErrorCode::BadResponse),
+        "{what}: {message}"
+    );
     assert_eq!(status, Some(200));
     assert!(message.contains("malformed response body"), "{message}");
 }
@@ -605,48 +609,60 @@ async fn every_broken_operator_page_is_a_bad_response() {
 #[tokio::test]
 async fn statuses_map_to_codes_with_the_detail() {
     for (status, body, code) in [
-        (404, json!({"detail":"Machine not registered"}), "NOT_FOUND"),
+        (
+            404,
+            json!({"detail":"Machine not registered"}),
+            McrErrorCode::NotFound,
+        ),
         (
             503,
             json!({"detail":"Service not initialised"}),
-            "SERVICE_UNAVAILABLE",
+            McrErrorCode::ServiceUnavailable,
         ),
         (
             503,
             json!({"detail":"Chain unavailable"}),
-            "SERVICE_UNAVAILABLE",
+            McrErrorCode::ServiceUnavailable,
         ),
         (
             500,
             json!({"detail":"Internal Server Error"}),
-            "SERVER_ERROR",
+            McrErrorCode::ServerError,
         ),
-        (502, json!({"detail":"Bad Gateway"}), "SERVER_ERROR"),
-        (504, json!({"detail":"Gateway Timeout"}), "SERVER_ERROR"),
+        (
+            502,
+            json!({"detail":"Bad Gateway"}),
+            McrErrorCode::ServerError,
+        ),
+        (
+            504,
+            json!({"detail":"Gateway Timeout"}),
+            McrErrorCode::ServerError,
+        ),
         (
             400,
             json!({"detail":"Invalid Ethereum address format"}),
-            "HTTP_ERROR",
+            McrErrorCode::HttpError,
         ),
-        (400, json!({"detail":"Empty DID"}), "HTTP_ERROR"),
+        (400, json!({"detail":"Empty DID"}), McrErrorCode::HttpError),
         (
             429,
             json!({"detail":"Rate limit exceeded: 90 per 1 minute"}),
-            "HTTP_ERROR",
+            McrErrorCode::HttpError,
         ),
-        (418, json!({"detail":"teapot"}), "HTTP_ERROR"),
+        (418, json!({"detail":"teapot"}), McrErrorCode::HttpError),
     ] {
         for call in Call::ALL {
             let server = TestServer::json(status, &body).await;
             let err = call.run(&server.mcr()).await.expect_err("status error");
             let (got, got_status, message) = api(&err);
-            assert_eq!(got, code, "{status} {call:?}");
+            assert_eq!(got, &ApiCode::Mcr(code), "{status} {call:?}");
             assert_eq!(got_status, Some(status));
             let detail = body["detail"].as_str().expect("detail");
             assert!(message.ends_with(&format!(" — {detail}")), "{message}");
             assert!(message.starts_with(call.op()), "{message}");
             assert!(message.contains(&server.base), "{message}");
-            assert_eq!(McrErrorCode::of(&err).map(McrErrorCode::as_str), Some(code));
+            assert_eq!(McrErrorCode::of(&err), Some(code));
         }
     }
 }
@@ -673,7 +689,7 @@ async fn statuses_without_a_string_detail_have_no_suffix() {
     assert_eq!(
         api(&err),
         (
-            "NOT_FOUND",
+            &ApiCode::Mcr(McrErrorCode::NotFound),
             Some(404),
             format!("query_mcr: resource not found at {}/mcr/{DID}", server.base).as_str()
         )
@@ -687,7 +703,11 @@ async fn non_json_success_is_a_bad_response() {
             let server = TestServer::start(200, body).await;
             let err = call.run(&server.mcr()).await.expect_err("non-JSON");
             let (code, status, message) = api(&err);
-            assert_eq!((code, status), ("BAD_RESPONSE", Some(200)), "{body:?}");
+            assert_eq!(
+                (code, status),
+                (&ApiCode::Mcr(McrErrorCode::BadResponse), Some(200)),
+                "{body:?}"
+            );
             assert!(message.contains("non-JSON"), "{message}");
         }
     }
@@ -703,7 +723,11 @@ async fn a_slow_server_is_a_timeout() {
     for call in Call::ALL {
         let err = call.run(&client).await.expect_err("timeout");
         let (code, status, message) = api(&err);
-        assert_eq!((code, status), ("TIMEOUT", None), "{call:?}");
+        assert_eq!(
+            (code, status),
+            (&ApiCode::Mcr(McrErrorCode::Timeout), None),
+            "{call:?}"
+        );
         assert!(message.contains("timed out after 0.2s"), "{message}");
         assert!(McrErrorCode::Timeout.is_retryable());
     }
@@ -722,7 +746,8 @@ async fn a_closed_port_is_a_network_error() {
     for call in Call::ALL {
         let err = call.run(&client).await.expect_err("refused");
         let (code, status, message) = api(&err);
-        assert_eq!((code, status), ("NETWORK_ERROR", None), "{call:?}");
+        assert_eq!((code, status), (&ApiCode::NetworkError, None), "{call:?}");
+        assert_eq!(McrErrorCode::of(&err), Some(McrErrorCode::NetworkError));
         assert!(message.contains("network request"), "{message}");
         assert!(std::error::Error::source(&err).is_some());
     }
@@ -797,15 +822,14 @@ async fn error_codes_classify() {
     let retryable: Vec<_> = McrErrorCode::ALL
         .into_iter()
         .filter(|c| c.is_retryable())
-        .map(McrErrorCode::as_str)
         .collect();
     assert_eq!(
         retryable,
         [
-            "SERVER_ERROR",
-            "SERVICE_UNAVAILABLE",
-            "TIMEOUT",
-            "NETWORK_ERROR"
+            McrErrorCode::ServerError,
+            McrErrorCode::ServiceUnavailable,
+            McrErrorCode::Timeout,
+            McrErrorCode::NetworkError
         ]
     );
     assert_eq!(McrErrorCode::of(&Error::validation("did", "x", "y")), None);
@@ -835,7 +859,7 @@ async fn peaqos_client_methods_delegate() {
         .query_operator_machines(OPERATOR, Some(0), Some(5))
         .await
         .expect_err("profile is not an operator page");
-    assert_eq!(api(&err).0, "BAD_RESPONSE");
+    assert_eq!(McrErrorCode::of(&err), Some(McrErrorCode::BadResponse));
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].query.as_deref(), Some("offset=0&limit=5"));

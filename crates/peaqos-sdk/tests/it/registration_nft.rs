@@ -12,7 +12,7 @@ use alloy::{
 use common::{PEAQ, client, devnet, receipt, validation_field};
 use peaqos_contracts::bindings::{IdentityRegistry, IdentityStaking, MachineNFT};
 use peaqos_sdk::{
-    Error,
+    Error, RpcCode,
     client::{ClientConfig, NetworkConfig, PeaqosClient},
     registration::registered_machine_id,
     signer::Signer,
@@ -77,7 +77,6 @@ async fn self_managed_register_mint_and_token_id() {
 
     // Registering again is decoded, not TX_REVERTED.
     let err = machine.register_machine().await.expect_err("twice");
-    assert_eq!(err.code(), "AlreadyRegistered");
     assert!(
         err.is_revert::<IdentityRegistry::AlreadyRegistered>(),
         "{err:?}"
@@ -86,7 +85,6 @@ async fn self_managed_register_mint_and_token_id() {
         .mint_nft(id, machine.address())
         .await
         .expect_err("twice");
-    assert_eq!(err.code(), "AlreadyMinted");
     assert!(err.is_revert::<MachineNFT::AlreadyMinted>(), "{err:?}");
 }
 
@@ -149,12 +147,12 @@ async fn register_for_makes_the_caller_the_operator() {
     assert_eq!(machine_client.token_id_of(id).await.expect("token"), token);
 
     // The same machine again, and the zero address, are decoded reverts.
-    assert_eq!(
-        proxy.register_for(machine).await.expect_err("twice").code(),
-        "AlreadyRegistered"
+    let err = proxy.register_for(machine).await.expect_err("twice");
+    assert!(
+        err.is_revert::<IdentityRegistry::AlreadyRegistered>(),
+        "{err:?}"
     );
     let err = proxy.register_for(Address::ZERO).await.expect_err("zero");
-    assert_eq!(err.code(), "InvalidMachineAddress");
     assert!(
         err.is_revert::<IdentityRegistry::InvalidMachineAddress>(),
         "{err:?}"
@@ -256,7 +254,11 @@ async fn registered_log_must_come_from_the_registry_and_decode() {
         .parse()
         .expect("addr");
     let err = registered_machine_id(&outcome.receipt, other).expect_err("wrong emitter");
-    assert_eq!(err.code(), "REGISTERED_EVENT_MISSING");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::RegisteredEventMissing),
+        "{err}"
+    );
     assert_eq!(err.tx_hash(), Some(outcome.tx_hash));
 
     // A receipt without logs: missing.
@@ -266,7 +268,11 @@ async fn registered_log_must_come_from_the_registry_and_decode() {
         .await
         .expect("sent");
     let err = registered_machine_id(&transfer.receipt, registry).expect_err("no logs");
-    assert_eq!(err.code(), "REGISTERED_EVENT_MISSING");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::RegisteredEventMissing),
+        "{err}"
+    );
 
     // Malformed: the right emitter and topic, but machine id 0 / undecodable data.
     let mut json = serde_json::to_value(&outcome.receipt).expect("json");
@@ -281,7 +287,11 @@ async fn registered_log_must_come_from_the_registry_and_decode() {
         serde_json::json!([signature, format!("0x{}", "00".repeat(32)), owner_topic]);
     let zero: TransactionReceipt = serde_json::from_value(json.clone()).expect("receipt");
     let err = registered_machine_id(&zero, registry).expect_err("machine id 0");
-    assert_eq!(err.code(), "REGISTERED_EVENT_MALFORMED", "{err}");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::RegisteredEventMalformed),
+        "{err}"
+    );
 
     let logs = json["logs"].as_array_mut().expect("logs");
     let registered = logs
@@ -292,5 +302,9 @@ async fn registered_log_must_come_from_the_registry_and_decode() {
     registered["data"] = serde_json::json!("0x01");
     let garbage: TransactionReceipt = serde_json::from_value(json).expect("receipt");
     let err = registered_machine_id(&garbage, registry).expect_err("undecodable");
-    assert_eq!(err.code(), "REGISTERED_EVENT_MALFORMED", "{err}");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::RegisteredEventMalformed),
+        "{err}"
+    );
 }

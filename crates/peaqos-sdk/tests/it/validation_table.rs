@@ -5,7 +5,7 @@
 
 use alloy::primitives::{B256, U256, b256};
 use peaqos_sdk::{
-    ValidationError,
+    Error, ValidationError,
     did::{encode_add_attribute, encode_did_batch, machine_did_attributes, proxy_did_attributes},
     events::{compute_data_hash, encode_batch_all, encode_submit_event},
     limits::{EventTracker, OperationalLimits, check_limits},
@@ -898,23 +898,13 @@ fn operational_limits_table() {
     let cap = OperationalLimits::new(U256::from(10_000), 0, 0);
     check_limits(&cap, m, U256::from(10_000), 0).expect("at the cap");
     let e = check_limits(&cap, m, U256::from(10_001), 0).expect_err("over");
-    assert_eq!(
-        (e.code(), e.to_string()),
-        (
-            "VALUE_CAP_EXCEEDED",
-            "Value 10001 exceeds cap 10000".to_owned()
-        )
-    );
+    assert!(matches!(e, Error::ValueCapExceeded { .. }), "{e:?}");
+    assert_eq!(e.to_string(), "Value 10001 exceeds cap 10000");
     let rate = OperationalLimits::new(U256::ZERO, 60, 3600);
     check_limits(&rate, m, U256::MAX, 59).expect("under");
     let e = check_limits(&rate, m, U256::ZERO, 60).expect_err("at the max");
-    assert_eq!(
-        (e.code(), e.to_string()),
-        (
-            "RATE_LIMIT_EXCEEDED",
-            "Machine 1: 60/60 events in 3600s".to_owned()
-        )
-    );
+    assert!(matches!(e, Error::RateLimitExceeded { .. }), "{e:?}");
+    assert_eq!(e.to_string(), "Machine 1: 60/60 events in 3600s");
     // 0 disables: no cap, no rate limit (a window without a maximum, a maximum without a window).
     for l in [
         OperationalLimits::NONE,

@@ -1,7 +1,10 @@
 //! The SDK's wallet lifecycle helpers (`PeaqosClient::create_wallet`, …): the same vault, and
 //! wallet errors mapped to the SDK's families (`INVALID_INPUT` → validation error).
 
-use peaqos_sdk::{Error, PeaqosClient, wallet::extract_peaq_address};
+use peaqos_sdk::{
+    Error, PeaqosClient, RpcCode,
+    wallet::{WalletCode, extract_peaq_address},
+};
 use peaqos_test_utils::wallet::{EVM_KEY, PASSPHRASE, temp_vault};
 
 #[test]
@@ -32,9 +35,17 @@ fn lifecycle_through_the_sdk() {
         .expect_err("bad key");
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     let err = PeaqosClient::get_wallet("nope", vault).expect_err("missing");
-    assert_eq!(err.code(), "WALLET_NOT_FOUND");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::Wallet(WalletCode::WalletNotFound)),
+        "{err}"
+    );
     let err = PeaqosClient::export_wallet("legacy", Some("wrong"), vault).expect_err("wrong");
-    assert_eq!(err.code(), "INVALID_PASSPHRASE");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::Wallet(WalletCode::InvalidPassphrase)),
+        "{err}"
+    );
     assert!(!format!("{err} {err:?}").contains(PASSPHRASE));
 
     PeaqosClient::delete_wallet("robot-001", vault).expect("delete");

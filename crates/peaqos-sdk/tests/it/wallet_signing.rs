@@ -8,8 +8,8 @@ use alloy::{
 };
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_sdk::{
-    ClientConfig, NetworkConfig, PeaqosClient, Signer,
-    wallet::{WalletOptions, ows_error_code},
+    ClientConfig, NetworkConfig, PeaqosClient, RpcCode, Signer,
+    wallet::{WalletCode, WalletOptions, ows_error_code},
 };
 use peaqos_test_utils::wallet::{
     MNEMONIC, PASSPHRASE, ows_driver, ows_python as python, temp_vault,
@@ -95,8 +95,8 @@ async fn vault_wallets_register_machines_on_the_devnet() {
         .send_call(funder.address(), Bytes::new(), U256::from(1))
         .await
         .expect_err("wrong passphrase");
-    assert_eq!(err.code(), "SIGNING_FAILED");
-    assert_eq!(ows_error_code(&err), Some("INVALID_PASSPHRASE"));
+    assert_eq!(err.rpc_code(), Some(RpcCode::SigningFailed), "{err}");
+    assert_eq!(ows_error_code(&err), Some(WalletCode::InvalidPassphrase));
     let after = vault_client
         .provider()
         .get_transaction_count(vault_client.address())
@@ -108,11 +108,19 @@ async fn vault_wallets_register_machines_on_the_devnet() {
     let err =
         PeaqosClient::from_wallet_with("machine-raw", Some("wrong"), false, config(), &options)
             .expect_err("raw mode decrypts at construction");
-    assert_eq!(err.code(), "INVALID_PASSPHRASE");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::Wallet(WalletCode::InvalidPassphrase)),
+        "{err}"
+    );
     // Unknown wallet.
     let err = PeaqosClient::from_wallet_with("nope", Some(PASSPHRASE), true, config(), &options)
         .expect_err("no such wallet");
-    assert_eq!(err.code(), "WALLET_NOT_FOUND");
+    assert_eq!(
+        err.rpc_code(),
+        Some(RpcCode::Wallet(WalletCode::WalletNotFound)),
+        "{err}"
+    );
 
     // The signatures are in the audit log, with the chain they were for.
     let audit = std::fs::read_to_string(path.join("logs/audit.jsonl")).expect("audit log");

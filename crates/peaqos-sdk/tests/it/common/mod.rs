@@ -23,7 +23,7 @@ use axum::{
 };
 use peaqos_devnet::Devnet;
 use peaqos_sdk::{
-    Error,
+    ApiCode, Error,
     client::{ClientConfig, NetworkConfig, PeaqosClient},
     events::MachineEvent,
     limits::OperationalLimits,
@@ -245,15 +245,15 @@ pub(crate) fn closed_port_url() -> String {
     format!("http://{addr}")
 }
 
-/// The code, status and message of an API error (panics on any other error).
-pub(crate) fn api(err: &Error) -> (&str, Option<u16>, &str) {
+/// The typed code, status and message of an API error (panics on any other error).
+pub(crate) fn api(err: &Error) -> (&ApiCode, Option<u16>, &str) {
     match err {
         Error::Api {
             code,
             status,
             message,
             ..
-        } => (code.as_str(), *status, message.as_str()),
+        } => (code, *status, message.as_str()),
         other => panic!("expected an API error, got {other:?}"),
     }
 }
