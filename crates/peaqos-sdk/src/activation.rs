@@ -419,13 +419,13 @@ impl ActivationError {
             Self::BondNotCovered { .. } | Self::MachineUnfunded { .. } | Self::StillLow { .. } => {
                 "INSUFFICIENT_BALANCE"
             }
-            Self::BalanceUnreadable(_) => "RPC_ERROR",
+            Self::BalanceUnreadable(_) => crate::RpcCode::RpcError.as_str(),
             Self::Funding(_) => "FUNDING_FAILED",
             Self::MintNotVisible { .. } => "MINT_NOT_VISIBLE",
             Self::NftOwnedElsewhere { .. } => "NFT_OWNED_ELSEWHERE",
             Self::MachinesListUnreadable { .. } => "MACHINES_LIST_UNREADABLE",
             Self::MachineIdTooLarge { .. } | Self::MachinesListTooLong { .. } => "VALIDATION_ERROR",
-            Self::Cancelled => "ABORTED",
+            Self::Cancelled => crate::RpcCode::Aborted.as_str(),
         }
     }
 }

@@ -175,7 +175,7 @@ impl GasStationError {
             Self::Faucet(e) => e.code(),
             Self::Code(_) => "TWO_FACTOR_CODE_UNAVAILABLE",
             Self::Journal(_) => "JOURNAL_ERROR",
-            Self::Cancelled => "ABORTED",
+            Self::Cancelled => crate::RpcCode::Aborted.as_str(),
         }
     }
 }

@@ -246,7 +246,10 @@ async fn the_funder_is_asked_only_for_low_wallets_and_read_only_clients_cannot_s
         report.machine_id
     );
     let err = reader.register_machine().await.expect_err("no signer");
-    assert_eq!(err.code(), "WALLET_NOT_CONFIGURED");
+    assert_eq!(
+        err.rpc_code(),
+        Some(peaqos_sdk::RpcCode::WalletNotConfigured)
+    );
     devnet.shutdown().await.expect("shutdown");
 }
 

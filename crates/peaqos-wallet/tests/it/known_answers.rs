@@ -2,6 +2,7 @@
 //! addresses, through `derive_address` and through a vault import.
 
 use crate::common;
+use peaqos_wallet::WalletCode;
 
 use common::{MNEMONIC, PASSPHRASE, temp_vault};
 use peaqos_wallet::{Family, Vault, derive_address};
@@ -157,5 +158,5 @@ fn chain_names_parse() {
         assert_eq!(Family::parse(name).expect(name), family);
     }
     let err = Family::parse("dogecoin").expect_err("unknown");
-    assert_eq!(err.code(), "CHAIN_NOT_SUPPORTED");
+    assert_eq!(err.kind(), WalletCode::ChainNotSupported);
 }

@@ -4,6 +4,7 @@
 //! delete, passphrase and vault path from the environment.
 
 use crate::common;
+use peaqos_wallet::WalletCode;
 
 use std::{
     collections::BTreeMap,
@@ -44,7 +45,7 @@ fn helper_child_process() {
             // Everyone races for one name; exactly one may win.
             match vault.import_wallet_mnemonic("shared", MNEMONIC, Some(PASSPHRASE), 0) {
                 Ok(_) => println!("WON shared"),
-                Err(e) => assert_eq!(e.code(), "INVALID_INPUT", "{e}"),
+                Err(e) => assert_eq!(e.kind(), WalletCode::InvalidInput, "{e}"),
             }
             vault
                 .create_wallet(&format!("own-{me}"), Some(PASSPHRASE), 12)
@@ -167,7 +168,7 @@ fn loose_vaults_are_refused_with_a_clear_error() {
     ] {
         fs::set_permissions(&target, fs::Permissions::from_mode(loose)).expect("chmod");
         let err = vault.list_wallets().expect_err("loose vault refused");
-        assert_eq!(err.code(), "INSECURE_PERMISSIONS");
+        assert_eq!(err.kind(), WalletCode::InsecurePermissions);
         let text = err.to_string();
         assert!(
             text.contains(&format!("{loose:o}")) && text.contains("chmod"),
@@ -209,7 +210,7 @@ fn wrong_passphrase_gives_no_key_material_and_takes_the_full_kdf_time() {
             .export_wallet("w", Some("not the passphrase"))
             .expect_err("wrong passphrase");
         wrong = wrong.min(thread_cpu_ticks() - t);
-        assert_eq!(err.code(), "INVALID_PASSPHRASE");
+        assert_eq!(err.kind(), WalletCode::InvalidPassphrase);
         for text in [err.to_string(), format!("{err:?}")] {
             assert!(
                 !text.contains("abandon") && !text.contains(PASSPHRASE),
@@ -231,9 +232,9 @@ fn wrong_passphrase_gives_no_key_material_and_takes_the_full_kdf_time() {
     let err = signer
         .sign_hash_blocking(&alloy::primitives::B256::repeat_byte(1), Some(3338))
         .expect_err("wrong passphrase");
-    assert_eq!(err.code(), "INVALID_PASSPHRASE");
+    assert_eq!(err.kind(), WalletCode::InvalidPassphrase);
     let err = vault.evm_signer("w", Some("nope")).expect_err("raw mode");
-    assert_eq!(err.code(), "INVALID_PASSPHRASE");
+    assert_eq!(err.kind(), WalletCode::InvalidPassphrase);
 }
 
 #[test]
@@ -242,25 +243,25 @@ fn empty_and_missing_passphrases_and_bad_input_are_validation_errors() {
     let vault = Vault::open(Some(&path));
     let err = vault.create_wallet("e", Some(""), 12).expect_err("empty");
     assert!(
-        err.is_validation() && err.code() == "INVALID_INPUT",
+        err.is_validation() && err.kind() == WalletCode::InvalidInput,
         "{err}"
     );
     let err = vault
         .import_wallet("e", "0x1234", Some(PASSPHRASE), "evm")
         .expect_err("short key");
-    assert_eq!(err.code(), "INVALID_INPUT");
+    assert_eq!(err.kind(), WalletCode::InvalidInput);
     let err = vault
         .import_wallet("e", EVM_KEY, Some(PASSPHRASE), "dogecoin")
         .expect_err("chain");
-    assert_eq!(err.code(), "CHAIN_NOT_SUPPORTED");
+    assert_eq!(err.kind(), WalletCode::ChainNotSupported);
     let err = vault
         .create_wallet("e", Some(PASSPHRASE), 13)
         .expect_err("words");
-    assert_eq!(err.code(), "INVALID_INPUT");
+    assert_eq!(err.kind(), WalletCode::InvalidInput);
     let err = vault
         .create_wallet("  ", Some(PASSPHRASE), 12)
         .expect_err("name");
-    assert_eq!(err.code(), "INVALID_INPUT");
+    assert_eq!(err.kind(), WalletCode::InvalidInput);
     assert_eq!(
         vault.get_wallet("missing").expect_err("none").code(),
         "WALLET_NOT_FOUND"
@@ -278,7 +279,7 @@ fn empty_and_missing_passphrases_and_bad_input_are_validation_errors() {
     let err = vault
         .import_wallet("dup", EVM_KEY, Some(PASSPHRASE), "evm")
         .expect_err("duplicate");
-    assert_eq!(err.code(), "INVALID_INPUT");
+    assert_eq!(err.kind(), WalletCode::InvalidInput);
 }
 
 #[test]
@@ -414,7 +415,7 @@ fn audit_log_failures_are_reported_before_anything_is_written() {
     let err = vault
         .import_wallet("k", EVM_KEY, Some(PASSPHRASE), "evm")
         .expect_err("audit log unwritable");
-    assert_eq!(err.code(), "AUDIT_LOG_FAILED");
+    assert_eq!(err.kind(), WalletCode::AuditLogFailed);
     assert!(
         vault.list_wallets().expect("list").is_empty(),
         "nothing written"
