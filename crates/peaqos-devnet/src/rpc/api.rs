@@ -46,12 +46,16 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
         R::GasPrice(_) => ok(U64::from(chain.next_base_fee() + PRIORITY_FEE)),
         R::MaxPriorityFeePerGas(_) => ok(U64::from(PRIORITY_FEE)),
         R::BlobBaseFee(_) => ok(U64::from(1)),
-        R::FeeHistory(count, newest, percentiles) => ok(fee_history(
-            chain,
-            count.to::<u64>(),
-            newest,
-            &percentiles.unwrap_or_default(),
-        )),
+        R::FeeHistory(count, newest, percentiles) => {
+            let percentiles = percentiles.unwrap_or_default();
+            if percentiles.len() > super::MAX_FEE_HISTORY_PERCENTILES {
+                return Err(RpcError::params(format!(
+                    "too many reward percentiles: at most {}",
+                    super::MAX_FEE_HISTORY_PERCENTILES
+                )));
+            }
+            ok(fee_history(chain, count.to::<u64>(), newest, &percentiles))
+        }
         // State reads: only the latest state is kept.
         R::GetBalance(address, block) => {
             check_state_block(chain, block)?;
@@ -192,6 +196,12 @@ fn check_state_block(chain: &Chain, block: Option<BlockParam>) -> Result<(), Cha
 }
 
 fn mine(chain: &mut Chain, count: u64, timestamp: Option<u64>) -> Result<Value, RpcError> {
+    if count > super::MAX_MINE_BLOCKS {
+        return Err(RpcError::params(format!(
+            "too many blocks: at most {} per call",
+            super::MAX_MINE_BLOCKS
+        )));
+    }
     for i in 0..count.max(1) {
         chain.mine(if i == 0 { timestamp } else { None })?;
     }

@@ -28,6 +28,13 @@ pub use request::{BlockParam, DevnetRequest, NoParams};
 
 /// Largest request body accepted (a batch of 512 subcalls of 64 KiB fits).
 pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
+/// Most requests in one JSON-RPC batch (geth's default `BatchRequestLimit`); a longer batch is
+/// refused whole, since each answer can be far larger than its request.
+pub const MAX_BATCH_LEN: usize = 1000;
+/// Most blocks one `anvil_mine` / `evm_mine` call may mine.
+pub const MAX_MINE_BLOCKS: u64 = 10_000;
+/// Most reward percentiles one `eth_feeHistory` call may ask for (geth's limit).
+pub const MAX_FEE_HISTORY_PERCENTILES: usize = 100;
 
 /// JSON-RPC error codes.
 pub mod codes {
@@ -123,6 +130,13 @@ pub fn handle_body(node: &Node, body: &[u8]) -> Option<Value> {
         Value::Array(items) if items.is_empty() => Some(error_response(
             &Value::Null,
             &RpcError::new(codes::INVALID_REQUEST, "empty batch"),
+        )),
+        Value::Array(items) if items.len() > MAX_BATCH_LEN => Some(error_response(
+            &Value::Null,
+            &RpcError::new(
+                codes::INVALID_REQUEST,
+                format!("batch too large: at most {MAX_BATCH_LEN} requests"),
+            ),
         )),
         Value::Array(items) => {
             let out: Vec<Value> = items

@@ -477,6 +477,70 @@ async fn custom_errors_come_back_as_code_3_with_data() {
     devnet.shutdown().await.expect("shutdown");
 }
 
+/// Requests whose cost grows with one number are bounded (hardening, issue 13 findings 2 and
+/// 5): a batch longer than `MAX_BATCH_LEN`, `anvil_mine` past `MAX_MINE_BLOCKS` and
+/// `eth_feeHistory` with more than `MAX_FEE_HISTORY_PERCENTILES` are refused without the work;
+/// the limits themselves still pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_mine_and_fee_history_are_bounded() {
+    use peaqos_devnet::rpc::{MAX_BATCH_LEN, MAX_FEE_HISTORY_PERCENTILES, MAX_MINE_BLOCKS};
+    let devnet = devnet().await;
+    let call = |id: usize| json!({"jsonrpc": "2.0", "id": id, "method": "eth_chainId"});
+
+    let at_limit: Vec<Value> = (0..MAX_BATCH_LEN).map(call).collect();
+    let reply = rpc(&devnet, Value::Array(at_limit)).await;
+    assert_eq!(reply.as_array().map(Vec::len), Some(MAX_BATCH_LEN));
+    let too_long: Vec<Value> = (0..=MAX_BATCH_LEN).map(call).collect();
+    let reply = rpc(&devnet, Value::Array(too_long)).await;
+    assert_eq!(reply["error"]["code"], -32600, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("batch too large")),
+        "{reply}"
+    );
+
+    let head = |r: Value| r["result"].as_str().map(str::to_owned);
+    let before = head(
+        rpc(
+            &devnet,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber"}),
+        )
+        .await,
+    );
+    let reply = rpc(
+        &devnet,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "anvil_mine", "params": [format!("{:#x}", MAX_MINE_BLOCKS + 1)]}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    let after = head(
+        rpc(
+            &devnet,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber"}),
+        )
+        .await,
+    );
+    assert_eq!(before, after, "nothing was mined");
+
+    let percentiles = |n: usize| Value::Array((0..n).map(|i| json!(i as f64 * 0.5)).collect());
+    let reply = rpc(
+        &devnet,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "eth_feeHistory",
+               "params": ["0x4", "latest", percentiles(MAX_FEE_HISTORY_PERCENTILES)]}),
+    )
+    .await;
+    assert!(reply["result"]["reward"].is_array(), "{reply}");
+    let reply = rpc(
+        &devnet,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "eth_feeHistory",
+               "params": ["0x4", "latest", percentiles(MAX_FEE_HISTORY_PERCENTILES + 1)]}),
+    )
+    .await;
+    assert_eq!(reply["error"]["code"], -32602, "{reply}");
+    devnet.shutdown().await.expect("shutdown");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_requests_get_json_rpc_errors() {
     let devnet = devnet().await;
