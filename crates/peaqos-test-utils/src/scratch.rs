@@ -10,7 +10,7 @@ pub struct ScratchDir {
 }
 
 impl ScratchDir {
-    /// Creates `<temp>/<prefix>-XXXXXX`.
+    /// Creates a fresh directory named `<prefix>-` plus random characters under the system temp dir.
     pub fn new(prefix: &str) -> Result<Self, String> {
         tempfile::Builder::new()
             .prefix(&format!("{prefix}-"))
