@@ -4,6 +4,7 @@
 use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
+use peaqos_service::RedactedUrl;
 use zeroize::Zeroizing;
 
 use crate::{Error, seal::ServerKey};
@@ -132,7 +133,7 @@ impl fmt::Debug for GasStationConfig {
         f.debug_struct("GasStationConfig")
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
-            .field("database_url", &redact_url(&self.database_url))
+            .field("database_url", &RedactedUrl(&self.database_url))
             .field("server_key", &self.server_key)
             .field("issuer", &self.issuer)
             .field("qr_ttl", &self.qr_ttl)
@@ -146,18 +147,6 @@ impl fmt::Debug for GasStationConfig {
             .field("chains", &self.chains)
             .field("fault", &self.fault)
             .finish()
-    }
-}
-
-/// `scheme://user:***@host/…`: the URL without its password.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -534,11 +523,7 @@ mod tests {
             GasStationConfig::for_devnet("http://127.0.0.1:8545", "local", KEY, "sqlite::memory:");
         c.database_url = "postgres://gs:hunter2@db:5432/gs".into();
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("hunter2") && dbg.contains("postgres://gs:***@db:5432/gs"));
-        assert_eq!(
-            redact_url("sqlite://x.db?mode=rwc"),
-            "sqlite://x.db?mode=rwc"
-        );
+        assert!(!dbg.contains("hunter2") && dbg.contains("postgres://gs:***@db:5432/…"));
     }
 
     #[test]

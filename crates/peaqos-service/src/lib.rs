@@ -5,9 +5,11 @@ pub mod database;
 pub mod env_file;
 pub mod handle;
 pub mod private_file;
+pub mod redact;
 pub mod shutdown;
 
 pub use env_file::{ClientEnv, EnvFile, EnvSigner};
 pub use handle::{ServiceHandle, StopSignal};
 pub use private_file::write_private;
+pub use redact::{RedactedUrl, redact_url, redact_urls_in};
 pub use shutdown::{ShutdownSignals, Signal, run_until_shutdown, shutdown_signal};
