@@ -90,13 +90,25 @@ done_step
 # run here explicitly (`--run-ignored all`), so none passes by being skipped.
 step "Rust tests (cargo nextest, ignored tests included: PostgreSQL, Python, anvil)"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast --run-ignored all 2>&1 | tee "$LOG_DIR/nextest.log"
+  # The load-and-fault test runs alone in the next step, not here next to everything else.
+  cargo nextest run --workspace --locked --no-fail-fast --run-ignored all \
+    -E 'not binary_id(peaqos-stack::soak)' 2>&1 | tee "$LOG_DIR/nextest.log"
   status=${PIPESTATUS[0]}
 else
   cargo test --workspace --locked --no-fail-fast -- --include-ignored 2>&1 | tee "$LOG_DIR/nextest.log"
   status=${PIPESTATUS[0]}
 fi
 [ "$status" -eq 0 ] || { echo "Rust tests failed"; exit "$status"; }
+done_step
+
+step "load-and-fault test (peaqos-stack/tests/soak.rs: mixed load, MCR and Gas Station SIGKILLed at random; PEAQOS_SOAK_SECS, default 100)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run -p peaqos-stack --locked --test soak --run-ignored all --no-capture \
+    -E 'test(=load_and_fault)' 2>&1 | tee "$LOG_DIR/soak.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "load-and-fault test failed"; exit 1; }
+else
+  echo "    ran in the cargo test step above (no cargo-nextest)"
+fi
 done_step
 
 step "SDK examples (each starts an in-process devnet)"
