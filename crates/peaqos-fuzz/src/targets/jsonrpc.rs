@@ -335,6 +335,14 @@ fn same_id(a: &Value, b: &Value) -> bool {
             );
             x == y || (x - y).abs() <= x.abs().max(y.abs()) * 1e-15
         }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_id(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_id(v, w)))
+        }
         _ => a == b,
     }
 }
