@@ -124,6 +124,17 @@ cargo test --workspace --locked --doc 2>&1 | tee "$LOG_DIR/doctest.log" | grep -
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "doc tests failed"; exit 1; }
 done_step
 
+step "fuzz (bounded): every peaqos-fuzz target for ${PEAQOS_FUZZ_SECS:-15} s, debug profile"
+# Findings go to a temporary folder (printed): commit an input under
+# crates/peaqos-fuzz/regressions/<target>/ once its bug is fixed, and the tests replay it.
+FUZZ_CRASH_DIR="$(mktemp -d)"
+if ! PEAQOS_FUZZ_SECS="${PEAQOS_FUZZ_SECS:-15}" cargo run --quiet --locked -p peaqos-fuzz -- \
+    --crash-dir "$FUZZ_CRASH_DIR"; then
+  echo "fuzzing found problems; inputs in $FUZZ_CRASH_DIR"; exit 1
+fi
+rm -rf "$FUZZ_CRASH_DIR"
+done_step
+
 # ---------------------------------------------------------------- summary
 python3 - "$LOG_DIR" <<'PY'
 import re, sys, pathlib

@@ -409,9 +409,11 @@ impl Indexer {
         Ok(batch)
     }
 
-    /// Decodes one log into `batch`; an `EventSubmitted` is returned for [`Self::fetch_events`].
+    /// Decodes one log into `batch`; an `EventSubmitted` is returned for `fetch_events`.
     /// Logs that do not decode (another contract's event with the same topic) are skipped.
-    fn decode(
+    /// Public for the fuzz target of `peaqos-fuzz` only.
+    #[doc(hidden)]
+    pub fn decode(
         &self,
         log: &Log,
         block_number: u64,
