@@ -43,7 +43,10 @@ impl Chain {
     pub fn new(rpc_url: &str) -> Result<Self> {
         let url = rpc_url.trim().parse().map_err(|e| Error::Config {
             name: crate::config::ENV_RPC_URL,
-            message: format!("{rpc_url:?} is not a URL: {e}"),
+            message: format!(
+                "{:?} is not a URL: {e}",
+                peaqos_service::RedactedUrl(rpc_url)
+            ),
         })?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(30))

@@ -12,7 +12,9 @@ use peaqos_types::{
     },
 };
 
+pub use crate::client_ip::IpRange;
 use crate::{Error, Result};
+use peaqos_service::RedactedUrl;
 
 /// `PEAQOS_RPC_URL`: the chain's JSON-RPC endpoint (the name all peaqOS clients read).
 pub use peaqos_types::constants::ENV_RPC_URL;
@@ -42,10 +44,27 @@ pub const ENV_PARTNER_MAX_BYTES: &str = "MCR_PARTNER_MAX_BYTES";
 pub const ENV_CHAIN_STALE_SECS: &str = "MCR_CHAIN_STALE_SECS";
 /// `MCR_DB_MAX_CONNECTIONS`: the database pool size.
 pub const ENV_DB_MAX_CONNECTIONS: &str = "MCR_DB_MAX_CONNECTIONS";
+/// `MCR_PARTNER_ALLOW_LOOPBACK`: `true` lets a `public` machine's `data_api` point at a loopback
+/// address (127.0.0.0/8, `::1`, `localhost`); for local development only (`peaqos dev` sets it,
+/// its services listen on loopback).
+pub const ENV_PARTNER_ALLOW_LOOPBACK: &str = "MCR_PARTNER_ALLOW_LOOPBACK";
+/// `MCR_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges of reverse proxies whose
+/// `X-Forwarded-For` / `Forwarded` headers name the client (for the rate limit).
+pub const ENV_TRUSTED_PROXIES: &str = "MCR_TRUSTED_PROXIES";
+/// `MCR_READY_CACHE_MS`: how long a `/ready` answer is reused (it costs up to 7 RPC calls).
+pub const ENV_READY_CACHE_MS: &str = "MCR_READY_CACHE_MS";
+/// `MCR_READY_RATE_LIMIT`: `/ready` requests per minute per client IP (0 = off).
+pub const ENV_READY_RATE_LIMIT: &str = "MCR_READY_RATE_LIMIT";
+/// `MCR_INDEXER_MAX_FAILURES`: consecutive failed indexing steps after which `/ready` answers
+/// 503 (the indexer keeps retrying).
+pub const ENV_INDEXER_MAX_FAILURES: &str = "MCR_INDEXER_MAX_FAILURES";
+/// `MCR_MAX_LAG_BLOCKS`: blocks the indexer may fall behind head − confirmations before
+/// `/ready` answers 503.
+pub const ENV_MAX_LAG_BLOCKS: &str = "MCR_MAX_LAG_BLOCKS";
 
 /// Every environment variable [`McrConfig::from_env`] reads besides the contract addresses,
 /// with its default (for `--help` and the docs).
-pub const ENV_VARS: [(&str, &str); 13] = [
+pub const ENV_VARS: [(&str, &str); 19] = [
     (ENV_RPC_URL, peaqos_types::network::LOCAL_RPC_URL),
     (ENV_DATABASE_URL, "sqlite://peaqos-mcr.db"),
     (ENV_START_BLOCK, "0"),
@@ -59,10 +78,16 @@ pub const ENV_VARS: [(&str, &str); 13] = [
     (ENV_PARTNER_MAX_BYTES, "65536"),
     (ENV_CHAIN_STALE_SECS, "60"),
     (ENV_DB_MAX_CONNECTIONS, "8"),
+    (ENV_PARTNER_ALLOW_LOOPBACK, "false"),
+    (ENV_TRUSTED_PROXIES, "(none)"),
+    (ENV_READY_CACHE_MS, "1000"),
+    (ENV_READY_RATE_LIMIT, "60"),
+    (ENV_INDEXER_MAX_FAILURES, "5"),
+    (ENV_MAX_LAG_BLOCKS, "100"),
 ];
 
-/// How to run the MCR service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to run the MCR service. Its `Debug` output shows the RPC and database URLs redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct McrConfig {
     /// The chain's JSON-RPC endpoint.
     pub rpc_url: String,
@@ -93,11 +118,61 @@ pub struct McrConfig {
     pub chain_stale_after: Duration,
     /// Database pool size.
     pub db_max_connections: u32,
+    /// Whether a partner `data_api` may be on a loopback address (local development only;
+    /// every other non-public address is refused regardless).
+    pub partner_data_allow_loopback: bool,
+    /// Reverse proxies whose forwarding headers name the client; from any other peer those
+    /// headers are ignored and the socket's peer address is the client.
+    pub trusted_proxies: Vec<IpRange>,
+    /// How long a `/ready` answer is reused (zero = computed for every request).
+    pub ready_cache_ttl: Duration,
+    /// `/ready` requests per minute per client IP (0 = unlimited).
+    pub ready_rate_limit_per_minute: u32,
+    /// Consecutive failed indexing steps after which `/ready` answers 503.
+    pub indexer_max_failures: u32,
+    /// Blocks the indexer may lag behind head − confirmations before `/ready` answers 503.
+    pub max_lag_blocks: u64,
+}
+
+impl std::fmt::Debug for McrConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // RPC URLs carry API keys and database URLs passwords.
+        f.debug_struct("McrConfig")
+            .field("rpc_url", &RedactedUrl(&self.rpc_url))
+            .field("contracts", &self.contracts)
+            .field("database_url", &RedactedUrl(&self.database_url))
+            .field("start_block", &self.start_block)
+            .field("confirmations", &self.confirmations)
+            .field("poll_interval", &self.poll_interval)
+            .field("max_block_range", &self.max_block_range)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("bind", &self.bind)
+            .field("partner_timeout", &self.partner_timeout)
+            .field("partner_max_bytes", &self.partner_max_bytes)
+            .field("chain_stale_after", &self.chain_stale_after)
+            .field("db_max_connections", &self.db_max_connections)
+            .field(
+                "partner_data_allow_loopback",
+                &self.partner_data_allow_loopback,
+            )
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("ready_cache_ttl", &self.ready_cache_ttl)
+            .field(
+                "ready_rate_limit_per_minute",
+                &self.ready_rate_limit_per_minute,
+            )
+            .field("indexer_max_failures", &self.indexer_max_failures)
+            .field("max_lag_blocks", &self.max_lag_blocks)
+            .finish()
+    }
 }
 
 impl McrConfig {
     /// For a local devnet (what `peaqos dev` and the tests use): a free loopback port, no
-    /// confirmations, fast polling, the default cache TTL, no rate limit.
+    /// confirmations, fast polling, the default cache TTL, no rate limits, and partner
+    /// `data_api`s allowed on loopback (local partner servers; the service itself listens on
+    /// loopback, so only local processes read what it fetches).
     pub fn for_devnet(rpc_url: &str, contracts: ContractAddresses, database_url: &str) -> Self {
         Self {
             rpc_url: rpc_url.to_owned(),
@@ -114,6 +189,12 @@ impl McrConfig {
             partner_max_bytes: 65_536,
             chain_stale_after: Duration::from_secs(60),
             db_max_connections: 8,
+            partner_data_allow_loopback: true,
+            trusted_proxies: Vec::new(),
+            ready_cache_ttl: Duration::from_secs(1),
+            ready_rate_limit_per_minute: 0,
+            indexer_max_failures: 5,
+            max_lag_blocks: 100,
         }
     }
 
@@ -192,6 +273,29 @@ impl McrConfig {
                 message: "must be at least 1".into(),
             });
         }
+        let allow_loopback = text(ENV_PARTNER_ALLOW_LOOPBACK);
+        let partner_data_allow_loopback = match allow_loopback.trim() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            other => {
+                return Err(Error::Config {
+                    name: ENV_PARTNER_ALLOW_LOOPBACK,
+                    message: format!("expected true or false, got {other:?}"),
+                });
+            }
+        };
+        let trusted_proxies = get(ENV_TRUSTED_PROXIES)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<IpRange>().map_err(|_| Error::Config {
+                    name: ENV_TRUSTED_PROXIES,
+                    message: format!("expected an IP address or CIDR range, got {p:?}"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             rpc_url: text(ENV_RPC_URL),
             contracts,
@@ -208,6 +312,12 @@ impl McrConfig {
                 .unwrap_or(usize::MAX),
             chain_stale_after: Duration::from_secs(number(ENV_CHAIN_STALE_SECS)?.max(1)),
             db_max_connections: small(ENV_DB_MAX_CONNECTIONS)?.max(1),
+            partner_data_allow_loopback,
+            trusted_proxies,
+            ready_cache_ttl: Duration::from_millis(number(ENV_READY_CACHE_MS)?),
+            ready_rate_limit_per_minute: small(ENV_READY_RATE_LIMIT)?,
+            indexer_max_failures: small(ENV_INDEXER_MAX_FAILURES)?.max(1),
+            max_lag_blocks: number(ENV_MAX_LAG_BLOCKS)?,
         })
     }
 }
@@ -259,12 +369,48 @@ mod tests {
     }
 
     #[test]
+    fn hardening_settings() {
+        let c = McrConfig::from_lookup(lookup(&[])).expect("defaults");
+        assert!(
+            !c.partner_data_allow_loopback,
+            "loopback is refused by default"
+        );
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!(c.ready_cache_ttl, Duration::from_secs(1));
+        assert_eq!(c.ready_rate_limit_per_minute, 60);
+        assert_eq!((c.indexer_max_failures, c.max_lag_blocks), (5, 100));
+        let c = McrConfig::from_lookup(lookup(&[
+            (ENV_PARTNER_ALLOW_LOOPBACK, "true"),
+            (ENV_TRUSTED_PROXIES, "10.0.0.0/8, ::1"),
+            (ENV_READY_CACHE_MS, "0"),
+        ]))
+        .expect("set");
+        assert!(c.partner_data_allow_loopback);
+        assert_eq!(format!("{:?}", c.trusted_proxies), "[10.0.0.0/8, ::1/128]");
+        assert_eq!(c.ready_cache_ttl, Duration::ZERO);
+    }
+
+    #[test]
+    fn debug_redacts_urls() {
+        let mut c = McrConfig::from_lookup(lookup(&[])).expect("defaults");
+        c.rpc_url = "https://rpc.example/v3/KEY1?apikey=KEY2".into();
+        c.database_url = "postgres://mcr:PASS@db:5432/mcr".into();
+        let shown = format!("{c:?}");
+        for secret in ["KEY1", "KEY2", "PASS"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("https://rpc.example/…"), "{shown}");
+    }
+
+    #[test]
     fn malformed_values_are_named() {
         for (name, bad) in [
             (ENV_CACHE_TTL, "-1"),
             (ENV_BIND, "nope"),
             (ENV_MAX_BLOCK_RANGE, "0"),
             (ENV_IDENTITY_REGISTRY_ADDRESS, "0x12"),
+            (ENV_PARTNER_ALLOW_LOOPBACK, "yes"),
+            (ENV_TRUSTED_PROXIES, "10.0.0.0/40"),
         ] {
             match McrConfig::from_lookup(lookup(&[(name, bad)])) {
                 Err(Error::Config { name: got, .. }) => assert_eq!(got, name),

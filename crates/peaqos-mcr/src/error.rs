@@ -68,9 +68,10 @@ impl Error {
         }
     }
 
-    /// An RPC error from anything displayable.
+    /// An RPC error from anything displayable, with every URL in its text redacted (HTTP
+    /// clients quote the URL, and RPC URLs carry API keys).
     pub(crate) fn rpc(e: impl std::fmt::Display) -> Self {
-        Self::Rpc(e.to_string())
+        Self::Rpc(peaqos_service::redact_urls_in(&e.to_string()))
     }
 }
 

@@ -25,6 +25,7 @@ use alloy::{
 use peaqos_contracts::bindings::{
     AdminFlags, DIDPrecompile, EventRegistry, IdentityRegistry, IdentityStaking, MachineNFT,
 };
+use peaqos_service::redact_urls_in;
 use peaqos_types::ContractAddresses;
 use tokio::sync::watch;
 
@@ -43,6 +44,8 @@ const EVENTS_PER_CALL: u64 = 100;
 const CALLS_PER_BATCH: usize = 50;
 /// Stored blocks compared per round while looking for the fork point.
 const FORK_SEARCH_ROUND: u32 = 64;
+/// The longest pause between retries of a failing step.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 fn now_millis() -> u64 {
     SystemTime::now()
@@ -57,6 +60,8 @@ pub struct IndexerStatus {
     head: AtomicU64,
     synced: AtomicBool,
     last_ok_ms: AtomicU64,
+    last_step_ms: AtomicU64,
+    failures_in_a_row: AtomicU64,
     reorgs: AtomicU64,
     events: AtomicU64,
     errors: AtomicU64,
@@ -73,6 +78,8 @@ impl Default for IndexerStatus {
             head: AtomicU64::new(0),
             synced: AtomicBool::new(false),
             last_ok_ms: AtomicU64::new(0),
+            last_step_ms: AtomicU64::new(0),
+            failures_in_a_row: AtomicU64::new(0),
             reorgs: AtomicU64::new(0),
             events: AtomicU64::new(0),
             errors: AtomicU64::new(0),
@@ -117,6 +124,35 @@ impl IndexerStatus {
             0 => None,
             t => Some(Duration::from_millis(now_millis().saturating_sub(t))),
         }
+    }
+
+    /// Time since the last step that completed (chain read and store write; `None` before
+    /// the first).
+    pub fn since_last_step(&self) -> Option<Duration> {
+        match self.last_step_ms.load(Ordering::Relaxed) {
+            0 => None,
+            t => Some(Duration::from_millis(now_millis().saturating_sub(t))),
+        }
+    }
+
+    /// Failed steps since the last one that completed.
+    pub fn consecutive_failures(&self) -> u64 {
+        self.failures_in_a_row.load(Ordering::Relaxed)
+    }
+
+    /// Blocks between head − `confirmations` and the indexed block.
+    pub fn lag_behind_target(&self, confirmations: u64) -> u64 {
+        let target = self.head_block().saturating_sub(confirmations);
+        self.indexed_block()
+            .map_or(target, |i| target.saturating_sub(i))
+    }
+
+    /// Whether the indexer keeps up: fewer than `max_failures` failed steps in a row and at
+    /// most `max_lag` blocks behind head − `confirmations`. (Before the first catch-up,
+    /// [`IndexerStatus::synced`] is what matters.)
+    pub fn healthy(&self, max_failures: u32, max_lag: u64, confirmations: u64) -> bool {
+        self.consecutive_failures() < u64::from(max_failures)
+            && self.lag_behind_target(confirmations) <= max_lag
     }
 
     /// Reorgs rolled back.
@@ -233,7 +269,12 @@ impl Indexer {
             if *stop.borrow() {
                 return;
             }
-            let pause = match self.step(status).await {
+            let outcome = self.step(status).await;
+            if outcome.is_ok() {
+                status.failures_in_a_row.store(0, Ordering::Relaxed);
+                status.last_step_ms.store(now_millis(), Ordering::Relaxed);
+            }
+            let pause = match outcome {
                 Ok(Progress::More | Progress::RolledBack) => {
                     backoff = poll;
                     continue;
@@ -244,11 +285,15 @@ impl Indexer {
                 }
                 Err(e) => {
                     status.errors.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(code = e.code(), "indexer step failed: {e}");
+                    status.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+                    // RPC URLs carry API keys; errors quote them.
+                    let text = redact_urls_in(&e.to_string());
+                    tracing::warn!(code = e.code(), "indexer step failed: {text}");
                     if let Ok(mut last) = status.last_error.lock() {
-                        *last = Some(e.to_string());
+                        *last = Some(text);
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(5)).max(poll);
+                    // The same step is retried, backing off up to MAX_BACKOFF.
+                    backoff = (backoff * 2).min(MAX_BACKOFF).max(poll);
                     backoff
                 }
             };

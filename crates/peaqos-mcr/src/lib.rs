@@ -2,9 +2,12 @@
 
 pub mod api;
 pub mod chain;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod indexer;
+pub mod logging;
+pub mod partner;
 pub mod scoring;
 pub mod service;
 pub mod store;

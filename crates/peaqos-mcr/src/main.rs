@@ -29,7 +29,8 @@ async fn main() -> eyre::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        // Dependencies log RPC URLs (API keys in path or query): every URL is redacted.
+        .with_writer(peaqos_mcr::logging::redacted_stderr)
         .init();
     let config = McrConfig::from_env().wrap_err("configuration")?;
     if config.contracts.is_none() {

@@ -17,7 +17,7 @@ use std::{
 use alloy::primitives::Address;
 use axum::{
     Json, Router,
-    extract::{ConnectInfo, Path, Query, Request, State},
+    extract::{ConnectInfo, Query, Request, State},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -33,15 +33,16 @@ use peaqos_types::{
 };
 use serde_json::json;
 
-pub use errors::ApiError;
-pub use ops::openapi_document;
-use ops::{Metrics, RateLimiter};
+pub use errors::{ApiError, MAX_URI_BYTES, PathParam, percent_decode_lossy};
+pub use ops::{MAX_TRACKED_CLIENTS, openapi_document};
+use ops::{Metrics, RateLimiter, ReadyCache};
 pub use profile::metadata_object;
 
 use crate::{
     McrConfig,
     chain::Chain,
     indexer::IndexerStatus,
+    partner::PartnerFetcher,
     scoring::{self, Computed, McrCache, Stamp},
     store::Store,
 };
@@ -68,8 +69,10 @@ pub struct Shared {
     /// The chain id (0 until read).
     pub chain_id: AtomicU64,
     /// The client of partner `data_api`s.
-    pub partner_http: reqwest::Client,
+    pub partner: PartnerFetcher,
     limiter: RateLimiter,
+    ready_limiter: RateLimiter,
+    ready_cache: ReadyCache,
     metrics: Metrics,
 }
 
@@ -91,18 +94,20 @@ impl Shared {
         fx: Arc<dyn FxSource>,
         chain_id: u64,
     ) -> Self {
-        let partner_http = reqwest::Client::builder()
-            .timeout(config.partner_timeout)
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .unwrap_or_default();
+        let partner = PartnerFetcher::new(
+            config.partner_timeout,
+            config.partner_max_bytes,
+            config.partner_data_allow_loopback,
+        );
         Self {
             contracts: config.contracts,
             cache: McrCache::new(config.cache_ttl),
             limiter: RateLimiter::new(config.rate_limit_per_minute),
+            ready_limiter: RateLimiter::new(config.ready_rate_limit_per_minute),
+            ready_cache: ReadyCache::default(),
             metrics: Metrics::default(),
             chain_id: AtomicU64::new(chain_id),
-            partner_http,
+            partner,
             config,
             store,
             chain,
@@ -112,12 +117,13 @@ impl Shared {
     }
 
     /// 503 unless the service can answer from the store: contracts configured, the indexer
-    /// caught up once, and the chain answered recently.
+    /// caught up once, and it completed a step (chain read and store write) recently, so the
+    /// store is not stale.
     fn ensure_ready(&self) -> Result<(), ApiError> {
         if self.contracts.is_none() || !self.status.synced() {
             return Err(ApiError::not_initialised());
         }
-        match self.status.since_last_poll() {
+        match self.status.since_last_step() {
             Some(d) if d <= self.config.chain_stale_after => Ok(()),
             _ => Err(ApiError::chain_unavailable()),
         }
@@ -165,13 +171,22 @@ pub fn router(shared: Arc<Shared>) -> Router {
             shared.clone(),
             ops::rate_limit,
         ));
+    let ready =
+        Router::new()
+            .route("/ready", get(ops::ready))
+            .route_layer(middleware::from_fn_with_state(
+                shared.clone(),
+                ops::rate_limit_ready,
+            ));
     Router::new()
         .route("/health", get(health))
-        .route("/ready", get(ops::ready))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
+        .merge(ready)
         .merge(limited)
         .fallback(not_found)
+        // Inside `track`, so the metrics count the statuses clients get.
+        .layer(middleware::from_fn(errors::envelope))
         .layer(middleware::from_fn_with_state(shared.clone(), track))
         .with_state(shared)
 }
@@ -224,14 +239,17 @@ async fn machine_for_did(s: &Shared, did: &str) -> Result<(Address, Arc<Computed
     Ok((wallet, computed))
 }
 
-async fn get_mcr(State(s): State<AppState>, Path(did): Path<String>) -> Result<Response, ApiError> {
+async fn get_mcr(
+    State(s): State<AppState>,
+    PathParam(did): PathParam,
+) -> Result<Response, ApiError> {
     let (_, c) = machine_for_did(&s, &did).await?;
     Ok(Json(c.response(&did)).into_response())
 }
 
 async fn get_explain(
     State(s): State<AppState>,
-    Path(did): Path<String>,
+    PathParam(did): PathParam,
 ) -> Result<Response, ApiError> {
     let (_, c) = machine_for_did(&s, &did).await?;
     let mut body = serde_json::to_value(c.response(&did)).unwrap_or_default();
@@ -271,7 +289,7 @@ pub fn machine_ids_of_attribute(value: &[u8]) -> Vec<u64> {
 
 async fn get_operator_machines(
     State(s): State<AppState>,
-    Path(did): Path<String>,
+    PathParam(did): PathParam,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let offset = errors::query_int(&query, "offset", 0, 0, u64::MAX)?;
@@ -348,11 +366,14 @@ pub fn into_service(
     router.into_make_service_with_connect_info::<SocketAddr>()
 }
 
-/// The client address of a request (loopback when unknown).
-fn client_ip(req: &Request) -> std::net::IpAddr {
-    req.extensions()
+/// The client address of a request: the socket peer (loopback when unknown), or what a
+/// trusted proxy's forwarding header says (see [`crate::client_ip`]).
+fn client_ip(req: &Request, trusted: &[crate::client_ip::IpRange]) -> std::net::IpAddr {
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    crate::client_ip::client_of(peer, req.headers(), trusted)
 }
 
 #[cfg(test)]

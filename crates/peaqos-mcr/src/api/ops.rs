@@ -25,20 +25,35 @@ use serde_json::json;
 use super::{ApiError, AppState, client_ip};
 use crate::store::Backend;
 
-/// A fixed one-minute window per client IP.
+/// Clients (IPv4 addresses, IPv6 /64s) a [`RateLimiter`] tracks per minute; past that,
+/// further new clients share one bucket until the minute ends. About 50 bytes each.
+pub const MAX_TRACKED_CLIENTS: usize = 100_000;
+
+/// A fixed one-minute window per client (see [`crate::client_ip::bucket_of`]). All clients
+/// share the window boundaries, so a new window simply starts an empty map: the old one is
+/// dropped once per minute (amortised O(1) per request) and never holds more than
+/// [`MAX_TRACKED_CLIENTS`] entries.
 #[derive(Debug)]
 pub(super) struct RateLimiter {
     per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    window: Mutex<Window>,
     started: Instant,
     limited: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Window {
+    index: u64,
+    counts: HashMap<IpAddr, u32>,
+    /// Requests of new clients once `counts` is full.
+    overflow: u32,
 }
 
 impl RateLimiter {
     pub(super) fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
-            windows: Mutex::new(HashMap::new()),
+            window: Mutex::new(Window::default()),
             started: Instant::now(),
             limited: AtomicU64::new(0),
         }
@@ -50,39 +65,70 @@ impl RateLimiter {
             return Ok(());
         }
         let elapsed = self.started.elapsed().as_secs();
-        let window = elapsed / 60;
-        let Ok(mut windows) = self.windows.lock() else {
+        let index = elapsed / 60;
+        let Ok(mut w) = self.window.lock() else {
             return Ok(());
         };
-        if windows.len() > 100_000 {
-            windows.retain(|_, (w, _)| *w == window);
+        let mut expired = None;
+        if w.index != index {
+            expired = Some(std::mem::take(&mut w.counts));
+            w.index = index;
+            w.overflow = 0;
         }
-        let entry = windows.entry(ip).or_insert((window, 0));
-        if entry.0 != window {
-            *entry = (window, 0);
-        }
-        if entry.1 >= self.per_minute {
+        let bucket = crate::client_ip::bucket_of(ip);
+        let full = w.counts.len() >= MAX_TRACKED_CLIENTS && !w.counts.contains_key(&bucket);
+        let count = if full {
+            &mut w.overflow
+        } else {
+            w.counts.entry(bucket).or_insert(0)
+        };
+        let verdict = if *count >= self.per_minute {
             self.limited.fetch_add(1, Ordering::Relaxed);
-            return Err(60 - elapsed % 60);
+            Err(60 - elapsed % 60)
+        } else {
+            *count += 1;
+            Ok(())
+        };
+        drop(w);
+        // The old window is freed outside the lock.
+        drop(expired);
+        verdict
+    }
+
+    /// Clients tracked in the current window.
+    #[cfg(test)]
+    fn tracked(&self) -> usize {
+        self.window.lock().map(|w| w.counts.len()).unwrap_or(0)
+    }
+
+    /// 429 `Rate limit exceeded: N per 1 minute` with `Retry-After` past the limit.
+    async fn limit(&self, s: &AppState, req: Request, next: Next) -> Response {
+        match self.check(client_ip(&req, &s.config.trusted_proxies)) {
+            Ok(()) => next.run(req).await,
+            Err(retry) => {
+                let mut e = ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &format!("Rate limit exceeded: {} per 1 minute", self.per_minute),
+                );
+                e.retry_after = Some(retry);
+                e.into_response()
+            }
         }
-        entry.1 += 1;
-        Ok(())
     }
 }
 
-/// 429 `Rate limit exceeded: N per 1 minute` past the per-IP limit.
+/// The per-client limit of the data endpoints (`MCR_RATE_LIMIT`).
 pub(super) async fn rate_limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
-    match s.limiter.check(client_ip(&req)) {
-        Ok(()) => next.run(req).await,
-        Err(retry) => {
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!("Rate limit exceeded: {} per 1 minute", s.limiter.per_minute),
-            );
-            e.retry_after = Some(retry);
-            e.into_response()
-        }
-    }
+    s.limiter.limit(&s, req, next).await
+}
+
+/// The per-client limit of `/ready` (`MCR_READY_RATE_LIMIT`).
+pub(super) async fn rate_limit_ready(
+    State(s): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    s.ready_limiter.limit(&s, req, next).await
 }
 
 /// (route, status) → (requests, seconds spent).
@@ -132,9 +178,32 @@ pub(super) fn route_label(path: &str) -> &'static str {
     }
 }
 
-/// `GET /ready`: 200 when the RPC answers, every contract is there, the store answers and the
-/// indexer has caught up once; else 503. Extras: `indexer` (lag) and `store`.
+/// The last `/ready` answer, reused for `MCR_READY_CACHE_MS`.
+#[derive(Debug, Default)]
+pub(super) struct ReadyCache {
+    // An async lock: concurrent requests wait for the one computing instead of each making
+    // the RPC calls.
+    last: tokio::sync::Mutex<Option<(Instant, StatusCode, serde_json::Value)>>,
+}
+
+/// `GET /ready`: 200 when the RPC answers, every contract is there, the store answers, the
+/// indexer has caught up once and keeps up (fewer than `MCR_INDEXER_MAX_FAILURES` failed
+/// steps in a row, at most `MCR_MAX_LAG_BLOCKS` behind); else 503. Extras: `indexer` (lag,
+/// health) and `store`. Computed at most once per `MCR_READY_CACHE_MS`.
 pub(super) async fn ready(State(s): State<AppState>) -> Response {
+    let mut last = s.ready_cache.last.lock().await;
+    if let Some((at, status, body)) = last.as_ref()
+        && at.elapsed() < s.config.ready_cache_ttl
+    {
+        return (*status, Json(body.clone())).into_response();
+    }
+    let (status, body) = compute_ready(&s).await;
+    *last = Some((Instant::now(), status, body.clone()));
+    drop(last);
+    (status, Json(body)).into_response()
+}
+
+async fn compute_ready(s: &AppState) -> (StatusCode, serde_json::Value) {
     let backend = match s.store.backend() {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
@@ -152,7 +221,10 @@ pub(super) async fn ready(State(s): State<AppState>) -> Response {
                 did_registry: false,
             },
         };
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::to_value(body).unwrap_or_default(),
+        );
     };
     let limit = Duration::from_secs(5);
     let code = |a| async move {
@@ -202,6 +274,11 @@ pub(super) async fn ready(State(s): State<AppState>) -> Response {
         did_registry: did,
     };
     let synced = s.status.synced();
+    let healthy = s.status.healthy(
+        s.config.indexer_max_failures,
+        s.config.max_lag_blocks,
+        s.config.confirmations,
+    );
     let ready = rpc_connected
         && contracts.identity_registry
         && contracts.identity_staking
@@ -210,7 +287,8 @@ pub(super) async fn ready(State(s): State<AppState>) -> Response {
         && contracts.did_registry
         && admin.is_none_or(|ok| ok)
         && store_ok
-        && synced;
+        && synced
+        && healthy;
     let mut body = serde_json::to_value(ReadyResponse {
         status: if ready { "ready" } else { "not_ready" }.into(),
         rpc_connected,
@@ -228,6 +306,9 @@ pub(super) async fn ready(State(s): State<AppState>) -> Response {
                 "indexed_block": indexed,
                 "lag_blocks": indexed.map_or(head, |i| head.saturating_sub(i)),
                 "confirmations": s.config.confirmations,
+                "healthy": healthy,
+                "consecutive_failures": s.status.consecutive_failures(),
+                "last_step_age_seconds": s.status.since_last_step().map(|d| d.as_secs()),
                 "last_error": s.status.last_error(),
             }),
         );
@@ -241,7 +322,7 @@ pub(super) async fn ready(State(s): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, Json(body)).into_response()
+    (status, body)
 }
 
 /// `GET /metrics`: Prometheus text format.
@@ -285,6 +366,19 @@ pub(super) async fn metrics(State(s): State<AppState>) -> Response {
         "gauge",
         st.since_last_poll()
             .map_or_else(|| "NaN".into(), |d| format!("{:.3}", d.as_secs_f64())),
+    );
+    gauge(
+        "mcr_indexer_last_step_age_seconds",
+        "Seconds since the last indexing step that completed.",
+        "gauge",
+        st.since_last_step()
+            .map_or_else(|| "NaN".into(), |d| format!("{:.3}", d.as_secs_f64())),
+    );
+    gauge(
+        "mcr_indexer_consecutive_failures",
+        "Failed indexing steps since the last one that completed.",
+        "gauge",
+        st.consecutive_failures().to_string(),
     );
     gauge(
         "mcr_indexed_events_total",
@@ -332,7 +426,9 @@ pub(super) async fn metrics(State(s): State<AppState>) -> Response {
         "mcr_rate_limited_total",
         "Requests refused with 429.",
         "counter",
-        s.limiter.limited.load(Ordering::Relaxed).to_string(),
+        (s.limiter.limited.load(Ordering::Relaxed)
+            + s.ready_limiter.limited.load(Ordering::Relaxed))
+        .to_string(),
     );
     let mut rows: Vec<_> = s
         .metrics
@@ -409,7 +505,7 @@ pub fn openapi_document() -> serde_json::Value {
             "description": "Machine Credit Rating, machine profiles and Machine Cards, computed from the chain with the published model (see docs/mcr-model.md)."},
         "paths": {
             "/health": {"get": {"summary": "Liveness", "responses": {"200": ok("Health")}}},
-            "/ready": {"get": {"summary": "Readiness (RPC, contracts, store, indexer lag)", "responses": {"200": ok("Ready"), "503": ok("Ready")}}},
+            "/ready": {"get": {"summary": "Readiness (RPC, contracts, store, indexer lag)", "responses": {"200": ok("Ready"), "503": ok("Ready"), "429": {"description": "Rate limit exceeded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/mcr/{did}": {"get": {"summary": "Machine Credit Rating", "parameters": [did], "responses": with("Mcr", &common)}},
             "/mcr/{did}/explain": {"get": {"summary": "The rating with each factor's contribution", "parameters": [did], "responses": with("Mcr", &common)}},
             "/machine/{did}": {"get": {"summary": "Machine profile (NFT metadata v1.0)", "parameters": [did], "responses": with("Profile", &common)}},
@@ -462,6 +558,32 @@ mod tests {
         assert!(l.check(ip).is_err());
         assert!(l.check(IpAddr::from([10, 0, 0, 2])).is_ok());
         assert!(RateLimiter::new(0).check(ip).is_ok());
+    }
+
+    /// Past the cap, memory stays bounded and each request stays cheap (the old limiter
+    /// scanned the whole map on every request past 100,000 clients and never shrank it).
+    #[test]
+    fn limiter_is_bounded_and_cheap_under_a_flood_of_clients() {
+        let l = RateLimiter::new(1);
+        let started = Instant::now();
+        for i in 0..(MAX_TRACKED_CLIENTS as u32 + 20_000) {
+            let _ = l.check(IpAddr::from(i.to_be_bytes()));
+        }
+        assert_eq!(l.tracked(), MAX_TRACKED_CLIENTS);
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "120,000 clients took {:?}",
+            started.elapsed()
+        );
+        // Clients past the cap share one bucket; tracked ones keep theirs.
+        let late = IpAddr::from([250, 0, 0, 1]);
+        assert!(l.check(late).is_err(), "the overflow bucket is spent");
+        assert!(l.check(IpAddr::from(0u32.to_be_bytes())).is_err());
+        // IPv6: one /64, one bucket.
+        let l = RateLimiter::new(1);
+        assert!(l.check("2001:db8::1".parse().expect("ip")).is_ok());
+        assert!(l.check("2001:db8::2".parse().expect("ip")).is_err());
+        assert!(l.check("2001:db8:0:1::1".parse().expect("ip")).is_ok());
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The machine profile (`/machine/{did}`, `/metadata/{token_id}`) and the Machine Card
 //! (`/machines/{machine_id}`).
 
-use std::{collections::BTreeMap, sync::Arc, sync::atomic::Ordering, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, sync::atomic::Ordering};
 
 use alloy::primitives::Address;
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -24,7 +24,11 @@ use peaqos_types::{
 
 use serde_json::{Map, Value};
 
-use super::{ApiError, AppState, Shared, did_of, errors::path_id, parse_did};
+use super::{
+    ApiError, AppState, Shared, did_of,
+    errors::{PathParam, path_id},
+    parse_did,
+};
 use crate::{scoring::Computed, store::StoredEvent};
 
 type Attributes = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -44,7 +48,7 @@ fn visibility(attrs: &Attributes) -> DataVisibility {
 
 pub(super) async fn get_machine(
     State(s): State<AppState>,
-    Path(did): Path<String>,
+    PathParam(did): PathParam,
 ) -> Result<Response, ApiError> {
     let wallet = parse_did(&did)?;
     s.ensure_ready()?;
@@ -58,7 +62,7 @@ pub(super) async fn get_machine(
 
 pub(super) async fn get_metadata(
     State(s): State<AppState>,
-    Path(token_id): Path<String>,
+    PathParam(token_id): PathParam,
 ) -> Result<Response, ApiError> {
     let token_id = path_id("token_id", &token_id)?;
     s.ensure_ready()?;
@@ -109,9 +113,9 @@ async fn profile(
         }
         DataVisibility::Public => match data_api {
             None => peaqos.partner_data_error = Some("data_api is not set".into()),
-            Some(url) => match fetch_partner(s, &url).await {
+            Some(url) => match s.partner.fetch(&url).await {
                 Ok(obj) => peaqos.partner_data = Some(obj),
-                Err(why) => peaqos.partner_data_error = Some(why),
+                Err(why) => peaqos.partner_data_error = Some(why.to_owned()),
             },
         },
     }
@@ -162,66 +166,9 @@ pub fn metadata_object(bytes: &[u8]) -> Map<String, Value> {
     }
 }
 
-/// GETs a partner `data_api` (http/https only) within the time limit and size cap; the body
-/// must be a JSON object. The error is the `partner_data_error` text.
-async fn fetch_partner(s: &Shared, url: &str) -> Result<Map<String, Value>, String> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| "data_api is not a valid URL".to_owned())?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("data_api must be an http or https URL".into());
-    }
-    let cap = s.config.partner_max_bytes;
-    let timeout = s.config.partner_timeout;
-    let fetch = async {
-        let mut res = s
-            .partner_http
-            .get(parsed)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    timeout_text(timeout)
-                } else {
-                    "data_api request failed".to_owned()
-                }
-            })?;
-        if !res.status().is_success() {
-            return Err(format!("data_api answered HTTP {}", res.status().as_u16()));
-        }
-        if res.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(format!("data_api response exceeds {cap} bytes"));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| {
-            if e.is_timeout() {
-                timeout_text(timeout)
-            } else {
-                "data_api response was interrupted".to_owned()
-            }
-        })? {
-            if body.len() + chunk.len() > cap {
-                return Err(format!("data_api response exceeds {cap} bytes"));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        match serde_json::from_slice::<Value>(&body) {
-            Ok(Value::Object(o)) => Ok(o),
-            Ok(_) => Err("data_api did not return a JSON object".into()),
-            Err(_) => Err("data_api did not return JSON".into()),
-        }
-    };
-    tokio::time::timeout(timeout, fetch)
-        .await
-        .unwrap_or_else(|_| Err(timeout_text(timeout)))
-}
-
-fn timeout_text(timeout: Duration) -> String {
-    format!("data_api did not answer within {} ms", timeout.as_millis())
-}
-
 pub(super) async fn get_machine_card(
     State(s): State<AppState>,
-    Path(machine_id): Path<String>,
+    PathParam(machine_id): PathParam,
 ) -> Result<Response, ApiError> {
     let machine_id = path_id("machine_id", &machine_id)?;
     s.ensure_ready()?;

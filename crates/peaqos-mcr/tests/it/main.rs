@@ -2,5 +2,6 @@
 
 mod api;
 mod common;
+mod hardening;
 mod indexer;
 mod interop;

@@ -318,15 +318,8 @@ impl Partner {
                     "{}"
                 }),
             );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
         Self {
-            base: format!("http://{addr}"),
+            base: format!("http://{}", serve_local(app).await),
         }
     }
 }
@@ -360,7 +353,8 @@ pub struct Scenario {
 /// An id no machine has.
 pub const UNREGISTERED_ID: u64 = 999_999;
 
-async fn activate(
+/// Registers a machine for `c`, mints its NFT and writes its DID attributes.
+pub async fn activate(
     c: &PeaqosClient,
     visibility: peaqos_types::event::DataVisibility,
     data_api: &str,
@@ -555,4 +549,171 @@ impl Scenario {
         out.extend(self.fleet.iter().copied());
         out
     }
+}
+
+// ------------------------------------------------------------------------------ test servers
+
+/// Serves `app` on `listener` in the background.
+pub fn serve_on(listener: tokio::net::TcpListener, app: axum::Router) {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+}
+
+/// Serves `app` on a free loopback port; its address.
+pub async fn serve_local(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    serve_on(listener, app);
+    addr
+}
+
+/// A local server standing for something internal: `/secret` answers a JSON object holding
+/// [`INTERNAL_SECRET`] (counted in `hits`), `/fail` 500, `/to-metadata` redirects to the cloud
+/// metadata address, `/to-secret` redirects to `/secret` by the name `localhost`.
+pub struct InternalServer {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Requests `/secret` answered.
+    pub hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// What [`InternalServer`] serves: never in an MCR answer unless loopback is allowed.
+pub const INTERNAL_SECRET: &str = "PLANTED_INTERNAL_SECRET";
+
+impl InternalServer {
+    /// Starts the server.
+    pub async fn start() -> Self {
+        use axum::{Router, http::StatusCode, response::Redirect, routing::get};
+        use std::sync::{
+            Arc,
+            atomic::{AtomicUsize, Ordering},
+        };
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let app = Router::new()
+            .route(
+                "/secret",
+                get(move || {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    async {
+                        (
+                            [("content-type", "application/json")],
+                            format!("{{\"secret\":\"{INTERNAL_SECRET}\"}}"),
+                        )
+                    }
+                }),
+            )
+            .route(
+                "/fail",
+                get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+            )
+            .route(
+                "/to-metadata",
+                get(|| async { Redirect::temporary("http://169.254.169.254/latest/meta-data/") }),
+            )
+            .route(
+                "/to-secret",
+                get(move || async move {
+                    Redirect::temporary(&format!("http://localhost:{port}/secret"))
+                }),
+            );
+        serve_on(listener, app);
+        Self { port, hits }
+    }
+
+    /// Requests `/secret` answered so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A loopback port nothing listens on.
+pub fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// A JSON-RPC proxy in front of the devnet that counts calls per method.
+pub struct RpcProxy {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    calls: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+}
+
+impl RpcProxy {
+    /// Starts a proxy of `upstream`.
+    pub async fn start(upstream: &str) -> Self {
+        use axum::{Router, body::Bytes, extract::State, routing::post};
+        use std::sync::{Arc, Mutex};
+        type Calls = Arc<Mutex<std::collections::HashMap<String, usize>>>;
+        let calls: Calls = Arc::default();
+        let state = (calls.clone(), upstream.to_owned(), reqwest::Client::new());
+        let app = Router::new()
+            .route(
+                "/",
+                post(
+                    |State((calls, upstream, http)): State<(Calls, String, reqwest::Client)>,
+                     body: Bytes| async move {
+                        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
+                            let items = match v {
+                                serde_json::Value::Array(a) => a,
+                                other => vec![other],
+                            };
+                            if let Ok(mut c) = calls.lock() {
+                                for item in items {
+                                    let m = item["method"].as_str().unwrap_or("?").to_owned();
+                                    *c.entry(m).or_default() += 1;
+                                }
+                            }
+                        }
+                        let res = http
+                            .post(&upstream)
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send()
+                            .await
+                            .expect("upstream answers");
+                        let status = res.status().as_u16();
+                        let bytes = res.bytes().await.expect("upstream body");
+                        (
+                            axum::http::StatusCode::from_u16(status).expect("status"),
+                            [("content-type", "application/json")],
+                            bytes,
+                        )
+                    },
+                ),
+            )
+            .with_state(state);
+        Self {
+            url: format!("http://{}", serve_local(app).await),
+            calls,
+        }
+    }
+
+    /// Calls of `method` so far.
+    pub fn calls(&self, method: &str) -> usize {
+        self.calls
+            .lock()
+            .map(|c| c.get(method).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+}
+
+/// The MCR service in test mode (no contracts: nothing indexed, data endpoints 503) on a
+/// SQLite file in `dir`, changed by `change`.
+pub async fn spawn_test_mode(dir: &ScratchDir, change: impl FnOnce(&mut McrConfig)) -> RunningMcr {
+    let mut config = McrConfig::from_lookup(|_| None).expect("defaults");
+    config.database_url = sqlite_url(dir);
+    config.bind = "127.0.0.1:0".parse().expect("addr");
+    change(&mut config);
+    McrService::spawn(config)
+        .await
+        .expect("starts in test mode")
 }
