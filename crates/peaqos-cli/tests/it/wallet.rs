@@ -296,3 +296,82 @@ async fn init_with_a_wallet_key_source() {
         r.stderr
     );
 }
+
+/// Plants `file` as `<vault>/wallets/<stem>.json` (0600, like a real wallet file).
+fn plant_wallet_file(cli: &Cli, stem: &str, file: &serde_json::Value) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = cli
+        .path()
+        .join("vault/wallets")
+        .join(format!("{stem}.json"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .expect("plant");
+    std::io::Write::write_all(&mut f, file.to_string().as_bytes()).expect("write");
+}
+
+/// Issue 13 finding 7: a wallet file's own `id` never chooses the path that `delete` wipes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_wallet_ids_cannot_reach_other_files() {
+    let cli = cli_with_vault();
+    let r = cli.run_async(&["wallet", "create", "real", "--json"]).await;
+    r.expect(0);
+    let info: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let real_id = info["id"].as_str().expect("id").to_owned();
+    let real_path = cli
+        .path()
+        .join("vault/wallets")
+        .join(format!("{real_id}.json"));
+    let real_bytes = std::fs::read(&real_path).expect("real file");
+    let real: serde_json::Value = serde_json::from_slice(&real_bytes).expect("json");
+
+    // `vault/wallets/../../victim.json` is outside the vault.
+    let victim = cli.path().join("victim.json");
+    std::fs::write(&victim, "precious").expect("victim");
+    let mut traversal = real.clone();
+    traversal["id"] = serde_json::json!("../../victim");
+    traversal["name"] = serde_json::json!("evil");
+    plant_wallet_file(&cli, "6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a01", &traversal);
+    // Another wallet's id.
+    let mut borrowed = real;
+    borrowed["name"] = serde_json::json!("evil2");
+    plant_wallet_file(&cli, "6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a02", &borrowed);
+
+    for name in ["evil", "evil2", "../../victim"] {
+        let r = cli.run_async(&["wallet", "delete", name, "--yes"]).await;
+        r.expect(3);
+        assert!(r.stderr.contains("WALLET_ID_MISMATCH"), "{}", r.stderr);
+        let r = cli.run_async(&["wallet", "use", name]).await;
+        r.expect(3);
+        assert!(r.stderr.contains("WALLET_ID_MISMATCH"), "{}", r.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    assert_eq!(
+        std::fs::read(&real_path).expect("real survives"),
+        real_bytes
+    );
+    assert!(!cli.path().join(".env").exists(), "use wrote nothing");
+
+    // The list shows the real wallet only and warns about the two others.
+    let r = cli.run_async(&["wallet", "list", "--json"]).await;
+    r.expect(0);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], real_id.as_str());
+    assert_eq!(
+        r.stderr.matches("WALLET_ID_MISMATCH").count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a01.json")
+    );
+}
