@@ -81,8 +81,7 @@ fn an_id_pointing_outside_the_vault_cannot_delete_a_file_there() {
             .evm_signer("evil", Some(PASSPHRASE))
             .expect_err("sign"),
         vault.rename_wallet("evil", "renamed").expect_err("rename"),
-        peaqos_wallet::VaultSigner::new(vault, "evil", Some(PASSPHRASE))
-            .expect_err("vault signer"),
+        peaqos_wallet::VaultSigner::new(vault, "evil", Some(PASSPHRASE)).expect_err("vault signer"),
     ] {
         assert_eq!(err.code(), "WALLET_ID_MISMATCH", "{err}");
         // The hostile id is shown escaped, never as a path the error points at.
