@@ -375,3 +375,68 @@ async fn hostile_wallet_ids_cannot_reach_other_files() {
             .contains("6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a01.json")
     );
 }
+
+/// Issue 13 finding 17: `wallet use` quotes the name so that our `.env` reader and
+/// python-dotenv (the official clients') read it back whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_writes_names_that_read_back_whole() {
+    let cli = cli_with_vault();
+    let tricky = "team #1 say \"hi\", it's $5 a=b back\\slash";
+    std::fs::write(cli.path().join("k.key"), peaqos_test_utils::wallet::EVM_KEY).expect("key");
+    let r = cli
+        .run_async(&[
+            "wallet",
+            "import",
+            "team #1",
+            "--private-key-file",
+            "k.key",
+            "--json",
+        ])
+        .await;
+    r.expect(0);
+    let real: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let real_id = real["id"].as_str().expect("id");
+    let real_file: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            cli.path()
+                .join("vault/wallets")
+                .join(format!("{real_id}.json")),
+        )
+        .expect("wallet file"),
+    )
+    .expect("json");
+    // Names our vault refuses to create but another OWS tool may have written: planted.
+    for (i, name) in [tricky, "two\nlines", "a${HOME}"].into_iter().enumerate() {
+        let mut file = real_file.clone();
+        let id = format!("6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6b0{i}");
+        file["id"] = serde_json::json!(id);
+        file["name"] = serde_json::json!(name);
+        plant_wallet_file(&cli, &id, &file);
+    }
+    cli.write_env("# mine\nPEAQOS_RPC_URL=http://127.0.0.1:9 # local\n");
+    for name in ["team #1", tricky, "two\nlines"] {
+        cli.run_async(&["wallet", "use", name]).await.expect(0);
+        let env = peaqos_service::EnvFile::read(&cli.path().join(".env")).expect(".env");
+        assert_eq!(
+            env.get("PEAQOS_OWS_WALLET").as_deref(),
+            Some(name),
+            "{}",
+            env.render()
+        );
+        assert_eq!(
+            env.get("PEAQOS_RPC_URL").as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert!(cli.read(".env").starts_with("# mine\n"));
+    }
+    assert!(
+        cli.read(".env")
+            .contains("PEAQOS_OWS_WALLET=\"two\\nlines\"\n")
+    );
+    // `${…}` would be expanded by python-dotenv: refused, the .env unchanged.
+    let before = cli.read(".env");
+    let r = cli.run_async(&["wallet", "use", "a${HOME}"]).await;
+    r.expect(1);
+    assert!(r.stderr.contains("Cannot write .env"), "{}", r.stderr);
+    assert_eq!(cli.read(".env"), before);
+}
