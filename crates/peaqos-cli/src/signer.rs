@@ -59,7 +59,7 @@ pub(crate) fn wallet_error(e: &WalletError, lookup_exit: Exit) -> CliError {
         WalletCode::WalletNotFound => "Wallet not found. Run 'peaqos wallet list'.".to_owned(),
         WalletCode::InvalidPassphrase => "Invalid vault passphrase.".to_owned(),
         WalletCode::PolicyDenied => format!("Signing blocked by OWS policy: {e}"),
-        _ => format!("Wallet operation failed: {e}"),
+        _ => format!("Wallet operation failed ({}): {e}", e.code()),
     };
     let exit = match e.kind() {
         WalletCode::WalletNotFound | WalletCode::InvalidPassphrase => lookup_exit,

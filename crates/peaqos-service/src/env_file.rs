@@ -2,8 +2,26 @@
 //! one writer of the peaqOS client configuration ([`ClientEnv`]), which `peaqos init`,
 //! `peaqos dev` and `peaqos-devnet` all render, from the contract address table so that no
 //! address variable can be left out.
+//!
+//! The reader follows python-dotenv (what the official Python clients load `.env` with) line by
+//! line, and the writer quotes so that both read every written value back unchanged:
+//!
+//! - a value made only of ASCII letters, digits and `-_.:/@,+=?&%~` (URLs, keys, addresses,
+//!   plain names) is written bare; the empty value as `NAME=`;
+//! - any other value is double-quoted, with `\\`, `\"`, `\n`, `\r`, `\t`, `\a`, `\b`, `\f`,
+//!   `\v` escapes (the ones python-dotenv decodes in double quotes), so `#`, spaces, quotes,
+//!   `$`, `=`, backslashes and newlines all survive and every value stays on one line;
+//! - refused ([`EnvValueError`]): `${`, which python-dotenv expands as a variable and has no
+//!   escape for, and control characters other than those escapes (NUL cannot be in an
+//!   environment variable at all).
+//!
+//! Reading: a bare value ends at a `#` that follows whitespace and loses its trailing
+//! whitespace; a single-quoted value decodes `\\` and `\'`, a double-quoted one the escapes
+//! above; after a closing quote only whitespace and a `# comment` may follow (else the line is
+//! skipped, as python-dotenv skips it). Values spanning several lines are not read (the writer
+//! never produces them). There is no `${VAR}` expansion (the writer never writes `${`).
 
-use std::{collections::BTreeMap, fmt, path::Path};
+use std::{borrow::Cow, collections::BTreeMap, fmt, path::Path};
 
 use peaqos_types::ContractAddresses;
 
@@ -64,10 +82,18 @@ impl EnvFile {
         self
     }
 
-    /// Appends `name=value`.
+    /// Appends `name=value`, quoted as the module docs say. For values the program made (URLs,
+    /// keys, addresses); a value [`quote`] refuses is still written on one line but python-dotenv
+    /// may read it differently: check values from users with [`quote`] or
+    /// [`ClientEnv::check`] first.
     #[must_use]
     pub fn var(mut self, name: &str, value: impl fmt::Display) -> Self {
-        self.lines.push(format!("{name}={value}"));
+        let value = value.to_string();
+        let line = match quote(name, &value) {
+            Ok(quoted) => format!("{name}={quoted}"),
+            Err(_) => format!("{name}={}", double_quoted(&value)),
+        };
+        self.lines.push(line);
         self
     }
 
@@ -78,10 +104,12 @@ impl EnvFile {
             .fold(self, |file, (name, value)| file.var(name, value))
     }
 
-    /// Sets `name` to `value`: every line that assigns it is replaced by `name=value`; when
-    /// none does, the line is appended.
-    pub fn set(&mut self, name: &str, value: &str) {
-        let line = format!("{name}={value}");
+    /// Sets `name` to `value` (quoted as the module docs say): every line that assigns it is
+    /// replaced by `name=value`; when none does, the line is appended. A value that cannot be
+    /// written so that python-dotenv and this reader read it back unchanged is refused, and
+    /// nothing changes.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), EnvValueError> {
+        let line = format!("{name}={}", quote(name, value)?);
         let mut found = false;
         for l in &mut self.lines {
             if entry(l).is_some_and(|(k, _)| k == name) {
@@ -92,6 +120,7 @@ impl EnvFile {
         if !found {
             self.lines.push(line);
         }
+        Ok(())
     }
 
     /// The value of `name` (the last assignment wins).
@@ -101,7 +130,7 @@ impl EnvFile {
             .rev()
             .filter_map(|l| entry(l))
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_owned())
+            .map(|(_, v)| v.into_owned())
     }
 
     /// Every variable (the last assignment of each wins).
@@ -109,7 +138,7 @@ impl EnvFile {
         self.lines
             .iter()
             .filter_map(|l| entry(l))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .map(|(k, v)| (k.to_owned(), v.into_owned()))
             .collect()
     }
 
@@ -133,25 +162,192 @@ impl EnvFile {
     }
 }
 
-/// `(key, value)` of a `KEY=VALUE` line: `export ` is allowed before the key; the value loses
-/// one pair of matching quotes, or else a trailing ` # comment`.
-fn entry(line: &str) -> Option<(&str, &str)> {
-    let line = line.trim();
+/// Why a value cannot be written to a `.env` (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnvValueError {
+    /// The value holds `${`: python-dotenv (the official clients' reader) would expand it as a
+    /// variable, and has no escape for it.
+    #[error(
+        "the value of {0} contains `${{`, which the official clients' .env reader would expand"
+    )]
+    Interpolation(String),
+    /// The value holds a control character a `.env` line cannot carry (NUL, ESC, …; tab,
+    /// newline and carriage return are fine: they are escaped).
+    #[error("the value of {0} contains a control character a .env cannot hold")]
+    ControlCharacter(String),
+}
+
+/// `value` as it is written after `name=` (see the module docs): bare when it is made of safe
+/// characters, else double-quoted with escapes. `name` only names the variable in the error.
+pub fn quote<'a>(name: &str, value: &'a str) -> Result<Cow<'a, str>, EnvValueError> {
+    if value.contains("${") {
+        return Err(EnvValueError::Interpolation(name.to_owned()));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && escape_of(c).is_none())
+    {
+        return Err(EnvValueError::ControlCharacter(name.to_owned()));
+    }
+    let bare = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/@,+=?&%~".contains(c));
+    Ok(if bare {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(double_quoted(value))
+    })
+}
+
+/// The two-character escape python-dotenv decodes in double quotes for `c`, if any.
+const fn escape_of(c: char) -> Option<char> {
+    Some(match c {
+        '\\' => '\\',
+        '"' => '"',
+        '\n' => 'n',
+        '\r' => 'r',
+        '\t' => 't',
+        '\u{7}' => 'a',
+        '\u{8}' => 'b',
+        '\u{c}' => 'f',
+        '\u{b}' => 'v',
+        _ => return None,
+    })
+}
+
+/// `"value"` with every character that has an escape escaped.
+fn double_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match escape_of(c) {
+            Some(e) => {
+                out.push('\\');
+                out.push(e);
+            }
+            None => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whitespace as python-dotenv's `\s` sees it (Unicode whitespace, including U+001C..U+001F).
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// `(key, value)` of a `KEY=VALUE` line, read as python-dotenv reads it (see the module docs);
+/// `None` for blank lines, comments, lines without `=` and lines python-dotenv skips as
+/// malformed.
+fn entry(line: &str) -> Option<(&str, Cow<'_, str>)> {
+    let line = line.trim_start_matches(is_space);
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
-    let line = line.strip_prefix("export ").unwrap_or(line);
-    let (key, value) = line.split_once('=')?;
-    let mut value = value.trim();
-    if value.len() >= 2
-        && ((value.starts_with('"') && value.ends_with('"'))
-            || (value.starts_with('\'') && value.ends_with('\'')))
-    {
-        value = &value[1..value.len() - 1];
-    } else if let Some(i) = value.find(" #") {
-        value = value[..i].trim_end();
+    let line = match line.strip_prefix("export") {
+        Some(rest) if rest.starts_with(is_space) => rest.trim_start_matches(is_space),
+        _ => line,
+    };
+    let (key, rest) = if let Some(quoted) = line.strip_prefix('\'') {
+        let end = quoted.find('\'').filter(|&end| end > 0)?;
+        (&quoted[..end], &quoted[end + 1..])
+    } else {
+        let end = line
+            .find(|c: char| c == '=' || c == '#' || is_space(c))
+            .unwrap_or(line.len());
+        (&line[..end], &line[end..])
+    };
+    if key.is_empty() {
+        return None;
     }
-    Some((key.trim(), value))
+    let rest = rest.trim_start_matches(is_space).strip_prefix('=')?;
+    let value = rest.trim_start_matches(is_space);
+    if value.len() < rest.len() && value.starts_with('#') {
+        // `KEY= # comment`: an empty value.
+        return Some((key, Cow::Borrowed("")));
+    }
+    let value = match value.chars().next() {
+        Some(q @ ('\'' | '"')) => {
+            let (raw, after) = quoted_span(&value[1..], q)?;
+            let after = after.trim_start_matches(is_space);
+            if !(after.is_empty() || after.starts_with('#')) {
+                return None;
+            }
+            unescape(raw, q)
+        }
+        _ => Cow::Borrowed(unquoted(value)),
+    };
+    Some((key, value))
+}
+
+/// The text up to the closing `quote` (a backslash escapes any one character) and what follows
+/// it; `None` without a closing quote on the line.
+fn quoted_span(text: &str, quote: char) -> Option<(&str, &str)> {
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            chars.next()?;
+        } else if c == quote {
+            return Some((&text[..i], &text[i + c.len_utf8()..]));
+        }
+    }
+    None
+}
+
+/// Decodes the escapes python-dotenv decodes: `\\` and `\'` in single quotes; also `\"` and
+/// `\a \b \f \n \r \t \v` in double quotes. Other backslashes stay.
+fn unescape(raw: &str, quote: char) -> Cow<'_, str> {
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(next) = chars.next() else {
+            out.push(c);
+            break;
+        };
+        let decoded = match (quote, next) {
+            (_, '\\') => '\\',
+            (_, '\'') => '\'',
+            ('"', '"') => '"',
+            ('"', 'a') => '\u{7}',
+            ('"', 'b') => '\u{8}',
+            ('"', 'f') => '\u{c}',
+            ('"', 'n') => '\n',
+            ('"', 'r') => '\r',
+            ('"', 't') => '\t',
+            ('"', 'v') => '\u{b}',
+            _ => {
+                out.push(c);
+                out.push(next);
+                continue;
+            }
+        };
+        out.push(decoded);
+    }
+    Cow::Owned(out)
+}
+
+/// A bare value: cut at the first `#` that follows whitespace (with that whitespace), then
+/// trailing whitespace removed.
+fn unquoted(value: &str) -> &str {
+    let mut prev_space = false;
+    let mut cut = value.len();
+    for (i, c) in value.char_indices() {
+        if c == '#' && prev_space {
+            cut = i;
+            break;
+        }
+        prev_space = is_space(c);
+    }
+    value[..cut].trim_end_matches(is_space)
 }
 
 /// Who signs, in a [`ClientEnv`].
@@ -208,6 +404,27 @@ pub struct ClientEnv {
 }
 
 impl ClientEnv {
+    /// Checks that every value can be written so that python-dotenv reads it back unchanged
+    /// (see [`quote`]); [`render`](Self::render) writes anyway, so check values that come
+    /// from users (a wallet name, a URL) first.
+    pub fn check(&self) -> Result<(), EnvValueError> {
+        let signer = match &self.signer {
+            Some(EnvSigner::PrivateKey(key)) => Some((ENV_PRIVATE_KEY, key)),
+            Some(EnvSigner::OwsWallet(name)) => Some((ENV_OWS_WALLET, name)),
+            None => None,
+        };
+        let values = [
+            (ENV_RPC_URL, Some(&self.rpc_url)),
+            (ENV_MCR_API_URL, Some(&self.mcr_api_url)),
+            (ENV_NETWORK, self.network.as_ref()),
+            (ENV_GAS_STATION_URL, self.gas_station_url.as_ref()),
+        ];
+        signer
+            .into_iter()
+            .chain(values.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))))
+            .try_for_each(|(name, value)| quote(name, value).map(drop))
+    }
+
     /// The `.env` document.
     pub fn to_env_file(&self) -> EnvFile {
         let mut file = self
@@ -267,11 +484,11 @@ mod tests {
     #[test]
     fn set_replaces_or_appends_and_keeps_other_lines() {
         let mut env = EnvFile::parse("# keep\nexport W=old\nX=1\n");
-        env.set("W", "new");
-        env.set("Y", "2");
+        env.set("W", "new").expect("set");
+        env.set("Y", "2").expect("set");
         assert_eq!(env.render(), "# keep\nW=new\nX=1\nY=2\n");
         let mut empty = EnvFile::new();
-        empty.set("W", "a");
+        empty.set("W", "a").expect("set");
         assert_eq!(empty.render(), "W=a\n");
     }
 
@@ -294,5 +511,179 @@ mod tests {
         );
         let key = EnvSigner::PrivateKey("0xsecret".into());
         assert!(!format!("{key:?}").contains("secret"));
+    }
+
+    /// Wallet names and other values that need quoting (issue 13 finding 17: `team #1` was cut
+    /// at the `#`).
+    const TRICKY: &[&str] = &[
+        "team #1",
+        "#start",
+        "a b",
+        " leading and trailing ",
+        "say \"hi\"",
+        "it's",
+        "'single'",
+        "\"double\"",
+        "cost $5",
+        "$HOME",
+        "a=b",
+        "=",
+        "back\\slash",
+        "ends with \\",
+        "\\n is not a newline",
+        "two\nlines",
+        "cr\rlf",
+        "tab\there",
+        "café ☕",
+        "",
+        "plain-name_1.2",
+    ];
+
+    #[test]
+    fn set_values_read_back_unchanged() {
+        let mut env = EnvFile::parse("# keep\nOTHER=1\n");
+        for (i, value) in TRICKY.iter().enumerate() {
+            env.set(&format!("V{i}"), value).expect("writable");
+        }
+        let text = env.render();
+        let back = EnvFile::parse(&text);
+        for (i, value) in TRICKY.iter().enumerate() {
+            assert_eq!(
+                back.get(&format!("V{i}")).as_deref(),
+                Some(*value),
+                "{text}"
+            );
+        }
+        assert_eq!(back.get("OTHER").as_deref(), Some("1"));
+        assert!(text.starts_with("# keep\nOTHER=1\n"), "{text}");
+        // Every value stays on its line.
+        assert_eq!(text.lines().count(), 2 + TRICKY.len(), "{text}");
+    }
+
+    #[test]
+    fn unwritable_values_are_refused_and_change_nothing() {
+        let mut env = EnvFile::parse("W=old\n");
+        for (value, code) in [
+            ("a${HOME}", "`${`"),
+            ("${", "`${`"),
+            ("nul\0", "control character"),
+            ("esc\u{1b}[31m", "control character"),
+        ] {
+            let err = env.set("W", value).expect_err(value);
+            assert!(err.to_string().contains(code), "{value:?}: {err}");
+            assert!(err.to_string().contains('W'), "{err}");
+        }
+        assert_eq!(env.render(), "W=old\n");
+        // `$` alone is fine: only `${…}` is expanded by python-dotenv.
+        env.set("W", "$5 $HOME $").expect("plain dollars");
+        assert_eq!(env.get("W").as_deref(), Some("$5 $HOME $"));
+    }
+
+    #[test]
+    fn plain_values_stay_bare() {
+        let env = EnvFile::new()
+            .var("URL", "http://127.0.0.1:8545/path?a=1&b=2")
+            .var("KEY", "0xAbC123")
+            .var("E", "")
+            .var("N", "team #1");
+        assert_eq!(
+            env.render(),
+            "URL=http://127.0.0.1:8545/path?a=1&b=2\nKEY=0xAbC123\nE=\nN=\"team #1\"\n"
+        );
+    }
+
+    #[test]
+    fn reads_what_python_dotenv_reads() {
+        // Expected values from python-dotenv 1.2 (`dotenv_values`) for the same lines.
+        for (line, expected) in [
+            ("A=team #1", Some("team")),
+            ("A=team#1", Some("team#1")),
+            ("A= # only a comment", Some("")),
+            ("A=#not a comment", Some("#not a comment")),
+            ("A='x' # c", Some("x")),
+            ("A=\"x\" # c", Some("x")),
+            ("A=\"x\"y", None),
+            ("A='unterminated", None),
+            ("A='it\\'s \\\\ \\n'", Some("it's \\ \\n")),
+            (
+                "A=\"tab\\there \\\"q\\\" \\$\"",
+                Some("tab\there \"q\" \\$"),
+            ),
+            ("  export   A = spaced value  ", Some("spaced value")),
+            ("'A'=quoted key", Some("quoted key")),
+            ("export=1", Some("1")), // `export` without a space after it is a key
+            ("A B=1", None),
+            ("A", None),
+        ] {
+            let got = EnvFile::parse(line).to_map();
+            let key = if line.contains("export=") {
+                "export"
+            } else {
+                "A"
+            };
+            assert_eq!(got.get(key).map(String::as_str), expected, "{line}");
+        }
+    }
+
+    /// The interop venv's Python (`PEAQOS_INTEROP_PYTHON`, else the workspace's
+    /// `.venv-interop`).
+    fn interop_python() -> std::path::PathBuf {
+        std::env::var_os("PEAQOS_INTEROP_PYTHON").map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-interop/bin/python"),
+            std::path::PathBuf::from,
+        )
+    }
+
+    #[test]
+    #[ignore = "needs Python: python-dotenv from the official clients' .venv-interop"]
+    fn python_dotenv_reads_the_same_values() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".env");
+        let mut env = EnvFile::parse("# written by peaqos\nexport OTHER='it\\'s'\n");
+        for (i, value) in TRICKY.iter().enumerate() {
+            env.set(&format!("V{i}"), value).expect("writable");
+        }
+        std::fs::write(&path, env.render()).expect("write");
+        // The official CLI calls `load_dotenv`, which loads `dotenv_values` (with `${…}`
+        // interpolation on) into the environment. One `KEY HEX(VALUE)` line per variable.
+        let out = std::process::Command::new(interop_python())
+            .args([
+                "-c",
+                "import sys\n\
+                 from dotenv import dotenv_values\n\
+                 for k, v in dotenv_values(sys.argv[1]).items():\n    \
+                 print(k, (v or '').encode().hex())",
+            ])
+            .arg(&path)
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let unhex = |h: &str| {
+            let bytes = (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
+                .collect();
+            String::from_utf8(bytes).expect("utf-8")
+        };
+        let python: BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let (k, v) = l.split_once(' ').unwrap_or((l, ""));
+                (k.to_owned(), unhex(v))
+            })
+            .collect();
+        let ours: BTreeMap<String, String> = EnvFile::parse(&env.render()).to_map();
+        assert_eq!(python, ours);
+        for (i, value) in TRICKY.iter().enumerate() {
+            assert_eq!(
+                python.get(&format!("V{i}")).map(String::as_str),
+                Some(*value)
+            );
+        }
+        assert_eq!(python.get("OTHER").map(String::as_str), Some("it's"));
     }
 }

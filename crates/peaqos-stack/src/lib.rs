@@ -8,6 +8,7 @@ pub mod two_factor;
 pub use bridge::LocalBridge;
 pub use env::ENV_MARKER;
 pub use stack::{
-    DEV_TOTP_SECRET, ENV_ACCOUNT, FAUCET_ACCOUNT, FAUCET_CHAIN, LocalStack, StackConfig, StackError,
+    DATA_DIR_MODE, DATA_FILE_MODE, DEV_TOTP_SECRET, ENV_ACCOUNT, FAUCET_ACCOUNT, FAUCET_CHAIN,
+    LocalStack, StackConfig, StackError,
 };
 pub use two_factor::enroll_dev_owner;

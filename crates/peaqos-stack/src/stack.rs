@@ -24,6 +24,18 @@ pub const FAUCET_ACCOUNT: usize = 9;
 pub const DEV_TOTP_SECRET: &str = "PEAQOSDEVSTACKTOTPSECRETAAAAAAAA";
 /// The Gas Station's chain name for the devnet (it also answers to `peaq` and `agung`).
 pub const FAUCET_CHAIN: &str = "local";
+/// Mode of the data directory (given or temporary): only its owner may enter it. An existing
+/// directory is narrowed to it on start.
+pub const DATA_DIR_MODE: u32 = 0o700;
+/// Mode of the files in the data directory (the chain state and both SQLite databases, whose
+/// `-wal`/`-shm` files SQLite creates with the database's mode): only its owner may read them.
+pub const DATA_FILE_MODE: u32 = 0o600;
+/// The chain state file in the data directory.
+const CHAIN_FILE: &str = "chain.json";
+/// The MCR service's database in the data directory.
+const MCR_DB: &str = "mcr.sqlite";
+/// The Gas Station's database in the data directory.
+const GAS_STATION_DB: &str = "gas-station.sqlite";
 
 /// How to start a [`LocalStack`].
 #[derive(Debug, Clone)]
@@ -35,7 +47,8 @@ pub struct StackConfig {
     /// Gas Station port on 127.0.0.1 (0 = a free one).
     pub gas_station_port: u16,
     /// Keep the chain and the databases here across restarts (`None`: a temporary directory,
-    /// removed on shutdown).
+    /// removed on shutdown). Created (or narrowed to) [`DATA_DIR_MODE`]; its files are
+    /// [`DATA_FILE_MODE`].
     pub data_dir: Option<PathBuf>,
 }
 
@@ -117,13 +130,7 @@ impl LocalStack {
     /// MCR service and the Gas Station; `progress` gets a line per step.
     pub async fn start(config: StackConfig, progress: impl Fn(&str)) -> Result<Self, StackError> {
         let (data_dir, temp) = match &config.data_dir {
-            Some(d) => {
-                std::fs::create_dir_all(d).map_err(|source| StackError::DataDir {
-                    path: d.clone(),
-                    source,
-                })?;
-                (d.clone(), None)
-            }
+            Some(d) => (d.clone(), None),
             None => {
                 let temp = tempfile::Builder::new()
                     .prefix("peaqos-stack-")
@@ -135,8 +142,12 @@ impl LocalStack {
                 (temp.path().to_path_buf(), Some(temp))
             }
         };
+        private_data_dir(&data_dir).map_err(|source| StackError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
         progress("starting the devnet and deploying the peaqOS stack");
-        let chain_file = data_dir.join("chain.json");
+        let chain_file = data_dir.join(CHAIN_FILE);
         let devnet = Devnet::spawn(DevnetConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], config.rpc_port)),
             state_file: Some(chain_file.clone()),
@@ -157,7 +168,7 @@ impl LocalStack {
         let mut mcr_config = McrConfig::for_devnet(
             &devnet.url,
             contracts,
-            &format!("sqlite://{}", data_dir.join("mcr.sqlite").display()),
+            &format!("sqlite://{}", data_dir.join(MCR_DB).display()),
         );
         mcr_config.bind = SocketAddr::from(([127, 0, 0, 1], config.mcr_port));
         // The demo asks right after submitting: no stale cache.
@@ -169,7 +180,7 @@ impl LocalStack {
             &devnet.url,
             FAUCET_CHAIN,
             &funder,
-            &sqlite_url(&data_dir.join("gas-station.sqlite")),
+            &sqlite_url(&data_dir.join(GAS_STATION_DB)),
         );
         gas_config.bind = SocketAddr::from(([127, 0, 0, 1], config.gas_station_port));
         let gas_station = GasStation::spawn(gas_config).await?;
@@ -218,4 +229,118 @@ const fn port_or(port: u16) -> u16 {
 
 fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Makes `dir` (and missing parents) [`DATA_DIR_MODE`], narrows what an earlier run (or an
+/// older version) left in it to [`DATA_FILE_MODE`], and creates both databases empty with
+/// [`DATA_FILE_MODE`] before SQLite opens them: SQLite then gives their `-wal` and `-shm` files
+/// the same mode, whatever the umask. The chain state is written 0600 by the devnet itself.
+fn private_data_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DATA_DIR_MODE)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(DATA_DIR_MODE))?;
+    for db in [MCR_DB, GAS_STATION_DB] {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(DATA_FILE_MODE)
+            .open(dir.join(db))?;
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        // Regular files only: a symlink's target is not ours to change.
+        if entry.file_type()?.is_file() {
+            std::fs::set_permissions(
+                entry.path(),
+                std::fs::Permissions::from_mode(DATA_FILE_MODE),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// The mode bits of the directory and of every entry in it.
+    fn modes(dir: &Path) -> Vec<(String, u32)> {
+        let mut out = vec![(
+            ".".to_owned(),
+            std::fs::metadata(dir)
+                .expect("stat dir")
+                .permissions()
+                .mode()
+                & 0o777,
+        )];
+        for entry in std::fs::read_dir(dir).expect("ls") {
+            let entry = entry.expect("entry");
+            let meta = std::fs::symlink_metadata(entry.path()).expect("stat");
+            out.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                meta.permissions().mode() & 0o777,
+            ));
+        }
+        out.sort();
+        out
+    }
+
+    #[track_caller]
+    fn assert_private(dir: &Path, expect_files: &[&str]) {
+        let modes = modes(dir);
+        for (name, mode) in &modes {
+            let expected = if name == "." {
+                DATA_DIR_MODE
+            } else {
+                DATA_FILE_MODE
+            };
+            assert_eq!(*mode, expected, "{name} is {mode:o}: {modes:?}");
+        }
+        for name in expect_files {
+            assert!(
+                modes.iter().any(|(n, _)| n == name),
+                "{name} missing: {modes:?}"
+            );
+        }
+    }
+
+    /// Issue 13 finding 18: the data directory is 0700 and every file in it 0600, for a new
+    /// directory, a temporary one, and one an earlier run left open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_data_directory_and_its_files_are_private() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let data = parent.path().join("nested").join("data");
+        let config = StackConfig {
+            data_dir: Some(data.clone()),
+            ..StackConfig::ephemeral()
+        };
+        let stack = LocalStack::start(config.clone(), |_| {})
+            .await
+            .expect("start");
+        // The databases are in use (WAL mode: -wal and -shm exist while open).
+        assert_private(&data, &[MCR_DB, GAS_STATION_DB]);
+        stack.shutdown().await.expect("shutdown");
+        assert_private(&data, &[MCR_DB, GAS_STATION_DB, CHAIN_FILE]);
+
+        // What an older version left behind: everything open to others.
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        for (name, _) in modes(&data).into_iter().filter(|(n, _)| n != ".") {
+            std::fs::set_permissions(data.join(name), std::fs::Permissions::from_mode(0o644))
+                .expect("chmod");
+        }
+        let stack = LocalStack::start(config, |_| {}).await.expect("restart");
+        assert_private(&data, &[MCR_DB, GAS_STATION_DB, CHAIN_FILE]);
+        stack.shutdown().await.expect("shutdown");
+
+        let temp = LocalStack::start(StackConfig::ephemeral(), |_| {})
+            .await
+            .expect("temporary");
+        assert_private(&temp.data_dir.clone(), &[MCR_DB, GAS_STATION_DB]);
+        temp.shutdown().await.expect("shutdown");
+    }
 }

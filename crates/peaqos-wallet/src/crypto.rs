@@ -23,8 +23,24 @@ const IV_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 /// The weakest n accepted when decrypting (refuses downgraded files, like the reference).
 const MIN_LOG_N: u8 = 16;
-/// The strongest n accepted when decrypting (2^20 = 1 GiB of memory with r = 8).
-const MAX_LOG_N: u8 = 20;
+/// The weakest r accepted when decrypting (the reference's floor).
+const MIN_R: u64 = 8;
+
+/// The largest scrypt table one unlock may allocate, `128·r·n` bytes: 256 MiB, four times
+/// what the official OWS tools write (n = 65536, r = 8: 64 MiB), so n = 2^17 with r = 8 or 16,
+/// and n = 2^18 with r = 8 (the "standard" scrypt of Ethereum keystores) still open. The `p`
+/// lanes add `128·r·p` bytes (at most 16 KiB within these limits). Larger parameters are
+/// refused (`KDF_LIMIT_EXCEEDED`) before any key derivation: a file in the vault must not be
+/// able to make an unlock take gigabytes.
+pub const MAX_SCRYPT_MEMORY: u64 = 256 << 20;
+/// The most parallel lanes (scrypt p) accepted: 4. The official tools write p = 1.
+pub const MAX_SCRYPT_P: u64 = 4;
+/// The most work one unlock may take, as scrypt's `128·n·r·p` (bytes mixed; time grows with
+/// it): 256 MiB, four times the official parameters' 64 MiB, so no file can make an unlock
+/// take more than about four times as long as a wallet the official tools wrote.
+pub const MAX_SCRYPT_WORK: u64 = 256 << 20;
+/// `128·n·r·p` of the parameters we (and the official tools) write: 64 MiB.
+const OFFICIAL_WORK: u64 = 128 * (1 << SCRYPT_LOG_N) * SCRYPT_R as u64 * SCRYPT_P as u64;
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
     let mut b = Zeroizing::new([0u8; N]);
@@ -127,12 +143,10 @@ fn parse(env: &Value) -> Result<Parsed> {
     if !n.is_power_of_two() || n.trailing_zeros() < u32::from(MIN_LOG_N) {
         return Err(corrupt("scrypt n must be a power of two >= 65536"));
     }
-    if n.trailing_zeros() > u32::from(MAX_LOG_N) {
-        return Err(corrupt("scrypt n above 2^20"));
-    }
-    if !(8..=64).contains(&r) || !(1..=16).contains(&p) || dklen != DKLEN as u64 {
+    if r < MIN_R || p < 1 || dklen != DKLEN as u64 {
         return Err(corrupt("scrypt r/p/dklen out of range"));
     }
+    check_cost(n, r, p)?;
     let iv: [u8; IV_LEN] = env
         .get("cipherparams")
         .map(|c| hex_field(c, "iv"))
@@ -148,9 +162,39 @@ fn parse(env: &Value) -> Result<Parsed> {
         iv,
         salt: hex_field(kp, "salt")?,
         log_n: n.trailing_zeros() as u8,
-        r: r as u32,
-        p: p as u32,
+        // Bounded by check_cost: r <= 256 MiB / (128 n) and p <= MAX_SCRYPT_P.
+        r: u32::try_from(r).map_err(|_| corrupt("scrypt r out of range"))?,
+        p: u32::try_from(p).map_err(|_| corrupt("scrypt p out of range"))?,
     })
+}
+
+/// `KDF_LIMIT_EXCEEDED` unless scrypt(n, r, p) stays within [`MAX_SCRYPT_MEMORY`],
+/// [`MAX_SCRYPT_WORK`] and [`MAX_SCRYPT_P`]. Saturating u128 products: no overflow for any
+/// u64 input.
+pub(crate) fn check_cost(n: u64, r: u64, p: u64) -> Result<()> {
+    let refuse = |reason: String| WalletError::KdfLimit { n, r, p, reason };
+    let (n128, r128, p128) = (u128::from(n), u128::from(r), u128::from(p));
+    if p > MAX_SCRYPT_P {
+        return Err(refuse(format!("p above {MAX_SCRYPT_P}")));
+    }
+    // p <= MAX_SCRYPT_P keeps the lanes (128 r p) negligible next to the table.
+    let memory = r128.saturating_mul(n128).saturating_mul(128);
+    if memory > u128::from(MAX_SCRYPT_MEMORY) {
+        return Err(refuse(format!(
+            "needs {} MiB of memory, above the {} MiB limit",
+            memory >> 20,
+            MAX_SCRYPT_MEMORY >> 20
+        )));
+    }
+    let work = memory.saturating_mul(p128);
+    if work > u128::from(MAX_SCRYPT_WORK) {
+        return Err(refuse(format!(
+            "needs {}× the work of the official parameters, above the {}× limit",
+            work / u128::from(OFFICIAL_WORK),
+            MAX_SCRYPT_WORK / OFFICIAL_WORK
+        )));
+    }
+    Ok(())
 }
 
 /// Decrypts an envelope. A wrong passphrase is `INVALID_PASSPHRASE` and is only known after the
@@ -203,6 +247,33 @@ mod tests {
         assert_eq!(&*decrypt(&env, "pass").expect("decrypt"), b"secret words");
         let err = decrypt(&env, "wrong").expect_err("wrong passphrase");
         assert_eq!(err.code(), "INVALID_PASSPHRASE");
+    }
+
+    #[test]
+    fn cost_limits_accept_the_official_parameters_and_refuse_costly_ones() {
+        let n16 = 1u64 << 16;
+        for (n, r, p) in [
+            (n16, 8, 1),       // what the official OWS tools write
+            (n16 << 1, 16, 1), // 256 MiB
+            (n16 << 2, 8, 1),  // 256 MiB: Ethereum keystores' "standard" scrypt
+            (n16, 8, 4),       // 64 MiB, 4 lanes
+            (n16, 16, 2),
+        ] {
+            check_cost(n, r, p).unwrap_or_else(|e| panic!("({n}, {r}, {p}): {e}"));
+        }
+        for (n, r, p) in [
+            (n16, 8, 5),
+            (n16 << 2, 16, 1),
+            (n16 << 3, 8, 1),
+            (n16 << 2, 8, 2),
+            (n16, 64, 1),
+            (1 << 20, 64, 16),
+            (u64::MAX, u64::MAX, 1),
+            (1 << 63, 8, 1),
+        ] {
+            let err = check_cost(n, r, p).expect_err("refused");
+            assert_eq!(err.code(), "KDF_LIMIT_EXCEEDED", "({n}, {r}, {p})");
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! | [`WalletError::Corrupt`] | [`WalletCode::VaultCorrupt`] | `VAULT_CORRUPT` |
 //! | [`WalletError::Io`] | [`WalletCode::VaultIo`] | `VAULT_IO` |
 //! | [`WalletError::AuditLog`] | [`WalletCode::AuditLogFailed`] | `AUDIT_LOG_FAILED` |
+//! | [`WalletError::IdMismatch`] | [`WalletCode::WalletIdMismatch`] | `WALLET_ID_MISMATCH` |
+//! | [`WalletError::KdfLimit`] | [`WalletCode::KdfLimitExceeded`] | `KDF_LIMIT_EXCEEDED` |
 //!
 //! No variant ever carries a key, a mnemonic or a passphrase: inputs that may be secret are
 //! described, never echoed.
@@ -53,11 +55,15 @@ pub enum WalletCode {
     VaultIo,
     /// `AUDIT_LOG_FAILED`.
     AuditLogFailed,
+    /// `WALLET_ID_MISMATCH`.
+    WalletIdMismatch,
+    /// `KDF_LIMIT_EXCEEDED`.
+    KdfLimitExceeded,
 }
 
 impl WalletCode {
     /// Every code, in the order of the module docs.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::WalletNotFound,
         Self::InvalidPassphrase,
         Self::InvalidInput,
@@ -67,6 +73,8 @@ impl WalletCode {
         Self::VaultCorrupt,
         Self::VaultIo,
         Self::AuditLogFailed,
+        Self::WalletIdMismatch,
+        Self::KdfLimitExceeded,
     ];
 
     /// The stable code string (`WALLET_NOT_FOUND`, …).
@@ -81,6 +89,8 @@ impl WalletCode {
             Self::VaultCorrupt => "VAULT_CORRUPT",
             Self::VaultIo => "VAULT_IO",
             Self::AuditLogFailed => "AUDIT_LOG_FAILED",
+            Self::WalletIdMismatch => "WALLET_ID_MISMATCH",
+            Self::KdfLimitExceeded => "KDF_LIMIT_EXCEEDED",
         }
     }
 }
@@ -156,6 +166,30 @@ pub enum WalletError {
         #[source]
         source: std::io::Error,
     },
+    /// A file in `wallets/` whose `id` is not the UUID of its own file name: it was not written
+    /// by an OWS tool (or was edited), and is refused rather than trusted, since its `id`
+    /// would otherwise choose which file a delete wipes or a rename writes.
+    #[error("wallet file {path} refused: {reason}")]
+    IdMismatch {
+        /// The file (from the folder listing, never from its contents).
+        path: PathBuf,
+        /// What is wrong (the file's `id`, escaped and shortened).
+        reason: String,
+    },
+    /// The wallet's scrypt parameters exceed the vault's cost limits (see
+    /// [`MAX_SCRYPT_MEMORY`](crate::MAX_SCRYPT_MEMORY), [`MAX_SCRYPT_P`](crate::MAX_SCRYPT_P)).
+    /// Refused before any key derivation.
+    #[error("scrypt parameters refused (n = {n}, r = {r}, p = {p}): {reason}")]
+    KdfLimit {
+        /// scrypt n.
+        n: u64,
+        /// scrypt r.
+        r: u64,
+        /// scrypt p.
+        p: u64,
+        /// Which limit.
+        reason: String,
+    },
 }
 
 impl WalletError {
@@ -176,6 +210,8 @@ impl WalletError {
             Self::Corrupt { .. } => WalletCode::VaultCorrupt,
             Self::Io { .. } => WalletCode::VaultIo,
             Self::AuditLog { .. } => WalletCode::AuditLogFailed,
+            Self::IdMismatch { .. } => WalletCode::WalletIdMismatch,
+            Self::KdfLimit { .. } => WalletCode::KdfLimitExceeded,
         }
     }
 
@@ -220,6 +256,8 @@ mod tests {
                 "VAULT_CORRUPT",
                 "VAULT_IO",
                 "AUDIT_LOG_FAILED",
+                "WALLET_ID_MISMATCH",
+                "KDF_LIMIT_EXCEEDED",
             ]
         );
     }

@@ -39,12 +39,11 @@ pub(crate) fn check_private(path: &Path, expected: u32) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `dir/name` atomically with [`peaqos_service::write_private`]: a 0600 temp
+/// Writes `bytes` to `target` atomically with [`peaqos_service::write_private`]: a 0600 temp
 /// file (`.NAME.….tmp`, not ending in `.json`, so readers skip it), fsync, rename, fsync of the
 /// folder.
-pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    let target = dir.join(name);
-    peaqos_service::write_private(&target, bytes).map_err(|e| WalletError::io("write", &target, e))
+pub(crate) fn write_atomic(target: &Path, bytes: &[u8]) -> Result<()> {
+    peaqos_service::write_private(target, bytes).map_err(|e| WalletError::io("write", target, e))
 }
 
 /// Deletes a secret file: moves it out of readers' sight, overwrites its bytes with zeros,
@@ -112,9 +111,9 @@ mod tests {
     #[test]
     fn atomic_write_and_secure_delete() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write_atomic(dir.path(), "a.json", b"one").expect("write");
-        write_atomic(dir.path(), "a.json", b"two").expect("rewrite");
         let path = dir.path().join("a.json");
+        write_atomic(&path, b"one").expect("write");
+        write_atomic(&path, b"two").expect("rewrite");
         assert_eq!(fs::read(&path).expect("read"), b"two");
         assert_eq!(fs::metadata(&path).expect("stat").mode() & 0o777, 0o600);
         secure_delete(&path).expect("delete");

@@ -15,6 +15,7 @@ pub mod vault;
 use std::path::Path;
 
 pub use chains::{Curve, Family};
+pub use crypto::{MAX_SCRYPT_MEMORY, MAX_SCRYPT_P, MAX_SCRYPT_WORK};
 pub use error::{Result, WalletCode, WalletError};
 pub use info::{AccountInfo, KeyType, WalletInfo, extract_peaq_address};
 pub use secret::SecretString;

@@ -94,6 +94,67 @@ impl WalletFile {
     }
 }
 
+/// A wallet file as the folder listing found it: the path comes from the directory entry,
+/// never from the file's contents.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) path: PathBuf,
+    pub(crate) file: WalletFile,
+    /// Why the file's `id` is not the UUID of its file name (`None`: it is).
+    pub(crate) mismatch: Option<String>,
+}
+
+impl Stored {
+    fn new(path: PathBuf, file: WalletFile) -> Self {
+        let mismatch = id_mismatch(&path, &file.id);
+        Self {
+            path,
+            file,
+            mismatch,
+        }
+    }
+
+    /// `WALLET_ID_MISMATCH` when the file's `id` is not its file name.
+    fn mismatch_error(&self) -> Option<WalletError> {
+        self.mismatch
+            .as_ref()
+            .map(|reason| WalletError::IdMismatch {
+                path: self.path.clone(),
+                reason: reason.clone(),
+            })
+    }
+}
+
+/// Why `id` cannot be the id of the wallet file at `path`: it must be a UUID in the lowercase
+/// hyphenated form OWS writes, and the file must be named `<id>.json`.
+fn id_mismatch(path: &Path, id: &str) -> Option<String> {
+    let canonical = uuid::Uuid::try_parse(id).map(|u| u.hyphenated().to_string());
+    if canonical.as_deref() != Ok(id) {
+        return Some(format!(
+            "its id {} is not a lowercase hyphenated UUID",
+            escaped(id)
+        ));
+    }
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".json"));
+    (stem != Some(id)).then(|| format!("its id {} is not its file name", escaped(id)))
+}
+
+/// A string from a file, quoted and escaped (no control characters reach a terminal or a
+/// log) and cut to 64 characters.
+fn escaped(text: &str) -> String {
+    const MAX: usize = 64;
+    let short: String = text.chars().take(MAX).collect();
+    let more = if text.chars().count() > MAX {
+        "…"
+    } else {
+        ""
+    };
+    format!("{short:?}{more}")
+}
+
 /// The decrypted private-key payload of a `private_key` wallet, as OWS 1.4 writes it.
 #[derive(Serialize, Deserialize)]
 struct KeyPairJson {
@@ -220,9 +281,11 @@ impl Vault {
         Ok(dir)
     }
 
-    /// Every wallet file, newest first. Files that do not parse are skipped (with a warning),
-    /// like the reference; files open to others are refused.
-    fn load_all(&self) -> Result<Vec<WalletFile>> {
+    /// Every wallet file, newest first, with its path from the folder listing. Files that do
+    /// not parse are skipped (with a warning), like the reference; files open to others are
+    /// refused. Files whose `id` is not their file name are returned marked
+    /// ([`Stored::mismatch`]): callers skip or refuse them.
+    fn load_all(&self) -> Result<Vec<Stored>> {
         let dir = self.prepare()?;
         let entries = fs::read_dir(&dir).map_err(|e| WalletError::io("list", &dir, e))?;
         let mut wallets = Vec::new();
@@ -239,39 +302,70 @@ impl Vault {
                 Err(e) => return Err(WalletError::io("read", &path, e)),
             };
             match serde_json::from_str::<WalletFile>(&text) {
-                Ok(w) => wallets.push(w),
+                Ok(file) => wallets.push(Stored::new(path, file)),
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = %e, "skipping unreadable wallet file")
                 }
             }
         }
-        wallets.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        wallets.sort_by(|a, b| b.file.created_at.cmp(&a.file.created_at));
         Ok(wallets)
     }
 
-    /// The wallet with id `name_or_id`, else the one named so (case-sensitive).
-    fn load(&self, name_or_id: &str) -> Result<WalletFile> {
-        let mut wallets = self.load_all()?;
-        if let Some(i) = wallets.iter().position(|w| w.id == name_or_id) {
-            return Ok(wallets.swap_remove(i));
-        }
-        let mut named: Vec<_> = wallets
+    /// The wallets whose files are sound (the `id` is their file name), newest first; the
+    /// others are skipped with a warning.
+    fn load_valid(&self) -> Result<Vec<Stored>> {
+        let mut all = self.load_all()?;
+        all.retain(|w| match w.mismatch_error() {
+            None => true,
+            Some(err) => {
+                tracing::warn!(code = %err.kind(), "skipping a wallet file: {err}");
+                false
+            }
+        });
+        Ok(all)
+    }
+
+    /// The wallet with id `name_or_id`, else the one named so (case-sensitive). Only sound
+    /// files are found; when the only match is a file whose `id` is not its file name, that is
+    /// `WALLET_ID_MISMATCH` (never a path derived from its contents).
+    fn load(&self, name_or_id: &str) -> Result<Stored> {
+        let (valid, mismatched): (Vec<_>, Vec<_>) = self
+            .load_all()?
             .into_iter()
-            .filter(|w| w.name == name_or_id)
+            .partition(|w| w.mismatch.is_none());
+        if let Some(w) = valid.iter().find(|w| w.file.id == name_or_id) {
+            return Ok(w.clone());
+        }
+        let mut named: Vec<_> = valid
+            .into_iter()
+            .filter(|w| w.file.name == name_or_id)
             .collect();
         match named.len() {
-            0 => Err(WalletError::WalletNotFound(name_or_id.to_owned())),
-            1 => Ok(named.swap_remove(0)),
-            n => Err(WalletError::invalid(
-                "name_or_id",
-                format!("{n} wallets are named '{name_or_id}': use the id"),
-            )),
+            0 => {}
+            1 => return Ok(named.swap_remove(0)),
+            n => {
+                return Err(WalletError::invalid(
+                    "name_or_id",
+                    format!("{n} wallets are named '{name_or_id}': use the id"),
+                ));
+            }
         }
+        Err(mismatched
+            .iter()
+            .filter(|w| w.file.id == name_or_id || w.file.name == name_or_id)
+            .find_map(Stored::mismatch_error)
+            .unwrap_or_else(|| WalletError::WalletNotFound(name_or_id.to_owned())))
     }
 
     /// `INVALID_INPUT` if a wallet is already named `name`.
     fn ensure_name_free(&self, name: &str) -> Result<()> {
-        if self.load_all()?.iter().any(|w| w.name == name) {
+        // Files refused for their id do not hold a name (quietly: `list` warns about them).
+        let taken = self
+            .load_all()?
+            .iter()
+            .any(|w| w.mismatch.is_none() && w.file.name == name);
+        if taken {
             return Err(WalletError::invalid(
                 "name",
                 format!("a wallet named '{name}' already exists"),
@@ -306,7 +400,7 @@ impl Vault {
             extra: Map::new(),
         };
         let info = file.info()?;
-        write_file(&dir, &file)?;
+        write_file(&dir.join(format!("{}.json", file.id)), &file)?;
         tracing::info!(wallet_id = %file.id, name, operation, "wallet saved");
         let details = file
             .accounts
@@ -421,13 +515,15 @@ impl Vault {
     }
 
     /// Every wallet, newest first.
+    /// Files whose `id` is not their file name are skipped with a warning
+    /// (`WALLET_ID_MISMATCH`).
     pub fn list_wallets(&self) -> Result<Vec<WalletInfo>> {
-        self.load_all()?.iter().map(WalletFile::info).collect()
+        self.load_valid()?.iter().map(|w| w.file.info()).collect()
     }
 
     /// One wallet by id or name.
     pub fn get_wallet(&self, name_or_id: &str) -> Result<WalletInfo> {
-        self.load(name_or_id)?.info()
+        self.load(name_or_id)?.file.info()
     }
 
     /// The wallet's secret: the mnemonic phrase, or for a private-key wallet the JSON
@@ -440,11 +536,11 @@ impl Vault {
         passphrase: Option<&str>,
     ) -> Result<SecretString> {
         let passphrase = resolve_passphrase(passphrase)?;
-        let file = self.load(name_or_id)?;
+        let Stored { path, file, .. } = self.load(name_or_id)?;
         let mut log = AuditLog::open(&self.root)?;
         let secret = crypto::decrypt(&file.crypto, passphrase.expose())?;
         let text = std::str::from_utf8(&secret).map_err(|_| WalletError::Corrupt {
-            path: self.file_path(&file.id),
+            path,
             reason: "decrypted secret is not UTF-8".into(),
         })?;
         let text = SecretString::from(text);
@@ -460,13 +556,15 @@ impl Vault {
         Ok(text)
     }
 
-    /// Deletes a wallet: its file is overwritten with zeros, synced, then unlinked.
+    /// Deletes a wallet: its file is overwritten with zeros, synced, then unlinked. The file is
+    /// the one the folder listing found (never a path built from its contents), and only a
+    /// file whose `id` is its file name is deleted (`WALLET_ID_MISMATCH` otherwise).
     pub fn delete_wallet(&self, name_or_id: &str) -> Result<()> {
         let dir = self.prepare()?;
         let mut log = AuditLog::open(&self.root)?;
         let _lock = DirLock::exclusive(&dir)?;
-        let file = self.load(name_or_id)?;
-        fsutil::secure_delete(&self.file_path(&file.id))?;
+        let Stored { path, file, .. } = self.load(name_or_id)?;
+        fsutil::secure_delete(&path)?;
         tracing::info!(wallet_id = %file.id, name = %file.name, "wallet deleted");
         log.append(&AuditEntry {
             timestamp: audit::now(),
@@ -485,13 +583,13 @@ impl Vault {
         let dir = self.prepare()?;
         let mut log = AuditLog::open(&self.root)?;
         let _lock = DirLock::exclusive(&dir)?;
-        let mut file = self.load(name_or_id)?;
+        let Stored { path, mut file, .. } = self.load(name_or_id)?;
         if file.name == new_name {
             return Ok(());
         }
         self.ensure_name_free(new_name)?;
         let old = std::mem::replace(&mut file.name, new_name.to_owned());
-        write_file(&dir, &file)?;
+        write_file(&path, &file)?;
         tracing::info!(wallet_id = %file.id, "wallet renamed");
         log.append(&AuditEntry {
             timestamp: audit::now(),
@@ -503,13 +601,9 @@ impl Vault {
         })
     }
 
-    fn file_path(&self, id: &str) -> PathBuf {
-        self.wallets_dir().join(format!("{id}.json"))
-    }
-
     /// The wallet's id and EVM address, without decrypting anything.
     pub(crate) fn evm_identity(&self, name_or_id: &str) -> Result<(String, String)> {
-        let file = self.load(name_or_id)?;
+        let Stored { file, .. } = self.load(name_or_id)?;
         let account = file.evm_account().ok_or_else(|| {
             WalletError::ChainNotSupported("eip155 (the wallet has no EVM account)".into())
         })?;
@@ -523,10 +617,10 @@ impl Vault {
         name_or_id: &str,
         passphrase: &SecretString,
     ) -> Result<(String, PrivateKeySigner)> {
-        let file = self.load(name_or_id)?;
+        let Stored { path, file, .. } = self.load(name_or_id)?;
         let secret = crypto::decrypt(&file.crypto, passphrase.expose())?;
         let corrupt = |reason: &str| WalletError::Corrupt {
-            path: self.file_path(&file.id),
+            path: path.clone(),
             reason: reason.to_owned(),
         };
         let account = file
@@ -612,12 +706,14 @@ fn random_secp256k1() -> Result<Zeroizing<[u8; 32]>> {
     }
 }
 
-fn write_file(dir: &Path, file: &WalletFile) -> Result<()> {
+/// Writes `file` to `path` (a new wallet's `<dir>/<new uuid>.json`, or the path the folder
+/// listing found).
+fn write_file(path: &Path, file: &WalletFile) -> Result<()> {
     let json = serde_json::to_string_pretty(file).map_err(|e| WalletError::Corrupt {
-        path: dir.join(&file.id),
+        path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    fsutil::write_atomic(dir, &format!("{}.json", file.id), json.as_bytes())
+    fsutil::write_atomic(path, json.as_bytes())
 }
 
 /// The accounts of a mnemonic at `index`: one per family, in OWS order.

@@ -258,12 +258,15 @@ fn print_wallet(ui: &Ui, v: &Vault, info: &WalletInfo, header: &str, json: bool)
 }
 
 /// Rewrites `name=value` in the `.env` at `path` (appending it when absent; creating the file
-/// 0600 when missing), keeping every other line.
+/// 0600 when missing), keeping every other line. The value is quoted so that our reader and
+/// python-dotenv (the official clients') read it back unchanged; a value that cannot be (it
+/// holds `${` or a control character) is refused with exit 1 and the file is left alone.
 fn set_env_var(path: &Path, name: &str, value: &str) -> CliResult {
     // Only a missing file starts empty: an unreadable one must not be overwritten.
     let mut env =
         peaqos_service::EnvFile::read(path).map_err(|e| CliError::io("cannot read .env", &e))?;
-    env.set(name, value);
+    env.set(name, value)
+        .map_err(|e| CliError::user(format!("Cannot write .env: {e}.")))?;
     peaqos_service::write_private(path, env.render().as_bytes())
         .map_err(|e| CliError::io("cannot write .env", &e))
 }

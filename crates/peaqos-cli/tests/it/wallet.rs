@@ -296,3 +296,147 @@ async fn init_with_a_wallet_key_source() {
         r.stderr
     );
 }
+
+/// Plants `file` as `<vault>/wallets/<stem>.json` (0600, like a real wallet file).
+fn plant_wallet_file(cli: &Cli, stem: &str, file: &serde_json::Value) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = cli
+        .path()
+        .join("vault/wallets")
+        .join(format!("{stem}.json"));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .expect("plant");
+    std::io::Write::write_all(&mut f, file.to_string().as_bytes()).expect("write");
+}
+
+/// Issue 13 finding 7: a wallet file's own `id` never chooses the path that `delete` wipes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_wallet_ids_cannot_reach_other_files() {
+    let cli = cli_with_vault();
+    let r = cli.run_async(&["wallet", "create", "real", "--json"]).await;
+    r.expect(0);
+    let info: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let real_id = info["id"].as_str().expect("id").to_owned();
+    let real_path = cli
+        .path()
+        .join("vault/wallets")
+        .join(format!("{real_id}.json"));
+    let real_bytes = std::fs::read(&real_path).expect("real file");
+    let real: serde_json::Value = serde_json::from_slice(&real_bytes).expect("json");
+
+    // `vault/wallets/../../victim.json` is outside the vault.
+    let victim = cli.path().join("victim.json");
+    std::fs::write(&victim, "precious").expect("victim");
+    let mut traversal = real.clone();
+    traversal["id"] = serde_json::json!("../../victim");
+    traversal["name"] = serde_json::json!("evil");
+    plant_wallet_file(&cli, "6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a01", &traversal);
+    // Another wallet's id.
+    let mut borrowed = real;
+    borrowed["name"] = serde_json::json!("evil2");
+    plant_wallet_file(&cli, "6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a02", &borrowed);
+
+    for name in ["evil", "evil2", "../../victim"] {
+        let r = cli.run_async(&["wallet", "delete", name, "--yes"]).await;
+        r.expect(3);
+        assert!(r.stderr.contains("WALLET_ID_MISMATCH"), "{}", r.stderr);
+        let r = cli.run_async(&["wallet", "use", name]).await;
+        r.expect(3);
+        assert!(r.stderr.contains("WALLET_ID_MISMATCH"), "{}", r.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "precious"
+    );
+    assert_eq!(
+        std::fs::read(&real_path).expect("real survives"),
+        real_bytes
+    );
+    assert!(!cli.path().join(".env").exists(), "use wrote nothing");
+
+    // The list shows the real wallet only and warns about the two others.
+    let r = cli.run_async(&["wallet", "list", "--json"]).await;
+    r.expect(0);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["id"], real_id.as_str());
+    assert_eq!(
+        r.stderr.matches("WALLET_ID_MISMATCH").count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6a01.json")
+    );
+}
+
+/// Issue 13 finding 17: `wallet use` quotes the name so that our `.env` reader and
+/// python-dotenv (the official clients') read it back whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn use_writes_names_that_read_back_whole() {
+    let cli = cli_with_vault();
+    let tricky = "team #1 say \"hi\", it's $5 a=b back\\slash";
+    std::fs::write(cli.path().join("k.key"), peaqos_test_utils::wallet::EVM_KEY).expect("key");
+    let r = cli
+        .run_async(&[
+            "wallet",
+            "import",
+            "team #1",
+            "--private-key-file",
+            "k.key",
+            "--json",
+        ])
+        .await;
+    r.expect(0);
+    let real: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let real_id = real["id"].as_str().expect("id");
+    let real_file: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            cli.path()
+                .join("vault/wallets")
+                .join(format!("{real_id}.json")),
+        )
+        .expect("wallet file"),
+    )
+    .expect("json");
+    // Names our vault refuses to create but another OWS tool may have written: planted.
+    for (i, name) in [tricky, "two\nlines", "a${HOME}"].into_iter().enumerate() {
+        let mut file = real_file.clone();
+        let id = format!("6f1c1d0e-3b9a-4c47-9a51-0e8f4b1f6b0{i}");
+        file["id"] = serde_json::json!(id);
+        file["name"] = serde_json::json!(name);
+        plant_wallet_file(&cli, &id, &file);
+    }
+    cli.write_env("# mine\nPEAQOS_RPC_URL=http://127.0.0.1:9 # local\n");
+    for name in ["team #1", tricky, "two\nlines"] {
+        cli.run_async(&["wallet", "use", name]).await.expect(0);
+        let env = peaqos_service::EnvFile::read(&cli.path().join(".env")).expect(".env");
+        assert_eq!(
+            env.get("PEAQOS_OWS_WALLET").as_deref(),
+            Some(name),
+            "{}",
+            env.render()
+        );
+        assert_eq!(
+            env.get("PEAQOS_RPC_URL").as_deref(),
+            Some("http://127.0.0.1:9")
+        );
+        assert!(cli.read(".env").starts_with("# mine\n"));
+    }
+    assert!(
+        cli.read(".env")
+            .contains("PEAQOS_OWS_WALLET=\"two\\nlines\"\n")
+    );
+    // `${…}` would be expanded by python-dotenv: refused, the .env unchanged.
+    let before = cli.read(".env");
+    let r = cli.run_async(&["wallet", "use", "a${HOME}"]).await;
+    r.expect(1);
+    assert!(r.stderr.contains("Cannot write .env"), "{}", r.stderr);
+    assert_eq!(cli.read(".env"), before);
+}
