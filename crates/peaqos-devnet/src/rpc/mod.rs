@@ -154,8 +154,8 @@ async fn handle(State(node): State<Arc<Node>>, request: Request) -> Response {
     }
 }
 
-/// An HTTP-level refusal with a JSON-RPC error body (id null, -32600), so a JSON-RPC client
-/// shows the reason.
+/// An HTTP-level refusal with a JSON-RPC error body (id null; -32600, or -32000 for a 5xx), so
+/// a JSON-RPC client shows the reason.
 fn http_error(status: StatusCode, message: &str) -> Response {
     let body = error_response(
         &Value::Null,

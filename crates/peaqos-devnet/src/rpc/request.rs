@@ -259,15 +259,47 @@ pub struct BlockParam(pub BlockId);
 
 impl<'de> Deserialize<'de> for BlockParam {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = match Value::deserialize(deserializer)? {
-            Value::Number(n) => n
-                .as_u64()
-                .map(BlockId::number)
-                .ok_or_else(|| serde::de::Error::custom("invalid block number"))?,
-            other => BlockId::deserialize(other)
-                .map_err(|e| serde::de::Error::custom(format!("invalid block: {e}")))?,
-        };
-        Ok(Self(id))
+        // A visitor, not a `serde_json::Value` first: whatever is sent is read in place (a
+        // huge object or array costs no memory, it is refused at its first wrong token).
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BlockParam;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a block number, tag, hash or EIP-1898 object")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<BlockParam, E> {
+                Ok(BlockParam(BlockId::number(n)))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<BlockParam, E> {
+                u64::try_from(n)
+                    .map(|n| BlockParam(BlockId::number(n)))
+                    .map_err(|_| E::custom("invalid block number"))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<BlockParam, E> {
+                Err(E::custom("invalid block number"))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<BlockParam, E> {
+                use serde::de::IntoDeserializer as _;
+                BlockId::deserialize(s.into_deserializer())
+                    .map(BlockParam)
+                    .map_err(|e: E| E::custom(format!("invalid block: {e}")))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<BlockParam, A::Error> {
+                BlockId::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(BlockParam)
+                    .map_err(|e| serde::de::Error::custom(format!("invalid block: {e}")))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
