@@ -191,6 +191,7 @@ impl Devnet {
             node: node.clone(),
             path,
             deployment: Arc::new(std::sync::Mutex::new(deployment.clone())),
+            written: Arc::default(),
         });
 
         let listener =
@@ -310,6 +311,9 @@ struct Saver {
     path: PathBuf,
     /// Known once the stack is deployed (after the saver starts).
     deployment: Arc<std::sync::Mutex<Option<Deployment>>>,
+    /// The chain revision last written; held while writing, so writes never interleave and an
+    /// older copy (a periodic save finishing late) never replaces a newer one.
+    written: Arc<std::sync::Mutex<Option<u64>>>,
 }
 
 impl Saver {
@@ -322,11 +326,21 @@ impl Saver {
 
     /// The final save: the open block is sealed into the chain first.
     fn save_sealed(&self) -> Result<(), DevnetError> {
-        let chain = self.node.with_chain_mut(|c| c.state().clone());
-        self.write(&chain)
+        let (revision, chain) = self.node.with_chain_mut(|c| {
+            let state = c.state().clone();
+            (c.revision(), state)
+        });
+        self.write(revision, &chain)
     }
 
-    fn write(&self, chain: &ChainState) -> Result<(), DevnetError> {
+    fn write(&self, revision: u64, chain: &ChainState) -> Result<(), DevnetError> {
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if written.is_some_and(|w| w > revision) {
+            return Ok(());
+        }
         let deployment = self
             .deployment
             .lock()
@@ -342,7 +356,9 @@ impl Saver {
         };
         let json = serde_json::to_vec(&saved).map_err(|e| err(e.to_string()))?;
         // Atomic: a crash mid-save leaves the previous state, never half a file.
-        peaqos_service::write_private(&self.path, &json).map_err(|e| err(e.to_string()))
+        peaqos_service::write_private(&self.path, &json).map_err(|e| err(e.to_string()))?;
+        *written = Some(revision);
+        Ok(())
     }
 
     /// Saves every `every` when the chain changed: the state is copied on the chain thread
@@ -367,7 +383,7 @@ impl Saver {
                 continue;
             };
             let saver = self.clone();
-            match tokio::task::spawn_blocking(move || saver.write(&state)).await {
+            match tokio::task::spawn_blocking(move || saver.write(revision, &state)).await {
                 Ok(Ok(())) => saved_revision = Some(revision),
                 Ok(Err(e)) => tracing::warn!(error = %e, "periodic state save failed"),
                 Err(e) => tracing::warn!(error = %e, "periodic state save panicked"),

@@ -1,5 +1,5 @@
-//! The chain: state, blocks, receipts, time, snapshots. Single-threaded; the server wraps it in
-//! a mutex.
+//! The chain: state, blocks, receipts, time, snapshots. Single-threaded; the node keeps it behind
+//! a mutex and runs RPC calls on it from one dedicated thread (`crate::node`).
 
 mod exec;
 #[cfg(test)]
