@@ -187,6 +187,11 @@ pub fn answer(node: &Node, body: &[u8]) -> Option<Vec<u8>> {
             &RpcError::new(codes::PARSE_ERROR, format!("parse error: {e}")),
         ))
     };
+    // What a `Value` would refuse (numbers out of range, lone surrogates, invalid UTF-8, deep
+    // nesting) is a parse error, as it has always been; checked without building one.
+    if let Err(e) = serde_json::from_slice::<ValidJson>(body) {
+        return parse_error(&e);
+    }
     let text = match std::str::from_utf8(body) {
         Ok(text) => text,
         Err(e) => return parse_error(&e),
@@ -243,6 +248,61 @@ pub fn answer(node: &Node, body: &[u8]) -> Option<Vec<u8>> {
 }
 
 const RAW_NULL: &str = "null";
+
+/// Any JSON that `serde_json::Value` accepts, read through serde_json's own parser (every
+/// number converted, every string decoded) but kept nowhere: no allocation beyond one string's
+/// scratch buffer. (`IgnoredAny` would skip values without these checks.)
+struct ValidJson;
+
+impl<'de> Deserialize<'de> for ValidJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidJsonVisitor)
+    }
+}
+
+struct ValidJsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValidJsonVisitor {
+    type Value = ValidJson;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_unit<E>(self) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ValidJson, A::Error> {
+        while seq.next_element::<ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ValidJson, A::Error> {
+        while map.next_entry::<ValidJson, ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+}
 
 /// The JSON-RPC envelope of one request, its parts left unparsed.
 #[derive(Deserialize)]

@@ -49,17 +49,21 @@ fn addr(devnet: &Devnet) -> String {
     devnet.url.trim_start_matches("http://").to_owned()
 }
 
-/// A JSON-RPC POST with `Content-Type: application/json`.
-async fn post_json(addr: &str, body: &Value) -> Value {
+/// A POST of `body` as it is, with `Content-Type: application/json`.
+async fn post_raw(addr: &str, body: &str) -> Reply {
     http(
         addr,
         "POST",
         "/",
         "Content-Type: application/json\r\n",
-        &body.to_string(),
+        body,
     )
     .await
-    .json()
+}
+
+/// A JSON-RPC POST with `Content-Type: application/json`.
+async fn post_json(addr: &str, body: &Value) -> Value {
+    post_raw(addr, &body.to_string()).await.json()
 }
 
 async fn call(addr: &str, method: &str, params: Value) -> Value {
@@ -457,14 +461,7 @@ async fn body_limit_refuses_oversized_bodies_and_fits_the_largest_transaction() 
     let padding = "0".repeat(MAX_BODY_BYTES);
     let body =
         format!(r#"{{"jsonrpc":"2.0","id":1,"method":"web3_sha3","params":["0x{padding}"]}}"#);
-    let reply = http(
-        &rpc,
-        "POST",
-        "/",
-        "Content-Type: application/json\r\n",
-        &body,
-    )
-    .await;
+    let reply = post_raw(&rpc, &body).await;
     assert_eq!(reply.status, 413, "{}", reply.body);
     assert_eq!(reply.json()["error"]["code"], -32600, "{}", reply.body);
 
@@ -644,4 +641,25 @@ async fn worst_case_batches_have_bounded_memory() {
         worst_growth < 512 * 1024,
         "one request took {worst_growth} KiB"
     );
+}
+
+/// What `serde_json::Value` refuses is still a parse error (-32700, id null), though bodies are
+/// no longer read into one: numbers out of range, lone surrogates, invalid UTF-8, deep nesting.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_a_value_refuses_is_a_parse_error() {
+    let devnet = Devnet::spawn(empty_chain()).await.expect("devnet");
+    let rpc = addr(&devnet);
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for body in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[1e400]}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","id":1e400,"method":"eth_chainId"}"#.to_owned(),
+        r#"[{"jsonrpc":"2.0","id":"\ud800","method":"eth_chainId"}]"#.to_owned(),
+        format!(r#"{{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[{deep}]}}"#),
+    ] {
+        let reply = post_raw(&rpc, &body).await;
+        let v = reply.json();
+        assert_eq!(v["error"]["code"], -32700, "{body}: {}", reply.body);
+        assert_eq!(v["id"], Value::Null);
+    }
+    devnet.shutdown().await.expect("shutdown");
 }
