@@ -15,8 +15,18 @@ use crate::{
     accounts::{DEV_MNEMONIC, DevAccount, derive_accounts},
     chain::{Chain, ChainConfig, ChainState},
     node::Node,
-    rpc,
+    rpc::{self, access::AllowedOrigins},
 };
+
+/// Default of [`DevnetConfig::save_interval`]: a killed devnet loses at most the last 5 s.
+pub const DEFAULT_SAVE_INTERVAL: Duration = Duration::from_secs(5);
+/// Shortest save interval taken (a shorter one is raised to it).
+pub const MIN_SAVE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long [`Devnet::shutdown`] waits for the requests in progress before it stops waiting
+/// and saves (a chain call in progress ends first: its work is bounded, and `anvil_mine` stops
+/// early).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How to start a devnet.
 #[derive(Debug, Clone)]
@@ -33,8 +43,14 @@ pub struct DevnetConfig {
     pub balance: U256,
     /// Mine a block every interval instead of one per transaction.
     pub block_interval: Option<Duration>,
-    /// Load the state from this file if it exists, save it there on shutdown.
+    /// Load the state from this file if it exists, save it there on shutdown and, when the
+    /// chain changed, every `save_interval`.
     pub state_file: Option<PathBuf>,
+    /// How often the state is saved while running, when it changed (default
+    /// [`DEFAULT_SAVE_INTERVAL`]): what a crash or SIGKILL can lose at most.
+    pub save_interval: Duration,
+    /// Browser origins allowed besides loopback ones (see [`crate::rpc::access`]).
+    pub allowed_origins: AllowedOrigins,
     /// Deploy the peaqOS stack at genesis.
     pub deploy_stack: bool,
     /// `MachineNFT` base URI (the MCR API's `/metadata/`).
@@ -53,6 +69,8 @@ impl Default for DevnetConfig {
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             block_interval: None,
             state_file: None,
+            save_interval: DEFAULT_SAVE_INTERVAL,
+            allowed_origins: AllowedOrigins::loopback(),
             deploy_stack: true,
             nft_base_uri: peaqos_contracts::deploy::DEFAULT_NFT_BASE_URI.to_owned(),
             machine_card_base_uri: peaqos_contracts::deploy::DEFAULT_MACHINE_CARD_BASE_URI
@@ -113,16 +131,24 @@ pub struct Devnet {
     pub deployment: Option<Deployment>,
     /// The node (for in-process access).
     pub node: Arc<Node>,
-    state_file: Option<PathBuf>,
+    /// Saves the state (when `--state` is given).
+    saver: Option<Saver>,
     /// The RPC server and the block timer.
     tasks: ServiceHandle,
 }
 
 /// Saved next to the chain state, so a restarted devnet knows its stack.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct SavedDevnet {
     chain: ChainState,
     deployment: Option<Deployment>,
+}
+
+/// [`SavedDevnet`] as written (borrowing: no copy of the state for saving).
+#[derive(serde::Serialize)]
+struct SavedDevnetRef<'a> {
+    chain: &'a ChainState,
+    deployment: &'a Option<Deployment>,
 }
 
 impl Devnet {
@@ -157,11 +183,16 @@ impl Devnet {
             }
         };
         let chain_id = chain.config().chain_id;
-        let node = Arc::new(Node::new(
-            chain,
-            config.block_interval.is_none(),
-            accounts.clone(),
-        ));
+        let node = Arc::new(
+            Node::new(chain, config.block_interval.is_none(), accounts.clone())
+                .with_allowed_origins(config.allowed_origins.clone()),
+        );
+        let saver = config.state_file.clone().map(|path| Saver {
+            node: node.clone(),
+            path,
+            deployment: Arc::new(std::sync::Mutex::new(deployment.clone())),
+            written: Arc::default(),
+        });
 
         let listener =
             TcpListener::bind(config.listen)
@@ -190,9 +221,13 @@ impl Devnet {
                 tick.tick().await;
                 loop {
                     tick.tick().await;
-                    let _ = node.with_chain_mut(|c| c.mine(None));
+                    let _ = node.run(|n| n.with_chain_mut(|c| c.mine(None))).await;
                 }
             });
+        }
+        if let Some(saver) = &saver {
+            let every = config.save_interval.max(MIN_SAVE_INTERVAL);
+            tasks.spawn_until_stopped(saver.clone().every(every));
         }
 
         let mut devnet = Self {
@@ -201,11 +236,14 @@ impl Devnet {
             accounts,
             deployment,
             node,
-            state_file: config.state_file.clone(),
+            saver,
             tasks,
         };
         if devnet.deployment.is_none() && config.deploy_stack {
             devnet.deployment = Some(devnet.deploy(&config, progress).await?);
+        }
+        if let Some(saver) = &devnet.saver {
+            saver.set_deployment(devnet.deployment.clone());
         }
         Ok(devnet)
     }
@@ -229,35 +267,128 @@ impl Devnet {
         Ok(deploy_with_progress(&provider, &deploy, progress).await?)
     }
 
-    /// Stops the server (requests in progress finish) and the block timer, then saves the
-    /// state when configured.
+    /// Stops the server and the block timer, then saves the state when configured. Chain
+    /// jobs not started yet are dropped and a long `anvil_mine` stops early; requests in
+    /// progress get at most [`SHUTDOWN_GRACE`] to finish.
     pub async fn shutdown(mut self) -> Result<(), DevnetError> {
-        std::mem::take(&mut self.tasks).shutdown().await;
-        self.save()
-    }
-
-    /// Writes the state file now (also done by [`Devnet::shutdown`]).
-    pub fn save(&self) -> Result<(), DevnetError> {
-        let Some(path) = &self.state_file else {
+        self.node.stop();
+        let tasks = std::mem::take(&mut self.tasks);
+        if tokio::time::timeout(SHUTDOWN_GRACE, tasks.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(grace = ?SHUTDOWN_GRACE, "requests still in progress at shutdown");
+        }
+        let Some(saver) = self.saver.take() else {
             return Ok(());
         };
-        let chain = self.node.with_chain_mut(|c| c.state().clone());
-        let saved = SavedDevnet {
-            chain,
-            deployment: self.deployment.clone(),
-        };
-        let err = |message: String| DevnetError::State {
-            path: path.clone(),
-            message,
-        };
-        let json = serde_json::to_vec(&saved).map_err(|e| err(e.to_string()))?;
-        // Atomic: a crash mid-save leaves the previous state, never half a file.
-        peaqos_service::write_private(path, &json).map_err(|e| err(e.to_string()))
+        // Off the async workers: a big state takes a while to write.
+        tokio::task::spawn_blocking(move || saver.save_sealed())
+            .await
+            .map_err(|e| DevnetError::State {
+                path: PathBuf::new(),
+                message: e.to_string(),
+            })?
+    }
+
+    /// Writes the state file now (also done by [`Devnet::shutdown`] and every
+    /// `save_interval`). Blocks until any chain call in progress ends.
+    pub fn save(&self) -> Result<(), DevnetError> {
+        self.saver.as_ref().map_or(Ok(()), Saver::save_sealed)
     }
 
     /// The `.env` that the official clients and ours read (see [`crate::env_file`]).
     pub fn env_file(&self, account: usize) -> String {
         crate::env_file::render(self, account)
+    }
+}
+
+/// Writes `--state`: on shutdown, on [`Devnet::save`], and every `save_interval` when the chain
+/// changed (what a SIGKILL can lose is bounded by the interval).
+#[derive(Debug, Clone)]
+struct Saver {
+    node: Arc<Node>,
+    path: PathBuf,
+    /// Known once the stack is deployed (after the saver starts).
+    deployment: Arc<std::sync::Mutex<Option<Deployment>>>,
+    /// The chain revision last written; held while writing, so writes never interleave and an
+    /// older copy (a periodic save finishing late) never replaces a newer one.
+    written: Arc<std::sync::Mutex<Option<u64>>>,
+}
+
+impl Saver {
+    fn set_deployment(&self, deployment: Option<Deployment>) {
+        *self
+            .deployment
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = deployment;
+    }
+
+    /// The final save: the open block is sealed into the chain first.
+    fn save_sealed(&self) -> Result<(), DevnetError> {
+        let (revision, chain) = self.node.with_chain_mut(|c| {
+            let state = c.state().clone();
+            (c.revision(), state)
+        });
+        self.write(revision, &chain)
+    }
+
+    fn write(&self, revision: u64, chain: &ChainState) -> Result<(), DevnetError> {
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if written.is_some_and(|w| w > revision) {
+            return Ok(());
+        }
+        let deployment = self
+            .deployment
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let saved = SavedDevnetRef {
+            chain,
+            deployment: &deployment,
+        };
+        let err = |message: String| DevnetError::State {
+            path: self.path.clone(),
+            message,
+        };
+        let json = serde_json::to_vec(&saved).map_err(|e| err(e.to_string()))?;
+        // Atomic: a crash mid-save leaves the previous state, never half a file.
+        peaqos_service::write_private(&self.path, &json).map_err(|e| err(e.to_string()))?;
+        *written = Some(revision);
+        Ok(())
+    }
+
+    /// Saves every `every` when the chain changed: the state is copied on the chain thread
+    /// (the open block sealed in the copy only), serialized and written on a blocking thread.
+    async fn every(self, every: Duration) {
+        let mut saved_revision = None;
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let last = saved_revision;
+            let copy = self
+                .node
+                .run(move |n| {
+                    n.with_chain(|c| {
+                        (Some(c.revision()) != last).then(|| (c.revision(), c.saved_state()))
+                    })
+                })
+                .await;
+            let Ok(Some((revision, state))) = copy else {
+                continue;
+            };
+            let saver = self.clone();
+            match tokio::task::spawn_blocking(move || saver.write(revision, &state)).await {
+                Ok(Ok(())) => saved_revision = Some(revision),
+                Ok(Err(e)) => tracing::warn!(error = %e, "periodic state save failed"),
+                Err(e) => tracing::warn!(error = %e, "periodic state save panicked"),
+            }
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use eyre::WrapErr;
-use peaqos_devnet::{DEV_MNEMONIC, Devnet, DevnetConfig};
+use peaqos_devnet::{DEV_MNEMONIC, Devnet, DevnetConfig, rpc::access::AllowedOrigins};
 
 /// A local peaq chain: revm with peaq's DID, Batch and WPEAQ precompiles, Ethereum JSON-RPC on
 /// loopback, ten prefunded dev accounts and the whole peaqOS stack deployed at genesis.
@@ -27,9 +27,18 @@ struct Args {
     /// Mine a block every N seconds instead of one block per transaction.
     #[arg(long, value_name = "SECONDS")]
     block_time: Option<u64>,
-    /// Load the chain from FILE if it exists and save it there on shutdown (Ctrl-C or SIGTERM).
+    /// Load the chain from FILE if it exists and save it there on shutdown (Ctrl-C or SIGTERM)
+    /// and, when it changed, every --save-interval seconds (what a crash can lose).
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    /// Seconds between saves of --state while running (only when the chain changed).
+    #[arg(long, value_name = "SECONDS", default_value_t = peaqos_devnet::devnet::DEFAULT_SAVE_INTERVAL.as_secs_f64())]
+    save_interval: f64,
+    /// Also accept JSON-RPC from browser pages of this origin (e.g. https://dapp.example;
+    /// `*` for any). Loopback origins (http://localhost:*, http://127.0.0.1:*) are always
+    /// accepted; requests without an Origin header (every non-browser client) are too.
+    #[arg(long, value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
     /// Where to write the `.env` (nothing is written with `--no-env`).
     #[arg(long, default_value = ".env")]
     env_file: PathBuf,
@@ -66,6 +75,12 @@ async fn main() -> eyre::Result<()> {
         accounts: args.accounts,
         block_interval: args.block_time.map(Duration::from_secs),
         state_file: args.state.clone(),
+        save_interval: Duration::try_from_secs_f64(args.save_interval)
+            .wrap_err("--save-interval must be a non-negative number of seconds")?,
+        allowed_origins: args
+            .allow_origin
+            .iter()
+            .fold(AllowedOrigins::loopback(), |o, origin| o.allow(origin)),
         deploy_stack: !args.no_deploy,
         ..DevnetConfig::default()
     };

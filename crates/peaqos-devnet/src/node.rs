@@ -1,13 +1,34 @@
-//! The node: the chain behind a lock, the mining mode and the dev accounts.
+//! The node: the chain behind a lock, the thread that runs chain work, the mining mode and the
+//! dev accounts.
+//!
+//! Chain work (executing transactions, mining, scanning logs) is CPU-bound and holds the chain
+//! lock; on the async runtime it would stall every other task of the process (in `peaqos dev`
+//! the MCR and the Gas Station share it). So the RPC server and the timers hand it to
+//! [`Node::run`]: one dedicated thread takes the jobs in order (as anvil isolates its backend),
+//! and the async side only awaits the answer.
 
-use std::sync::Mutex;
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use alloy::primitives::B256;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     accounts::DevAccount,
     chain::{Chain, ChainError},
+    rpc::access::AllowedOrigins,
 };
+
+/// Most chain jobs waiting for the chain thread; past it a caller waits (asynchronously) for a
+/// free place, so a flood of requests queues in the sockets, not in memory.
+pub const MAX_QUEUED_JOBS: usize = 1024;
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// A running chain shared by the RPC server and the block timer.
 #[derive(Debug)]
@@ -15,19 +36,90 @@ pub struct Node {
     chain: Mutex<Chain>,
     automine: bool,
     accounts: Vec<DevAccount>,
+    jobs: mpsc::Sender<Job>,
+    stopping: AtomicBool,
+    origins: AllowedOrigins,
 }
+
+/// The node is stopping: the job was not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the devnet is shutting down")]
+pub struct NodeStopping;
 
 impl Node {
     /// Wraps `chain`; with `automine` every transaction is mined into its own block at once.
+    /// Starts the chain thread, which ends when the node is dropped.
     pub fn new(chain: Chain, automine: bool, accounts: Vec<DevAccount>) -> Self {
+        let (jobs, mut queue) = mpsc::channel::<Job>(MAX_QUEUED_JOBS);
+        let spawned = std::thread::Builder::new()
+            .name("peaqos-devnet-chain".to_owned())
+            .spawn(move || {
+                while let Some(job) = queue.blocking_recv() {
+                    // A panicking job answers nobody (its caller sees the dropped reply) and
+                    // must not take the thread with it.
+                    let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                }
+            });
+        if let Err(e) = spawned {
+            // Without the thread every `run` answers `NodeStopping`; the synchronous API works.
+            tracing::error!(error = %e, "cannot start the chain thread");
+        }
         Self {
             chain: Mutex::new(chain),
             automine,
             accounts,
+            jobs,
+            stopping: AtomicBool::new(false),
+            origins: AllowedOrigins::loopback(),
         }
     }
 
-    /// Runs `f` with the chain locked.
+    /// Sets the browser origins the RPC server accepts (default: loopback ones).
+    #[must_use]
+    pub fn with_allowed_origins(mut self, origins: AllowedOrigins) -> Self {
+        self.origins = origins;
+        self
+    }
+
+    /// The browser origins the RPC server accepts.
+    pub const fn allowed_origins(&self) -> &AllowedOrigins {
+        &self.origins
+    }
+
+    /// Runs `f` on the chain thread and awaits its result, without blocking an async worker.
+    /// Jobs run one at a time, in the order they were queued; once [`Node::stop`] was called,
+    /// jobs not started yet are not run (`NodeStopping`).
+    pub async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Self) -> T + Send + 'static,
+    ) -> Result<T, NodeStopping> {
+        if self.is_stopping() {
+            return Err(NodeStopping);
+        }
+        let (reply, answer) = oneshot::channel();
+        let node = Arc::clone(self);
+        let job: Job = Box::new(move || {
+            if !node.is_stopping() {
+                let _ = reply.send(f(&node));
+            }
+        });
+        self.jobs.send(job).await.map_err(|_| NodeStopping)?;
+        answer.await.map_err(|_| NodeStopping)
+    }
+
+    /// Stops taking chain jobs: queued ones are dropped unanswered, long ones (`anvil_mine`)
+    /// end early. The synchronous API keeps working (to save the state).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Node::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Runs `f` with the chain locked, on the calling thread. From async code prefer
+    /// [`Node::run`]: this blocks until any chain job in progress ends.
     pub fn with_chain<T>(&self, f: impl FnOnce(&Chain) -> T) -> T {
         let guard = self
             .chain
@@ -36,7 +128,8 @@ impl Node {
         f(&guard)
     }
 
-    /// Runs `f` with the chain locked for writing.
+    /// Runs `f` with the chain locked for writing, on the calling thread (see
+    /// [`Node::with_chain`]).
     pub fn with_chain_mut<T>(&self, f: impl FnOnce(&mut Chain) -> T) -> T {
         let mut guard = self
             .chain

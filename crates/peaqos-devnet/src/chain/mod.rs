@@ -1,5 +1,5 @@
-//! The chain: state, blocks, receipts, time, snapshots. Single-threaded; the server wraps it in
-//! a mutex.
+//! The chain: state, blocks, receipts, time, snapshots. Single-threaded; the node keeps it behind
+//! a mutex and runs RPC calls on it from one dedicated thread (`crate::node`).
 
 mod exec;
 #[cfg(test)]
@@ -89,12 +89,27 @@ struct PendingEnv {
     gas_used: u64,
 }
 
+/// The latest timestamp a block may have: `i64::MAX` seconds, so that every timestamp fits the
+/// signed 64-bit integers indexers and databases store (a `BIGINT`, a Unix time).
+pub const MAX_BLOCK_TIMESTAMP: u64 = i64::MAX as u64;
+
+/// Bounds of one log query ([`Chain::logs`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LogLimits {
+    /// Most logs returned.
+    pub results: usize,
+    /// Most bytes of logs returned (data and topics as hex, plus the fixed fields).
+    pub bytes: usize,
+}
+
 /// The chain.
 #[derive(Debug)]
 pub struct Chain {
     state: ChainState,
     snapshots: BTreeMap<u64, Snapshot>,
     next_snapshot: u64,
+    /// Counts changes (see [`Chain::revision`]).
+    revision: u64,
 }
 
 /// What `evm_revert` goes back to: the height, and the state the history does not hold.
@@ -141,6 +156,13 @@ pub enum ChainError {
     /// The `blockHash` of a log filter names no block (geth's wording for `eth_getLogs`).
     #[error("unknown block")]
     FilterBlockNotFound,
+    /// A timestamp past [`MAX_BLOCK_TIMESTAMP`] was asked for (directly, or as a time offset
+    /// that would take the clock there), or the chain's clock has reached it.
+    #[error("timestamp {0} is past the latest a block may have ({MAX_BLOCK_TIMESTAMP}, i64::MAX)")]
+    TimestampTooLarge(u128),
+    /// A log query would return more than its limits allow.
+    #[error("query returned more than {0}")]
+    LogsLimit(String),
     /// The timestamp asked for would not be after the latest block's.
     #[error("timestamp {requested} is not after the latest block's {latest}")]
     TimestampNotIncreasing {
@@ -213,6 +235,7 @@ impl Chain {
             state,
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
+            revision: 0,
         }
     }
 
@@ -222,6 +245,7 @@ impl Chain {
             state,
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
+            revision: 0,
         }
     }
 
@@ -229,6 +253,20 @@ impl Chain {
     pub fn state(&mut self) -> &ChainState {
         self.seal_pending();
         &self.state
+    }
+
+    /// A copy of the state as [`Chain::state`] would save it, without sealing the open block
+    /// here (the copy's is sealed): for periodic saves that must not change mining.
+    pub fn saved_state(&self) -> ChainState {
+        let mut copy = Self::from_state(self.state.clone());
+        copy.seal_pending();
+        copy.state
+    }
+
+    /// A number that changes whenever the chain does (a transaction, a block, a dev control):
+    /// equal revisions mean nothing to save.
+    pub const fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The chain's configuration.
@@ -357,10 +395,13 @@ impl Chain {
     }
 
     /// The environment of the block the next transaction goes into.
-    fn pending_env(&mut self) -> ExecEnv {
+    fn pending_env(&mut self) -> Result<ExecEnv, ChainError> {
         if self.state.pending_env.is_none() {
             let number = self.block_number() + 1;
             let timestamp = self.next_block_timestamp();
+            if timestamp > MAX_BLOCK_TIMESTAMP {
+                return Err(ChainError::TimestampTooLarge(u128::from(timestamp)));
+            }
             let base_fee = self.next_base_fee();
             self.state.pending_env = Some(PendingEnv {
                 number,
@@ -374,7 +415,7 @@ impl Chain {
             .pending_env
             .as_ref()
             .map_or((0, 0, 0), |p| (p.number, p.timestamp, p.base_fee));
-        self.env(number, timestamp, base_fee)
+        Ok(self.env(number, timestamp, base_fee))
     }
 
     /// Executes a call on the latest state (as `eth_call`): sender zero when absent, gas the
@@ -507,7 +548,8 @@ impl Chain {
             .into());
         }
         let opened_block = self.state.pending_env.is_none();
-        let env = self.pending_env();
+        let env = self.pending_env()?;
+        self.revision += 1;
         let base_fee = env.block.basefee;
         let executed = if envelope.to() == Some(BATCH_PRECOMPILE_ADDRESS) {
             self.execute_batch_tx(&envelope, from, &env)
@@ -684,7 +726,7 @@ impl Chain {
             self.set_next_block_timestamp(ts)?;
         }
         if self.state.pending_env.is_none() {
-            let _ = self.pending_env();
+            self.pending_env()?;
         }
         self.seal(timestamp);
         Ok(())
@@ -694,6 +736,7 @@ impl Chain {
         let Some(p) = self.state.pending_env.take() else {
             return;
         };
+        self.revision += 1;
         let parent = self.latest().clone();
         let txs = std::mem::take(&mut self.state.pending);
         let mut bloom = Bloom::default();
@@ -753,16 +796,30 @@ impl Chain {
     }
 
     /// `evm_increaseTime`: moves the clock forward; returns the total offset in seconds.
-    pub fn increase_time(&mut self, seconds: u64) -> i64 {
-        self.state.time_offset = self
-            .state
-            .time_offset
-            .saturating_add(i64::try_from(seconds).unwrap_or(i64::MAX));
-        self.state.time_offset
+    /// Refused when the clock would pass [`MAX_BLOCK_TIMESTAMP`].
+    pub fn increase_time(&mut self, seconds: u64) -> Result<i64, ChainError> {
+        let offset = i64::try_from(seconds)
+            .ok()
+            .and_then(|s| self.state.time_offset.checked_add(s));
+        let clock = offset.map(|o| i128::from(now()) + i128::from(o));
+        let (Some(offset), Some(clock)) = (offset, clock) else {
+            return Err(ChainError::TimestampTooLarge(
+                u128::from(now()) + u128::from(seconds),
+            ));
+        };
+        if clock > i128::from(i64::MAX) {
+            return Err(ChainError::TimestampTooLarge(clock.unsigned_abs()));
+        }
+        self.revision += 1;
+        self.state.time_offset = offset;
+        Ok(offset)
     }
 
     /// `evm_setNextBlockTimestamp`.
     pub fn set_next_block_timestamp(&mut self, timestamp: u64) -> Result<(), ChainError> {
+        if timestamp > MAX_BLOCK_TIMESTAMP {
+            return Err(ChainError::TimestampTooLarge(u128::from(timestamp)));
+        }
         let latest = self.latest().header.timestamp;
         if timestamp <= latest {
             return Err(ChainError::TimestampNotIncreasing {
@@ -770,6 +827,7 @@ impl Chain {
                 latest,
             });
         }
+        self.revision += 1;
         self.state.next_timestamp = Some(timestamp);
         // Later blocks continue from the new time.
         self.state.time_offset =
@@ -781,6 +839,7 @@ impl Chain {
 
     /// `evm_snapshot`: returns the snapshot id. Pending transactions are sealed first.
     pub fn snapshot(&mut self) -> u64 {
+        self.revision += 1;
         self.seal_pending();
         let id = self.next_snapshot;
         self.next_snapshot += 1;
@@ -800,6 +859,7 @@ impl Chain {
         let Some(snapshot) = self.snapshots.remove(&id) else {
             return false;
         };
+        self.revision += 1;
         self.snapshots.retain(|k, _| *k < id);
         let keep = usize::try_from(snapshot.height).map_or(usize::MAX, |h| h + 1);
         let state = &mut self.state;
@@ -819,12 +879,14 @@ impl Chain {
 
     /// Sets an account's balance.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
+        self.revision += 1;
         let Ok(account) = self.state.db.load_account(address);
         account.info.balance = balance;
     }
 
     /// Sets an account's code (`anvil_setCode`).
     pub fn set_code(&mut self, address: Address, code: Bytes) {
+        self.revision += 1;
         let code = Bytecode::new_raw(code);
         let mut info = self.account(address);
         info.code_hash = code.hash_slow();
@@ -834,21 +896,33 @@ impl Chain {
 
     /// Sets an account's nonce.
     pub fn set_nonce(&mut self, address: Address, nonce: u64) {
+        self.revision += 1;
         let Ok(account) = self.state.db.load_account(address);
         account.info.nonce = nonce;
     }
 
     /// Sets a storage slot.
     pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
+        self.revision += 1;
         let _ = self.state.db.insert_account_storage(address, slot, value);
     }
 
     // ------------------------------------------------------------------ logs
 
     /// Logs of blocks `from..=to` matching `filter`'s addresses and topics (its block range is
-    /// the caller's: `from` / `to`), each with its transaction and log index.
-    pub fn logs(&self, from: u64, to: u64, filter: &Filter) -> Vec<(&Log, &StoredTx, u64)> {
+    /// the caller's: `from` / `to`), each with its transaction and log index; refused
+    /// ([`ChainError::LogsLimit`]) past `limits`.
+    pub fn logs(
+        &self,
+        from: u64,
+        to: u64,
+        filter: &Filter,
+        limits: LogLimits,
+    ) -> Result<Vec<(&Log, &StoredTx, u64)>, ChainError> {
+        // The JSON of a log without its data and topics (addresses, hashes, numbers, keys).
+        const LOG_FIXED_BYTES: usize = 400;
         let mut out = Vec::new();
+        let mut bytes = 0usize;
         let to = to.min(self.block_number());
         for number in from..=to {
             let Some(block) = self.block(number) else {
@@ -862,13 +936,21 @@ impl Chain {
                     continue;
                 };
                 for (i, log) in tx.receipt.logs.iter().enumerate() {
-                    if filter.matches(log) {
-                        out.push((log, tx, tx.receipt.first_log_index + i as u64));
+                    if !filter.matches(log) {
+                        continue;
                     }
+                    if out.len() >= limits.results {
+                        return Err(ChainError::LogsLimit(format!("{} results", limits.results)));
+                    }
+                    bytes += LOG_FIXED_BYTES + 2 * log.data.data.len() + 68 * log.topics().len();
+                    if bytes > limits.bytes {
+                        return Err(ChainError::LogsLimit(format!("{} bytes", limits.bytes)));
+                    }
+                    out.push((log, tx, tx.receipt.first_log_index + i as u64));
                 }
             }
         }
-        out
+        Ok(out)
     }
 }
 

@@ -14,8 +14,8 @@ use super::{
     request::{BlockParam, DevnetRequest},
 };
 use crate::{
-    chain::{Chain, ChainError, call_error},
-    node::Node,
+    chain::{Chain, ChainError, LogLimits, call_error},
+    node::{Node, NodeStopping},
 };
 
 /// Suggested priority fee (1 gwei, as anvil).
@@ -132,9 +132,11 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
         }
         R::SendRawTransaction(raw) => ok(chain.send_raw_transaction(&raw, node.automine())?),
         // Dev controls.
-        R::EvmMine(timestamp) => mine(chain, 1, timestamp.map(|t| t.to::<u64>())),
-        R::AnvilMine(count, _interval) => mine(chain, count.map_or(1, |n| n.to::<u64>()), None),
-        R::IncreaseTime(seconds) => ok(chain.increase_time(seconds.to::<u64>())),
+        R::EvmMine(timestamp) => mine(chain, node, 1, timestamp.map(|t| t.to::<u64>())),
+        R::AnvilMine(count, _interval) => {
+            mine(chain, node, count.map_or(1, |n| n.to::<u64>()), None)
+        }
+        R::IncreaseTime(seconds) => ok(chain.increase_time(seconds.to::<u64>())?),
         R::SetNextBlockTimestamp(timestamp) => {
             chain.set_next_block_timestamp(timestamp.to::<u64>())?;
             ok(())
@@ -195,7 +197,12 @@ fn check_state_block(chain: &Chain, block: Option<BlockParam>) -> Result<(), Cha
     chain.check_state_block(block_number(chain, block))
 }
 
-fn mine(chain: &mut Chain, count: u64, timestamp: Option<u64>) -> Result<Value, RpcError> {
+fn mine(
+    chain: &mut Chain,
+    node: &Node,
+    count: u64,
+    timestamp: Option<u64>,
+) -> Result<Value, RpcError> {
     if count > super::MAX_MINE_BLOCKS {
         return Err(RpcError::params(format!(
             "too many blocks: at most {} per call",
@@ -203,12 +210,29 @@ fn mine(chain: &mut Chain, count: u64, timestamp: Option<u64>) -> Result<Value, 
         )));
     }
     for i in 0..count.max(1) {
+        // A shutdown does not wait for the rest of a long call.
+        if node.is_stopping() {
+            return Err(RpcError::new(codes::SERVER_ERROR, NodeStopping.to_string()));
+        }
         chain.mine(if i == 0 { timestamp } else { None })?;
     }
     ok("0x0")
 }
 
-fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, ChainError> {
+/// `eth_getLogs`, within the limits of `rpc/mod.rs` (range, filter size, results, bytes).
+fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, RpcError> {
+    use super::{MAX_LOGS_BLOCK_RANGE, MAX_LOGS_FILTER_ITEMS};
+    let too_wide = filter.address.len() > MAX_LOGS_FILTER_ITEMS
+        || filter
+            .topics
+            .iter()
+            .any(|t| t.len() > MAX_LOGS_FILTER_ITEMS);
+    if too_wide {
+        // geth's words (`--rpc.logquerylimit`).
+        return Err(RpcError::params(
+            "exceed max addresses or topics per search position",
+        ));
+    }
     let latest = chain.block_number();
     let (from, to) = match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {
@@ -229,8 +253,18 @@ fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, ChainError> {
     if from > to {
         return Ok(Vec::new());
     }
+    // Blocks past the head hold nothing, so they do not count.
+    if to.min(latest).saturating_sub(from) >= MAX_LOGS_BLOCK_RANGE {
+        return Err(RpcError::params(format!(
+            "query exceeds max block range {MAX_LOGS_BLOCK_RANGE}"
+        )));
+    }
+    let limits = LogLimits {
+        results: super::MAX_LOGS_RESULTS,
+        bytes: super::MAX_LOGS_RESPONSE_BYTES,
+    };
     Ok(chain
-        .logs(from, to, filter)
+        .logs(from, to, filter, limits)?
         .into_iter()
         .map(|(log, tx, index)| convert::log(log, tx, index))
         .collect())

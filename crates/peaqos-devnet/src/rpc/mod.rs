@@ -4,6 +4,7 @@
 //! [`DevnetRequest`] (`request.rs`), [`execute`] answers it with alloy's RPC types (`convert.rs`),
 //! and every chain error becomes a JSON-RPC error in one place (`From<ChainError>`).
 
+pub mod access;
 mod api;
 mod convert;
 mod request;
@@ -12,29 +13,47 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    body::Bytes,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
 };
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json, value::RawValue};
 
 use crate::{chain::ChainError, node::Node};
 
 pub use api::execute;
 pub use request::{BlockParam, DevnetRequest, NoParams};
 
-/// Largest request body accepted (a batch of 512 subcalls of 64 KiB fits).
-pub const MAX_BODY_BYTES: usize = 40 * 1024 * 1024;
+/// Largest request body accepted: 5 MiB, geth's default HTTP body limit. The largest
+/// transaction a block can hold (30M gas of calldata, about 1.9 MB of non-zero bytes) fits
+/// hex-encoded, as does any contract deploy (initcode is at most 48 KiB, EIP-3860).
+pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 /// Most requests in one JSON-RPC batch (geth's default `BatchRequestLimit`); a longer batch is
 /// refused whole, since each answer can be far larger than its request.
 pub const MAX_BATCH_LEN: usize = 1000;
+/// Most bytes of answers one batch collects (geth's default `BatchResponseMaxSize`): once past
+/// it, the remaining requests of the batch are answered -32003 `response too large` instead of
+/// being run. Together with the per-call bounds (logs, blocks by gas) this bounds the memory one
+/// request can take.
+pub const MAX_BATCH_RESPONSE_BYTES: usize = 25_000_000;
 /// Most blocks one `anvil_mine` / `evm_mine` call may mine.
 pub const MAX_MINE_BLOCKS: u64 = 10_000;
 /// Most reward percentiles one `eth_feeHistory` call may ask for (geth's limit).
 pub const MAX_FEE_HISTORY_PERCENTILES: usize = 100;
+/// Most blocks one `eth_getLogs` may scan (`toBlock - fromBlock + 1`, as RPC providers cap it);
+/// past it -32602 `query exceeds max block range 10000`.
+pub const MAX_LOGS_BLOCK_RANGE: u64 = 10_000;
+/// Most addresses, and most alternatives in one topic position, of an `eth_getLogs` filter
+/// (geth's `--rpc.logquerylimit` default); past it -32602
+/// `exceed max addresses or topics per search position`.
+pub const MAX_LOGS_FILTER_ITEMS: usize = 1000;
+/// Most logs one `eth_getLogs` returns (as Infura and Alchemy); past it -32005
+/// `query returned more than 10000 results`.
+pub const MAX_LOGS_RESULTS: usize = 10_000;
+/// Most bytes of logs (data and topics, as hex) one `eth_getLogs` returns; past it -32005.
+pub const MAX_LOGS_RESPONSE_BYTES: usize = MAX_BATCH_RESPONSE_BYTES;
 
 /// JSON-RPC error codes.
 pub mod codes {
@@ -50,6 +69,10 @@ pub mod codes {
     pub const INTERNAL_ERROR: i64 = -32603;
     /// Server-side failure (a refused transaction, a missing block, …).
     pub const SERVER_ERROR: i64 = -32000;
+    /// A batch's answers grew past [`super::MAX_BATCH_RESPONSE_BYTES`] (geth's code).
+    pub const RESPONSE_TOO_LARGE: i64 = -32003;
+    /// A query past a limit of the node (`eth_getLogs` results; Infura's and geth's code).
+    pub const LIMIT_EXCEEDED: i64 = -32005;
     /// Execution reverted (geth / anvil), with the revert bytes in `data`.
     pub const EXECUTION_REVERTED: i64 = 3;
 }
@@ -94,96 +117,276 @@ impl From<ChainError> for RpcError {
                 message,
                 data: Some(json!(data)),
             },
+            ChainError::TimestampTooLarge { .. } => Self::params(message),
+            ChainError::LogsLimit(_) => Self::new(codes::LIMIT_EXCEEDED, message),
             _ => Self::new(codes::SERVER_ERROR, message),
         }
     }
 }
 
-/// The HTTP router: `POST /` takes JSON-RPC; bodies over [`MAX_BODY_BYTES`] get 413.
+/// The HTTP router: `POST /` takes JSON-RPC (see [`access`] for the headers it requires);
+/// bodies over [`MAX_BODY_BYTES`] get 413. Every call runs on the node's chain thread
+/// ([`Node::run`]), never on the async workers.
 pub fn router(node: Arc<Node>) -> Router {
     Router::new()
         .route("/", post(handle))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::disable())
         .with_state(node)
 }
 
-async fn handle(State(node): State<Arc<Node>>, body: Bytes) -> Response {
-    let reply = handle_body(&node, &body);
-    match reply {
-        Some(v) => ([(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response(),
-        None => StatusCode::NO_CONTENT.into_response(),
+async fn handle(State(node): State<Arc<Node>>, request: Request) -> Response {
+    if let Err(refused) = access::check(&request, node.allowed_origins()) {
+        return refused.into_response();
+    }
+    let body = match axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return http_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body too large: at most {MAX_BODY_BYTES} bytes"),
+            );
+        }
+    };
+    match node.run(move |node| answer(node, &body)).await {
+        Ok(Some(bytes)) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(stopping) => http_error(StatusCode::SERVICE_UNAVAILABLE, &stopping.to_string()),
     }
 }
 
-/// Answers a raw request body (`None` for a batch of notifications only).
+/// An HTTP-level refusal with a JSON-RPC error body (id null; -32600, or -32000 for a 5xx), so
+/// a JSON-RPC client shows the reason.
+fn http_error(status: StatusCode, message: &str) -> Response {
+    let body = error_response(
+        &Value::Null,
+        &RpcError::new(codes::INVALID_REQUEST, message),
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Answers a raw request body (`None` for a batch of notifications only), as JSON.
 pub fn handle_body(node: &Node, body: &[u8]) -> Option<Value> {
-    let parsed: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            return Some(error_response(
-                &Value::Null,
-                &RpcError::new(codes::PARSE_ERROR, format!("parse error: {e}")),
-            ));
-        }
+    answer(node, body).map(|bytes| serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Answers a raw request body with the response's bytes (`None` for notifications only).
+///
+/// Memory stays proportional to the body and the answer: a batch is split into its raw elements
+/// (nothing is parsed before its length is checked), each element is parsed and answered in
+/// turn, straight into the output, and the output stops growing past
+/// [`MAX_BATCH_RESPONSE_BYTES`].
+pub fn answer(node: &Node, body: &[u8]) -> Option<Vec<u8>> {
+    let parse_error = |e: &dyn std::fmt::Display| {
+        Some(error_bytes(
+            RAW_NULL,
+            &RpcError::new(codes::PARSE_ERROR, format!("parse error: {e}")),
+        ))
     };
-    match parsed {
-        Value::Array(items) if items.is_empty() => Some(error_response(
-            &Value::Null,
+    // What a `Value` would refuse (numbers out of range, lone surrogates, invalid UTF-8, deep
+    // nesting) is a parse error, as it has always been; checked without building one.
+    if let Err(e) = serde_json::from_slice::<ValidJson>(body) {
+        return parse_error(&e);
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => return parse_error(&e),
+    };
+    if !text.trim_start().starts_with('[') {
+        return match serde_json::from_str::<&RawValue>(text) {
+            Ok(one) => handle_one(node, one.get()),
+            Err(e) => parse_error(&e),
+        };
+    }
+    let items: Vec<&RawValue> = match serde_json::from_str(text) {
+        Ok(items) => items,
+        Err(e) => return parse_error(&e),
+    };
+    if items.is_empty() {
+        return Some(error_bytes(
+            RAW_NULL,
             &RpcError::new(codes::INVALID_REQUEST, "empty batch"),
-        )),
-        Value::Array(items) if items.len() > MAX_BATCH_LEN => Some(error_response(
-            &Value::Null,
+        ));
+    }
+    if items.len() > MAX_BATCH_LEN {
+        return Some(error_bytes(
+            RAW_NULL,
             &RpcError::new(
                 codes::INVALID_REQUEST,
                 format!("batch too large: at most {MAX_BATCH_LEN} requests"),
             ),
-        )),
-        Value::Array(items) => {
-            let out: Vec<Value> = items
-                .into_iter()
-                .filter_map(|i| handle_one(node, i))
-                .collect();
-            if out.is_empty() {
-                None
-            } else {
-                Some(Value::Array(out))
+        ));
+    }
+    let mut out = vec![b'['];
+    let mut answered = 0usize;
+    for item in items {
+        let reply = if out.len() > MAX_BATCH_RESPONSE_BYTES {
+            // geth's behaviour: the rest of the batch is not run.
+            envelope_of(item.get()).ok().and_then(|e| e.id).map(|id| {
+                error_bytes(
+                    id.get(),
+                    &RpcError::new(codes::RESPONSE_TOO_LARGE, "response too large"),
+                )
+            })
+        } else {
+            handle_one(node, item.get())
+        };
+        if let Some(reply) = reply {
+            if answered > 0 {
+                out.push(b',');
             }
+            out.extend_from_slice(&reply);
+            answered += 1;
         }
-        one => handle_one(node, one),
+    }
+    out.push(b']');
+    (answered > 0).then_some(out)
+}
+
+const RAW_NULL: &str = "null";
+
+/// Any JSON that `serde_json::Value` accepts, read through serde_json's own parser (every
+/// number converted, every string decoded) but kept nowhere: no allocation beyond one string's
+/// scratch buffer. (`IgnoredAny` would skip values without these checks.)
+struct ValidJson;
+
+impl<'de> Deserialize<'de> for ValidJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValidJsonVisitor)
     }
 }
 
-fn handle_one(node: &Node, request: Value) -> Option<Value> {
-    let Value::Object(obj) = request else {
-        return Some(error_response(
-            &Value::Null,
-            &RpcError::new(codes::INVALID_REQUEST, "invalid request: not an object"),
-        ));
+struct ValidJsonVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValidJsonVisitor {
+    type Value = ValidJson;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_unit<E>(self) -> Result<ValidJson, E> {
+        Ok(ValidJson)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ValidJson, A::Error> {
+        while seq.next_element::<ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ValidJson, A::Error> {
+        while map.next_entry::<ValidJson, ValidJson>()?.is_some() {}
+        Ok(ValidJson)
+    }
+}
+
+/// The JSON-RPC envelope of one request, its parts left unparsed.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    /// `Some` whenever the key is present, `null` included (only a missing id makes a
+    /// notification).
+    #[serde(default, borrow, deserialize_with = "present")]
+    id: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    method: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    params: Option<&'a RawValue>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+fn envelope_of(raw: &str) -> Result<Envelope<'_>, serde_json::Error> {
+    serde_json::from_str(raw)
+}
+
+fn handle_one(node: &Node, raw: &str) -> Option<Vec<u8>> {
+    let invalid = |id: &str, message: &str| {
+        Some(error_bytes(
+            id,
+            &RpcError::new(codes::INVALID_REQUEST, message),
+        ))
     };
-    let id = obj.get("id").cloned();
-    let Some(Value::String(method)) = obj.get("method") else {
-        return Some(error_response(
-            &id.unwrap_or(Value::Null),
-            &RpcError::new(codes::INVALID_REQUEST, "invalid request: missing method"),
-        ));
+    if !raw.starts_with('{') {
+        return invalid(RAW_NULL, "invalid request: not an object");
+    }
+    let Ok(envelope) = envelope_of(raw) else {
+        return invalid(RAW_NULL, "invalid request: not a request object");
     };
-    let params = match obj.get("params") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(p)) => p.clone(),
+    let id = envelope.id.map(RawValue::get);
+    let method = envelope
+        .method
+        .and_then(|m| serde_json::from_str::<String>(m.get()).ok());
+    let Some(method) = method else {
+        return invalid(id.unwrap_or(RAW_NULL), "invalid request: missing method");
+    };
+    let params = match envelope.params.map(RawValue::get) {
+        None | Some("null") => "[]",
+        Some(p) if p.starts_with('[') => p,
         Some(_) => {
-            return Some(error_response(
-                &id.unwrap_or(Value::Null),
+            return Some(error_bytes(
+                id.unwrap_or(RAW_NULL),
                 &RpcError::params("params must be an array"),
             ));
         }
     };
-    let result = DevnetRequest::parse(method, params).and_then(|r| execute(node, r));
+    let result = DevnetRequest::parse_raw(&method, params).and_then(|r| execute(node, r));
     // A request without an id is a notification: no reply.
     let id = id?;
-    Some(match result {
-        Ok(v) => json!({ "jsonrpc": "2.0", "id": id, "result": v }),
-        Err(e) => error_response(&id, &e),
+    Some(match result.and_then(|v| to_bytes(&v)) {
+        Ok(result) => {
+            // The key order serde_json has always given these objects: id, jsonrpc, result.
+            let mut out = Vec::with_capacity(result.len() + id.len() + 32);
+            out.extend_from_slice(b"{\"id\":");
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(b",\"jsonrpc\":\"2.0\",\"result\":");
+            out.extend_from_slice(&result);
+            out.push(b'}');
+            out
+        }
+        Err(e) => error_bytes(id, &e),
     })
+}
+
+fn to_bytes(v: &Value) -> Result<Vec<u8>, RpcError> {
+    serde_json::to_vec(v).map_err(|e| RpcError::new(codes::INTERNAL_ERROR, e.to_string()))
+}
+
+/// `{"error":…,"id":…,"jsonrpc":"2.0"}` (serde_json's key order, as always) with `id` as sent.
+fn error_bytes(id: &str, e: &RpcError) -> Vec<u8> {
+    let error = serde_json::to_vec(e).unwrap_or_else(|_| b"null".to_vec());
+    let mut out = Vec::with_capacity(error.len() + id.len() + 32);
+    out.extend_from_slice(b"{\"error\":");
+    out.extend_from_slice(&error);
+    out.extend_from_slice(b",\"id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b",\"jsonrpc\":\"2.0\"}");
+    out
 }
 
 fn error_response(id: &Value, e: &RpcError) -> Value {

@@ -201,17 +201,26 @@ impl DevnetRequest {
     /// The request for `method` with positional `params`; an unknown method is `-32601`,
     /// parameters that do not fit the method are `-32602`.
     pub fn parse(method: &str, params: Vec<Value>) -> Result<Self, RpcError> {
-        let call = Value::Object(serde_json::Map::from_iter([
-            ("method".to_owned(), Value::from(method)),
-            ("params".to_owned(), Value::Array(params)),
-        ]));
-        match serde_json::from_value(call) {
+        Self::parse_raw(method, &Value::Array(params).to_string())
+    }
+
+    /// [`DevnetRequest::parse`] from the raw JSON text of `params` (an array): the parameters
+    /// are read straight into their types, with no `serde_json::Value` tree in between.
+    pub fn parse_raw(method: &str, params: &str) -> Result<Self, RpcError> {
+        let method_json = serde_json::to_string(method)
+            .map_err(|e| RpcError::new(codes::INVALID_REQUEST, e.to_string()))?;
+        // `method` first, so serde reads `params` in place (no buffering).
+        let call = format!(r#"{{"method":{method_json},"params":{params}}}"#);
+        match serde_json::from_str(&call) {
             Ok(Self::Unknown) | Err(_) if Self::is_unknown(method) => Err(RpcError::new(
                 codes::METHOD_NOT_FOUND,
                 format!("method not found: {method}"),
             )),
             Ok(request) => Ok(request),
-            Err(e) => Err(RpcError::params(format!("invalid params: {e}"))),
+            Err(e) => Err(RpcError::params(format!(
+                "invalid params: {}",
+                without_position(&e)
+            ))),
         }
     }
 
@@ -220,6 +229,16 @@ impl DevnetRequest {
             serde_json::from_value(json!({ "method": method })),
             Ok(Self::Unknown)
         )
+    }
+}
+
+/// A serde_json error's message without its " at line L column C" (a position in the text the
+/// devnet made up, not in the client's).
+fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(at) if e.line() > 0 => message[..at].to_owned(),
+        _ => message,
     }
 }
 
@@ -240,15 +259,47 @@ pub struct BlockParam(pub BlockId);
 
 impl<'de> Deserialize<'de> for BlockParam {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let id = match Value::deserialize(deserializer)? {
-            Value::Number(n) => n
-                .as_u64()
-                .map(BlockId::number)
-                .ok_or_else(|| serde::de::Error::custom("invalid block number"))?,
-            other => BlockId::deserialize(other)
-                .map_err(|e| serde::de::Error::custom(format!("invalid block: {e}")))?,
-        };
-        Ok(Self(id))
+        // A visitor, not a `serde_json::Value` first: whatever is sent is read in place (a
+        // huge object or array costs no memory, it is refused at its first wrong token).
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BlockParam;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a block number, tag, hash or EIP-1898 object")
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<BlockParam, E> {
+                Ok(BlockParam(BlockId::number(n)))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<BlockParam, E> {
+                u64::try_from(n)
+                    .map(|n| BlockParam(BlockId::number(n)))
+                    .map_err(|_| E::custom("invalid block number"))
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<BlockParam, E> {
+                Err(E::custom("invalid block number"))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<BlockParam, E> {
+                use serde::de::IntoDeserializer as _;
+                BlockId::deserialize(s.into_deserializer())
+                    .map(BlockParam)
+                    .map_err(|e: E| E::custom(format!("invalid block: {e}")))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<BlockParam, A::Error> {
+                BlockId::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(BlockParam)
+                    .map_err(|e| serde::de::Error::custom(format!("invalid block: {e}")))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
