@@ -10,6 +10,7 @@ use alloy::{
     rpc::types::TransactionRequest,
     transports::{RpcError, TransportError},
 };
+use peaqos_service::{RedactedUrl, redact_urls_in};
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::{Error, config::ChainConfig};
@@ -26,8 +27,9 @@ pub enum ChainError {
 impl ChainError {
     fn of(err: &TransportError) -> Self {
         match err {
-            RpcError::ErrorResp(payload) => Self::Rejected(payload.message.to_string()),
-            other => Self::Transport(other.to_string()),
+            RpcError::ErrorResp(payload) => Self::Rejected(redact_urls_in(&payload.message)),
+            // HTTP client errors quote the URL they failed on (API keys included).
+            other => Self::Transport(redact_urls_in(&other.to_string())),
         }
     }
 }
@@ -50,8 +52,8 @@ pub struct SignedTransfer {
     pub raw: Vec<u8>,
 }
 
-/// The funding account of one configured chain.
-#[derive(Debug)]
+/// The funding account of one configured chain. `Debug` shows the chain (its URL redacted)
+/// and the address, never the provider (it holds the full URL) or the wallet.
 pub struct Funder {
     /// The chain's configuration.
     pub config: ChainConfig,
@@ -64,6 +66,16 @@ pub struct Funder {
     chain_id: OnceCell<u64>,
     /// Held from nonce choice to broadcast, so transfers reach the node in nonce order.
     pub nonce_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Funder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Funder")
+            .field("key", &self.key)
+            .field("address", &self.address)
+            .field("rpc_url", &RedactedUrl(&self.config.rpc_url))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Funder {

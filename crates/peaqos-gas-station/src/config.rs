@@ -43,8 +43,9 @@ impl fmt::Debug for FundingKey {
     }
 }
 
-/// One chain the faucet funds on.
-#[derive(Debug, Clone)]
+/// One chain the faucet funds on. `Debug` shows the RPC URL without its path, query or
+/// password (providers put API keys there) and never the funding key.
+#[derive(Clone)]
 pub struct ChainConfig {
     /// The `chainId` clients send (`peaq`, `agung`, `local`, …); matched case-insensitively.
     pub name: String,
@@ -62,6 +63,21 @@ pub struct ChainConfig {
     pub owner_daily_cap: U256,
     /// Wei one target wallet may receive per UTC day.
     pub wallet_daily_cap: U256,
+}
+
+impl fmt::Debug for ChainConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChainConfig")
+            .field("name", &self.name)
+            .field("aliases", &self.aliases)
+            .field("rpc_url", &RedactedUrl(&self.rpc_url))
+            .field("funding_key", &self.funding_key)
+            .field("amount", &self.amount)
+            .field("min_gas_balance", &self.min_gas_balance)
+            .field("owner_daily_cap", &self.owner_daily_cap)
+            .field("wallet_daily_cap", &self.wallet_daily_cap)
+            .finish()
+    }
 }
 
 impl ChainConfig {
@@ -96,8 +112,8 @@ impl ChainConfig {
 pub struct GasStationConfig {
     /// Listen address (`GAS_STATION_BIND`, default `127.0.0.1:8090`; port 0 picks one).
     pub bind: SocketAddr,
-    /// Base of the `qrImageUrl`s (`GAS_STATION_PUBLIC_URL`); unset: `http://` + the request's
-    /// `Host`.
+    /// Base of the `qrImageUrl`s (`GAS_STATION_PUBLIC_URL`); unset: `http://` + the bound
+    /// address (loopback when bound to all interfaces). Never the request's `Host` header.
     pub public_url: Option<String>,
     /// `sqlite://…` or `postgres://…` (`GAS_STATION_DATABASE_URL`).
     pub database_url: String,
@@ -122,6 +138,32 @@ pub struct GasStationConfig {
     pub reconcile_interval: Duration,
     /// Request body limit in bytes (`GAS_STATION_MAX_BODY_BYTES`, 16384).
     pub max_body_bytes: usize,
+    /// Setups that write an enrollment, per client IP (IPv6: per /64) per `setup_window`
+    /// (`GAS_STATION_SETUP_LIMIT_PER_IP`, 10). Setups answered `2FA_ALREADY_CONFIGURED` are
+    /// not counted.
+    pub setup_limit_per_ip: u32,
+    /// Setups that write an enrollment, from all clients together, per `setup_window`
+    /// (`GAS_STATION_SETUP_LIMIT`, 1000).
+    pub setup_limit: u32,
+    /// The fixed window of the two setup limits (`GAS_STATION_SETUP_WINDOW_SECS`, 3600).
+    pub setup_window: Duration,
+    /// How long an unconfirmed enrollment lives before it is purged
+    /// (`GAS_STATION_2FA_PENDING_TTL_SECS`, 1800).
+    pub pending_ttl: Duration,
+    /// Invalid codes from one client IP (IPv6: per /64), whatever the owner, per `lockout`
+    /// window before that IP is refused (`RATE_LIMITED`) for the rest of the window
+    /// (`GAS_STATION_2FA_IP_MAX_ATTEMPTS`, 20).
+    pub ip_max_failed_attempts: u32,
+    /// An IP that gave a valid code for an owner within this time is not held by that owner's
+    /// lock (which others may have caused); its own per-IP limit still applies
+    /// (`GAS_STATION_2FA_TRUSTED_IP_SECS`, 2592000 = 30 days; 0 turns it off).
+    pub trusted_ip_ttl: Duration,
+    /// Refuse setups without a valid owner signature (`GAS_STATION_REQUIRE_OWNER_SIGNATURE`,
+    /// `false`; the official clients do not send one).
+    pub require_owner_signature: bool,
+    /// How far `signedAt` of an owner signature may be from now
+    /// (`GAS_STATION_OWNER_SIGNATURE_MAX_AGE_SECS`, 300).
+    pub owner_signature_max_age: Duration,
     /// The chains (`GAS_STATION_CHAINS` and `GAS_STATION_CHAIN_<NAME>_*`).
     pub chains: Vec<ChainConfig>,
     /// Test hook (`GAS_STATION_FAULT`): makes the process exit at a chosen point of a transfer.
@@ -144,6 +186,14 @@ impl fmt::Debug for GasStationConfig {
             .field("receipt_timeout", &self.receipt_timeout)
             .field("reconcile_interval", &self.reconcile_interval)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("setup_limit_per_ip", &self.setup_limit_per_ip)
+            .field("setup_limit", &self.setup_limit)
+            .field("setup_window", &self.setup_window)
+            .field("pending_ttl", &self.pending_ttl)
+            .field("ip_max_failed_attempts", &self.ip_max_failed_attempts)
+            .field("trusted_ip_ttl", &self.trusted_ip_ttl)
+            .field("require_owner_signature", &self.require_owner_signature)
+            .field("owner_signature_max_age", &self.owner_signature_max_age)
             .field("chains", &self.chains)
             .field("fault", &self.fault)
             .finish()
@@ -180,6 +230,14 @@ impl GasStationConfig {
             receipt_timeout: Duration::from_secs(60),
             reconcile_interval: Duration::from_secs(5),
             max_body_bytes: 16 * 1024,
+            setup_limit_per_ip: 10,
+            setup_limit: 1000,
+            setup_window: Duration::from_secs(3600),
+            pending_ttl: Duration::from_secs(1800),
+            ip_max_failed_attempts: 20,
+            trusted_ip_ttl: Duration::from_secs(30 * 86_400),
+            require_owner_signature: false,
+            owner_signature_max_age: Duration::from_secs(300),
             chains,
             fault: None,
         }
@@ -190,7 +248,9 @@ impl GasStationConfig {
     /// Listens on a free loopback port. The chain also answers to `peaq` and `agung` (what the
     /// official CLI sends, by its network setting, when pointed at a local stack). 2 PEAQ per
     /// request, `minGasBalance` 0.5 PEAQ (the official CLI's threshold), caps of 1000 PEAQ per
-    /// owner and 10 PEAQ per wallet per day, 1000 requests per owner per hour. The server key
+    /// owner and 10 PEAQ per wallet per day, 1000 requests per owner per hour, 10,000 setups
+    /// per hour (per IP and in all: every local client is loopback), 1000 invalid codes per IP
+    /// per lockout window. The server key
     /// is derived from the funding key, so a restart on the same database keeps enrollments.
     /// An invalid `funding_key` surfaces when the station is spawned.
     pub fn for_devnet(
@@ -214,6 +274,9 @@ impl GasStationConfig {
         config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
         config.database_url = database_url.to_owned();
         config.rate_limit = 1000;
+        config.setup_limit_per_ip = 10_000;
+        config.setup_limit = 10_000;
+        config.ip_max_failed_attempts = 1000;
         config
     }
 
@@ -308,6 +371,42 @@ impl GasStationConfig {
             &mut config.receipt_timeout,
         )?;
         secs("GAS_STATION_RECONCILE_SECS", &mut config.reconcile_interval)?;
+        secs("GAS_STATION_SETUP_WINDOW_SECS", &mut config.setup_window)?;
+        secs("GAS_STATION_2FA_PENDING_TTL_SECS", &mut config.pending_ttl)?;
+        secs(
+            "GAS_STATION_2FA_TRUSTED_IP_SECS",
+            &mut config.trusted_ip_ttl,
+        )?;
+        secs(
+            "GAS_STATION_OWNER_SIGNATURE_MAX_AGE_SECS",
+            &mut config.owner_signature_max_age,
+        )?;
+        for (key, field) in [
+            (
+                "GAS_STATION_SETUP_LIMIT_PER_IP",
+                &mut config.setup_limit_per_ip,
+            ),
+            ("GAS_STATION_SETUP_LIMIT", &mut config.setup_limit),
+            (
+                "GAS_STATION_2FA_IP_MAX_ATTEMPTS",
+                &mut config.ip_max_failed_attempts,
+            ),
+        ] {
+            if let Some(v) = get(key) {
+                *field = small(key, &v)?;
+            }
+        }
+        if let Some(v) = get("GAS_STATION_REQUIRE_OWNER_SIGNATURE") {
+            config.require_owner_signature = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    return Err(Error::Config(
+                        "GAS_STATION_REQUIRE_OWNER_SIGNATURE must be true or false".into(),
+                    ));
+                }
+            };
+        }
         if let Some(v) = get("GAS_STATION_2FA_MAX_ATTEMPTS") {
             config.max_failed_attempts = small("GAS_STATION_2FA_MAX_ATTEMPTS", &v)?;
         }
@@ -373,6 +472,25 @@ impl GasStationConfig {
         if self.rate_limit == 0 {
             return Err(Error::Config(
                 "GAS_STATION_RATE_LIMIT must be at least 1".into(),
+            ));
+        }
+        for (key, v) in [
+            ("GAS_STATION_SETUP_LIMIT_PER_IP", self.setup_limit_per_ip),
+            ("GAS_STATION_SETUP_LIMIT", self.setup_limit),
+            (
+                "GAS_STATION_2FA_IP_MAX_ATTEMPTS",
+                self.ip_max_failed_attempts,
+            ),
+        ] {
+            if v == 0 {
+                return Err(Error::Config(format!("{key} must be at least 1")));
+            }
+        }
+        if self.setup_window.is_zero() || self.pending_ttl.is_zero() || self.lockout.is_zero() {
+            return Err(Error::Config(
+                "GAS_STATION_SETUP_WINDOW_SECS, GAS_STATION_2FA_PENDING_TTL_SECS and \
+                 GAS_STATION_2FA_LOCKOUT_SECS must be at least 1"
+                    .into(),
             ));
         }
         if self.max_failed_attempts == 0 {

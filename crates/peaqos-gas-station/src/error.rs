@@ -24,11 +24,11 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// The database failed (connect, migrate, query).
-    #[error("database: {0}")]
+    /// The database failed (connect, migrate, query). The text has URLs redacted.
+    #[error("database: {}", peaqos_service::redact_urls_in(&.0.to_string()))]
     Database(#[from] sqlx::Error),
     /// The migrations failed.
-    #[error("database migration: {0}")]
+    #[error("database migration: {}", peaqos_service::redact_urls_in(&.0.to_string()))]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Binding or serving the HTTP listener failed.
     #[error("listener: {0}")]

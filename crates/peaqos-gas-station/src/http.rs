@@ -1,25 +1,33 @@
-//! The HTTP API (axum): JSON envelopes, size-limited bodies.
+//! The HTTP API (axum): JSON envelopes, size-limited bodies. Every error answer, including
+//! those of the HTTP layer (unknown route, wrong method, a path that is not UTF-8, a body too
+//! large), is the documented envelope with a code of the table at that code's status.
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, State, rejection::BytesRejection},
-    http::{HeaderMap, StatusCode, header},
+    extract::{
+        ConnectInfo, DefaultBodyLimit, Path, State,
+        rejection::{BytesRejection, PathRejection},
+    },
+    http::{StatusCode, header},
+    middleware,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde_json::{Map, Value, json};
 
 use peaqos_types::faucet::{
-    CONFIRM_PATH, ConfirmRequest, FUND_PATH, FundRequest, QR_PATH_PREFIX, QrFormat, SETUP_PATH,
-    SetupRequest,
+    CONFIRM_PATH, ConfirmRequest, FUND_PATH, FundRequest, OwnerProof, QR_PATH_PREFIX, QrFormat,
+    SETUP_PATH, SetupRequest,
 };
 
-use crate::{ApiError, FaucetCode, service::Service};
+use crate::{ApiError, FaucetCode, limit::ip_key, service::Service};
 
-/// The router over `service`.
+/// The router over `service`. Serve it with `ConnectInfo<SocketAddr>`
+/// (`into_make_service_with_connect_info`): the per-IP limits key on the peer address
+/// (without it, all clients share one key).
 pub fn router(service: Arc<Service>) -> Router {
     let limit = service.config.max_body_bytes;
     Router::new()
@@ -32,7 +40,45 @@ pub fn router(service: Arc<Service>) -> Router {
         .route("/health", get(health))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::map_response(into_envelope))
         .with_state(service)
+}
+
+/// The peer of the request, as the per-IP key.
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn client(peer: &Peer) -> String {
+    peer.as_ref().map_or_else(
+        || "unknown".to_owned(),
+        |Extension(ConnectInfo(a))| ip_key(a.ip()),
+    )
+}
+
+/// Turns an error answer that is not JSON (made by axum or hyper's service layer: 404, 405,
+/// 413, a path or body rejection) into the envelope.
+async fn into_envelope(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => FaucetCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => FaucetCode::MethodNotAllowed,
+        s if s.is_server_error() => FaucetCode::InternalError,
+        _ => FaucetCode::InvalidPayload,
+    };
+    let mut answer = ApiError::new(code).into_response();
+    // Keep `Allow` (405) and the like; the body and its type are replaced.
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 type Reply<T> = Result<Json<T>, ApiError>;
@@ -67,7 +113,8 @@ fn field(map: &Map<String, Value>, name: &str) -> Result<String, ApiError> {
         })
 }
 
-/// `/2fa/setup`: `format` absent or `null` is SVG.
+/// `/2fa/setup`: `format` absent or `null` is SVG; `ownerSignature` and `signedAt` (unix
+/// seconds) go together, absent or `null` when there is no proof.
 fn setup_request(map: &Map<String, Value>) -> Result<SetupRequest, ApiError> {
     let owner_address = field(map, "ownerAddress")?;
     let bad_format =
@@ -77,9 +124,29 @@ fn setup_request(map: &Map<String, Value>) -> Result<SetupRequest, ApiError> {
         Some(Value::String(f)) => f.parse().map_err(|_| bad_format())?,
         Some(_) => return Err(bad_format()),
     };
+    let present = |k: &str| map.get(k).filter(|v| !v.is_null());
+    let owner_proof = match (present("ownerSignature"), present("signedAt")) {
+        (None, None) => None,
+        (Some(Value::String(sig)), Some(at)) => Some(OwnerProof {
+            owner_signature: sig.clone(),
+            signed_at: at.as_u64().ok_or_else(|| {
+                ApiError::with_detail(
+                    FaucetCode::InvalidPayload,
+                    "signedAt must be unix seconds (an integer)",
+                )
+            })?,
+        }),
+        _ => {
+            return Err(ApiError::with_detail(
+                FaucetCode::InvalidPayload,
+                "ownerSignature (a string) and signedAt go together",
+            ));
+        }
+    };
     Ok(SetupRequest {
         owner_address,
         format,
+        owner_proof,
     })
 }
 
@@ -93,31 +160,18 @@ fn fund_request(map: &Map<String, Value>) -> Result<FundRequest, ApiError> {
     })
 }
 
-/// `public_url`, else `http://` + the request's `Host`.
-fn base_url(service: &Service, headers: &HeaderMap) -> String {
-    if let Some(url) = &service.config.public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| service.config.bind.to_string(), str::to_owned);
-    format!("http://{host}")
-}
-
 async fn setup(
     State(service): State<Arc<Service>>,
-    headers: HeaderMap,
+    peer: Peer,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<impl serde::Serialize> {
     let request = setup_request(&object(body)?)?;
-    let base = base_url(&service, &headers);
-    service.setup(&request, &base).await.map(Json)
+    service.setup(&request, &client(&peer)).await.map(Json)
 }
 
 async fn confirm(
     State(service): State<Arc<Service>>,
+    peer: Peer,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<impl serde::Serialize> {
     let map = object(body)?;
@@ -125,24 +179,32 @@ async fn confirm(
         owner_address: field(&map, "ownerAddress")?,
         two_factor_code: field(&map, "twoFactorCode")?,
     };
-    service.confirm(&request).await.map(Json)
+    service.confirm(&request, &client(&peer)).await.map(Json)
 }
 
 async fn fund(
     State(service): State<Arc<Service>>,
+    peer: Peer,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request = match object(body).and_then(|map| fund_request(&map)) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    match service.fund(&request).await {
+    match service.fund(&request, &client(&peer)).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
     }
 }
 
-async fn qr(State(service): State<Arc<Service>>, Path(token): Path<String>) -> Response {
+/// A token that is not valid UTF-8 (percent-decoded) is no token: `QR_NOT_FOUND`.
+async fn qr(
+    State(service): State<Arc<Service>>,
+    token: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(token)) = token else {
+        return ApiError::new(FaucetCode::QrNotFound).into_response();
+    };
     match service.qr_image(&token).await {
         Ok((format, image)) => (
             [
@@ -170,9 +232,5 @@ async fn health(State(service): State<Arc<Service>>) -> Response {
 }
 
 async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({"status": "error", "code": "NOT_FOUND", "message": "no such endpoint"})),
-    )
-        .into_response()
+    ApiError::new(FaucetCode::NotFound).into_response()
 }

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod config;
 mod error;
 pub mod http;
+pub mod limit;
 pub mod qr;
 pub mod seal;
 pub mod service;
@@ -21,6 +22,23 @@ pub use error::{ApiError, Error, FaucetCode};
 pub use seal::ServerKey;
 pub use service::Service;
 
+/// Log targets held at `info` whatever the configured filter says: the alloy HTTP transport
+/// opens a `debug` span that names the full RPC URL (API keys in its path or query).
+pub const CAPPED_LOG_TARGETS: &[&str] = &["alloy_transport_http=info"];
+
+/// `filter` with [`CAPPED_LOG_TARGETS`] added: what the server binary logs with (embedders
+/// that log at `debug` should do the same).
+pub fn redacting_log_filter(
+    mut filter: tracing_subscriber::EnvFilter,
+) -> tracing_subscriber::EnvFilter {
+    for target in CAPPED_LOG_TARGETS {
+        if let Ok(directive) = target.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    filter
+}
+
 /// Starts Gas Stations.
 #[derive(Debug, Clone, Copy)]
 pub struct GasStation;
@@ -34,13 +52,17 @@ impl GasStation {
         service.reconcile(true).await?;
         let listener = TcpListener::bind(service.config.bind).await?;
         let addr = listener.local_addr()?;
+        service.set_listen_addr(addr);
         let mut tasks = ServiceHandle::new();
         let app = http::router(service.clone());
         let stopped = tasks.stop_signal().stopped();
         tasks.spawn(async move {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
+            if let Err(e) = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(stopped)
+            .await
             {
                 tracing::error!(error = %e, "server stopped");
             }

@@ -2,15 +2,16 @@
 //! exactly-once transfers, and the reconciliation of transfers left in flight.
 
 use std::{
-    sync::Arc,
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
+    sync::{Arc, OnceLock},
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, Signature, U256};
 use peaqos_types::faucet::{
     CODE_2FA_ACTIVATED, CODE_2FA_SETUP_STARTED, CODE_SUCCESS, CODE_SUFFICIENT_BALANCE, ConfirmData,
-    ConfirmRequest, Envelope, FundRequest, FundedData, ProcessedData, QR_PATH_PREFIX, QrFormat,
-    SetupData, SetupRequest, SkippedData,
+    ConfirmRequest, Envelope, FundRequest, FundedData, OwnerProof, ProcessedData, QR_PATH_PREFIX,
+    QrFormat, SetupData, SetupRequest, SkippedData, owner_proof_message,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -20,8 +21,9 @@ use crate::{
     address::{owner_key, parse_evm},
     chain::{ChainError, Funder},
     config::{Fault, GWEI, to_gwei},
+    limit::SetupLimiter,
     qr,
-    store::{CapHit, Claim, DAY_MS, Enrollment, Store},
+    store::{CapHit, Claim, CodeUse, DAY_MS, Enrollment, Store},
     totp,
 };
 
@@ -54,6 +56,15 @@ pub struct Service {
     /// The database.
     pub store: Store,
     funders: Vec<Arc<Funder>>,
+    setup_limiter: SetupLimiter,
+    /// The address the listener is bound to (set by [`GasStation::spawn`](crate::GasStation)).
+    listen_addr: OnceLock<SocketAddr>,
+}
+
+/// A TOTP code and the client IP key that sent it.
+struct Presented<'a> {
+    code: &'a str,
+    client: &'a str,
 }
 
 /// An error that leaves the request in flight (its transfer may still land) rather than
@@ -101,11 +112,86 @@ impl Service {
             .map(|c| Funder::new(c).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         let store = Store::connect(&config.database_url).await?;
+        let setup_limiter = SetupLimiter::new(
+            config.setup_limit_per_ip,
+            config.setup_limit,
+            config.setup_window,
+        );
         Ok(Self {
             config,
             store,
             funders,
+            setup_limiter,
+            listen_addr: OnceLock::new(),
         })
+    }
+
+    /// Records the bound address (the base of `qrImageUrl` without a public URL).
+    pub fn set_listen_addr(&self, addr: SocketAddr) {
+        let _ = self.listen_addr.set(addr);
+    }
+
+    /// The base of the `qrImageUrl`s: `public_url`, else `http://` + the bound address (its
+    /// loopback twin when bound to all interfaces). Never anything from the request.
+    pub fn base_url(&self) -> String {
+        if let Some(url) = &self.config.public_url {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let mut addr = self.listen_addr.get().copied().unwrap_or(self.config.bind);
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            });
+        }
+        format!("http://{addr}")
+    }
+
+    /// The enrollment of `owner`, unless it is an unconfirmed one past the pending TTL (those
+    /// are purged).
+    async fn live_enrollment(&self, owner: &str) -> Result<Option<Enrollment>, ApiError> {
+        let cutoff = now_ms() - ms(self.config.pending_ttl);
+        Ok(self
+            .store
+            .enrollment(owner)
+            .await?
+            .filter(|e| e.active || e.created_ms >= cutoff))
+    }
+
+    /// Checks a setup's proof of control of `owner` (an EVM address): `Some(signedAt)` when
+    /// it verifies, `None` when there is none and none is required.
+    fn check_proof(
+        &self,
+        owner: &str,
+        proof: Option<&OwnerProof>,
+    ) -> Result<Option<i64>, ApiError> {
+        let refuse = |why: &str| ApiError::with_detail(FaucetCode::InvalidOwnerSignature, why);
+        let Some(proof) = proof else {
+            return if self.config.require_owner_signature {
+                Err(refuse("this faucet requires ownerSignature and signedAt"))
+            } else {
+                Ok(None)
+            };
+        };
+        let expected = parse_evm(owner).ok_or_else(|| refuse("only EVM owners can sign"))?;
+        let now = u64::try_from(now_ms() / 1000).unwrap_or_default();
+        if now.abs_diff(proof.signed_at) > self.config.owner_signature_max_age.as_secs() {
+            return Err(refuse("signedAt is not current"));
+        }
+        let hex = proof.owner_signature.trim_start_matches("0x");
+        let signer = hex::decode(hex)
+            .ok()
+            .and_then(|raw| Signature::from_raw(&raw).ok())
+            .and_then(|sig| {
+                sig.recover_address_from_msg(owner_proof_message(owner, proof.signed_at))
+                    .ok()
+            });
+        if signer != Some(expected) {
+            return Err(refuse("the signature is not the owner's"));
+        }
+        i64::try_from(proof.signed_at)
+            .map(Some)
+            .map_err(|_| refuse("signedAt is not current"))
     }
 
     fn funder(&self, chain_id: &str) -> Option<&Arc<Funder>> {
@@ -118,42 +204,74 @@ impl Service {
 
     // ---------------------------------------------------------------------------- 2FA
 
-    /// `POST /2fa/setup`.
+    /// `POST /2fa/setup` from `client` (an IP key, see [`ip_key`](crate::limit::ip_key)).
+    ///
+    /// Order: owner address, owner signature (when given or required), an enrollment that
+    /// cannot be replaced (`2FA_ALREADY_CONFIGURED`, not counted by the limits), the setup
+    /// limits (`RATE_LIMITED`), then the write. Unconfirmed enrollments past their TTL are
+    /// purged first.
     pub async fn setup(
         &self,
         request: &SetupRequest,
-        base_url: &str,
+        client: &str,
     ) -> Result<Envelope<SetupData>, ApiError> {
         let (owner, format) = (request.owner_address.as_str(), request.format);
         let key = owner_key(owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
+        let proof = self.check_proof(&key, request.owner_proof.as_ref())?;
+        if let Some(existing) = self.live_enrollment(&key).await?
+            && existing.active
+            && (existing.proven || proof.is_none())
+        {
+            return Err(ApiError::new(FaucetCode::TwoFaAlreadyConfigured));
+        }
+        if !self.setup_limiter.admit(client) {
+            tracing::info!(client, "2FA setup refused: setup limit");
+            return Err(ApiError::with_detail(
+                FaucetCode::RateLimited,
+                "too many 2FA setups, retry later",
+            ));
+        }
+        let now = now_ms();
+        self.store
+            .purge_pending(now - ms(self.config.pending_ttl))
+            .await?;
         let secret = totp::generate_secret().map_err(|e| Error::Internal(format!("rng: {e}")))?;
         let uri = totp::otpauth_uri(&self.config.issuer, owner, &secret);
-        let image = qr::render(&uri, format).map_err(|e| {
+        // Rendered here only to answer QR_GENERATION_FAILED now; served from the secret later.
+        qr::render(&uri, format).map_err(|e| {
             tracing::warn!(error = %e, "QR generation failed");
             ApiError::new(FaucetCode::QrGenerationFailed)
         })?;
-        let now = now_ms();
         let sealed = self.config.server_key.seal(&key, &secret)?;
-        if !self.store.begin_enrollment(&key, &sealed, now).await? {
-            return Err(ApiError::new(FaucetCode::TwoFaAlreadyConfigured));
+        if !self
+            .store
+            .begin_enrollment(&key, &sealed, now, proof)
+            .await?
+        {
+            let existing = self.store.enrollment(&key).await?;
+            return Err(if existing.is_some_and(|e| !e.active && e.proven) {
+                ApiError::with_detail(
+                    FaucetCode::InvalidOwnerSignature,
+                    "this enrollment was started with an owner signature: restart it with a newer one",
+                )
+            } else {
+                ApiError::new(FaucetCode::TwoFaAlreadyConfigured)
+            });
         }
         let mut token = [0u8; 24];
         getrandom::fill(&mut token).map_err(|e| Error::Internal(format!("rng: {e}")))?;
         let token = hex::encode(token);
-        let sealed_image = self
-            .config
-            .server_key
-            .seal(&format!("qr:{token}"), &image)?;
         self.store
             .put_qr(
                 &token,
                 &key,
+                owner,
                 format.as_str(),
-                &sealed_image,
                 now + ms(self.config.qr_ttl),
             )
             .await?;
-        tracing::info!(owner = %key, "2FA setup");
+        let base_url = self.base_url();
+        tracing::info!(owner = %key, proven = proof.is_some(), "2FA setup");
         Ok(Envelope::success(
             CODE_2FA_SETUP_STARTED,
             SetupData {
@@ -169,37 +287,48 @@ impl Service {
         if token.is_empty() || token.len() > 128 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ApiError::new(FaucetCode::QrNotFound));
         }
-        let (_, format, sealed, expires) = self
+        let qr = self
             .store
             .qr(token)
             .await?
             .ok_or_else(|| ApiError::new(FaucetCode::QrNotFound))?;
-        if now_ms() >= expires {
+        if now_ms() >= qr.expires_ms {
             return Err(ApiError::new(FaucetCode::QrExpired));
         }
-        let format = format
+        let format = qr
+            .format
             .parse::<QrFormat>()
             .map_err(|_| ApiError::new(FaucetCode::InternalError))?;
-        let image = self
-            .config
-            .server_key
-            .open(&format!("qr:{token}"), &sealed)?;
-        Ok((format, image.to_vec()))
+        // Tokens are replaced on every setup of the owner, so this is the secret it was
+        // issued for.
+        let enrollment = self
+            .store
+            .enrollment(&qr.owner)
+            .await?
+            .ok_or_else(|| ApiError::new(FaucetCode::QrNotFound))?;
+        let secret = self.config.server_key.open(&qr.owner, &enrollment.secret)?;
+        let uri = totp::otpauth_uri(&self.config.issuer, &qr.label, &secret);
+        let image = qr::render(&uri, format).map_err(|e| {
+            tracing::warn!(error = %e, "QR generation failed");
+            ApiError::new(FaucetCode::QrGenerationFailed)
+        })?;
+        Ok((format, image))
     }
 
-    /// `POST /2fa/confirm`.
+    /// `POST /2fa/confirm` from `client`.
     pub async fn confirm(
         &self,
         request: &ConfirmRequest,
+        client: &str,
     ) -> Result<Envelope<ConfirmData>, ApiError> {
         let (owner, code) = (&request.owner_address, &request.two_factor_code);
         let key = owner_key(owner).ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
         let enrollment = self
-            .store
-            .enrollment(&key)
+            .live_enrollment(&key)
             .await?
             .ok_or_else(|| ApiError::new(FaucetCode::TwoFaNotConfigured))?;
-        self.check_code(&key, &enrollment, code, "confirm").await?;
+        self.check_code(&key, &enrollment, code, "confirm", client)
+            .await?;
         self.store.activate(&key, now_ms()).await?;
         tracing::info!(owner = %key, "2FA activated");
         Ok(Envelope::success(
@@ -210,19 +339,41 @@ impl Service {
         ))
     }
 
-    /// Verifies `code` for `owner` (lock, ±1 step, one use per `scope`, attempt counting).
+    /// Verifies `code` for `owner` from `client` (IP limit, owner lock unless `client` is
+    /// trusted for `owner`, ±1 step, one use per `scope`, attempt counting per owner and per
+    /// IP). A valid code used before for `scope` is `2FA_EXPIRED` and counts as nothing.
     async fn check_code(
         &self,
         owner: &str,
         enrollment: &Enrollment,
         code: &str,
         scope: &str,
+        client: &str,
     ) -> Result<(), ApiError> {
         let now = now_ms();
-        if enrollment.locked_until_ms > now {
+        let ip_window = {
+            let w = ms(self.config.lockout).max(1);
+            now - now.rem_euclid(w)
+        };
+        if self.store.ip_failures(client, ip_window).await?
+            >= i64::from(self.config.ip_max_failed_attempts)
+        {
+            return Err(ApiError::with_detail(
+                FaucetCode::RateLimited,
+                "too many invalid 2FA codes from this address, retry after the lockout window",
+            ));
+        }
+        let locked = enrollment.locked_until_ms > now;
+        let trusted = locked
+            && !self.config.trusted_ip_ttl.is_zero()
+            && self
+                .store
+                .is_trusted(owner, client, now - ms(self.config.trusted_ip_ttl))
+                .await?;
+        if locked && !trusted {
             return Err(ApiError::new(FaucetCode::TwoFaLocked));
         }
-        if enrollment.locked_until_ms != 0 {
+        if enrollment.locked_until_ms != 0 && !locked {
             self.store.clear_expired_lock(owner, now).await?;
         }
         let secret = self.config.server_key.open(owner, &enrollment.secret)?;
@@ -233,39 +384,49 @@ impl Service {
         } else {
             None
         };
-        let accepted = match step {
-            Some(step) => {
-                self.store
-                    .use_code(owner, i64::try_from(step).unwrap_or(i64::MAX), scope, now)
-                    .await?
-            }
-            None => false,
-        };
-        if !accepted {
-            let locked = self
+        if let Some(step) = step {
+            let step = i64::try_from(step).unwrap_or(i64::MAX);
+            return match self
                 .store
-                .record_failure(
-                    owner,
-                    now,
-                    i64::from(self.config.max_failed_attempts),
-                    ms(self.config.lockout),
-                )
-                .await?;
-            tracing::info!(owner, replay = step.is_some(), locked, "invalid 2FA code");
-            return Err(ApiError::new(if locked {
-                FaucetCode::TwoFaLocked
-            } else {
-                FaucetCode::Invalid2fa
-            }));
+                .use_code(owner, step, scope, now, trusted)
+                .await?
+            {
+                CodeUse::Accepted => {
+                    self.store.record_success(owner).await?;
+                    if !self.config.trusted_ip_ttl.is_zero() {
+                        self.store.trust_ip(owner, client, now).await?;
+                    }
+                    Ok(())
+                }
+                CodeUse::Reused => {
+                    tracing::info!(owner, "2FA code used again");
+                    Err(ApiError::new(FaucetCode::TwoFaExpired))
+                }
+                CodeUse::Locked => Err(ApiError::new(FaucetCode::TwoFaLocked)),
+            };
         }
-        self.store.record_success(owner).await?;
-        Ok(())
+        let locked = self
+            .store
+            .record_failure(
+                owner,
+                now,
+                i64::from(self.config.max_failed_attempts),
+                ms(self.config.lockout),
+            )
+            .await?;
+        let ip_failures = self.store.record_ip_failure(client, ip_window).await?;
+        tracing::info!(owner, client, locked, ip_failures, "invalid 2FA code");
+        Err(ApiError::new(if locked && !trusted {
+            FaucetCode::TwoFaLocked
+        } else {
+            FaucetCode::Invalid2fa
+        }))
     }
 
     // ---------------------------------------------------------------------------- funding
 
-    /// `POST /faucet/fund`.
-    pub async fn fund(&self, req: &FundRequest) -> Result<Value, ApiError> {
+    /// `POST /faucet/fund` from `client`.
+    pub async fn fund(&self, req: &FundRequest, client: &str) -> Result<Value, ApiError> {
         let owner = owner_key(&req.owner_address)
             .ok_or_else(|| ApiError::new(FaucetCode::InvalidOwnerAddress))?;
         let target = parse_evm(&req.target_wallet_address)
@@ -279,8 +440,7 @@ impl Service {
             .hyphenated()
             .to_string();
         let enrollment = self
-            .store
-            .enrollment(&owner)
+            .live_enrollment(&owner)
             .await?
             .ok_or_else(|| ApiError::new(FaucetCode::TwoFaNotConfigured))?;
         if !enrollment.active {
@@ -321,7 +481,10 @@ impl Service {
                 &enrollment,
                 target,
                 &request_id,
-                &req.two_factor_code,
+                Presented {
+                    code: &req.two_factor_code,
+                    client,
+                },
             )
             .await
         {
@@ -343,11 +506,12 @@ impl Service {
         enrollment: &Enrollment,
         target: Address,
         request_id: &str,
-        code: &str,
+        presented: Presented<'_>,
     ) -> Result<Value, Failure> {
         let target_key = format!("{target:#x}");
         let scope = format!("fund|{}|{target_key}", funder.key);
-        self.check_code(owner, enrollment, code, &scope).await?;
+        self.check_code(owner, enrollment, presented.code, &scope, presented.client)
+            .await?;
         let now = now_ms();
         let window = ms(self.config.rate_window).max(1);
         if !self
@@ -571,7 +735,13 @@ impl Service {
                 None => {}
             }
         }
-        self.store.purge(now).await?;
+        self.store
+            .purge(
+                now,
+                now - ms(self.config.pending_ttl),
+                now - ms(self.config.trusted_ip_ttl),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -36,6 +36,21 @@ pub struct Enrollment {
     pub active: bool,
     /// Locked until (unix ms; 0 = not locked).
     pub locked_until_ms: i64,
+    /// When the setup that made it ran (unix ms).
+    pub created_ms: i64,
+    /// Made with a proof of control of the owner address.
+    pub proven: bool,
+}
+
+/// How a code use went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeUse {
+    /// Recorded: the code was not used before for this scope.
+    Accepted,
+    /// Used before for this scope.
+    Reused,
+    /// The owner is locked.
+    Locked,
 }
 
 /// The outcome of claiming a request id.
@@ -75,6 +90,19 @@ pub struct InFlight {
     pub created_ms: i64,
 }
 
+/// A QR token: which enrollment's secret it shows, and until when.
+#[derive(Debug, Clone)]
+pub struct QrToken {
+    /// The owner key.
+    pub owner: String,
+    /// The owner as the setup sent it (the otpauth account name).
+    pub label: String,
+    /// `svg` or `png`.
+    pub format: String,
+    /// Expiry (unix ms).
+    pub expires_ms: i64,
+}
+
 /// Why a cap reservation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CapHit {
@@ -84,8 +112,14 @@ pub enum CapHit {
     Wallet,
 }
 
-const MIGRATIONS: &[EmbeddedMigration] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[EmbeddedMigration] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "hardening",
+        include_str!("../migrations/0002_hardening.sql"),
+    ),
+];
 
 fn owner_scope(chain: &str, owner: &str) -> String {
     format!("o|{chain}|{owner}")
@@ -124,42 +158,82 @@ impl Store {
 
     /// The enrollment of `owner`.
     pub async fn enrollment(&self, owner: &str) -> Result<Option<Enrollment>, Error> {
-        let row =
-            sqlx::query("SELECT secret, active, locked_until_ms FROM enrollments WHERE owner = $1")
-                .bind(owner)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT secret, active, locked_until_ms, created_ms, proven FROM enrollments \
+             WHERE owner = $1",
+        )
+        .bind(owner)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| -> Result<Enrollment, Error> {
             Ok(Enrollment {
                 secret: r.try_get("secret")?,
                 active: r.try_get::<i64, _>("active")? != 0,
                 locked_until_ms: r.try_get("locked_until_ms")?,
+                created_ms: r.try_get("created_ms")?,
+                proven: r.try_get::<i64, _>("proven")? != 0,
             })
         })
         .transpose()
     }
 
-    /// Starts (or restarts, while not yet confirmed) the enrollment of `owner`. `false` when
-    /// an active enrollment exists.
+    /// Starts (or restarts) the enrollment of `owner`; `proof` is the `signedAt` of a verified
+    /// owner signature. An existing enrollment is replaced only when it is
+    /// * unconfirmed and unproven (anyone may restart it, as before), or
+    /// * unproven (even confirmed: it may have been squatted) and `proof` is given, or
+    /// * unconfirmed, proven, and `proof` is newer than its proof.
+    ///
+    /// A confirmed proven enrollment is never replaced. `false` when nothing was written.
     pub async fn begin_enrollment(
         &self,
         owner: &str,
         sealed: &str,
         now: i64,
+        proof: Option<i64>,
     ) -> Result<bool, Error> {
         let done = sqlx::query(
-            "INSERT INTO enrollments (owner, secret, active, failed_attempts, locked_until_ms, created_ms) \
-             VALUES ($1, $2, 0, 0, 0, $3) \
-             ON CONFLICT (owner) DO UPDATE SET secret = excluded.secret, failed_attempts = 0, \
-             locked_until_ms = 0, created_ms = excluded.created_ms \
-             WHERE enrollments.active = 0",
+            "INSERT INTO enrollments (owner, secret, active, failed_attempts, locked_until_ms, \
+             created_ms, proven, proof_signed_at) VALUES ($1, $2, 0, 0, 0, $3, $4, $5) \
+             ON CONFLICT (owner) DO UPDATE SET secret = excluded.secret, active = 0, \
+             failed_attempts = 0, locked_until_ms = 0, created_ms = excluded.created_ms, \
+             activated_ms = NULL, proven = excluded.proven, \
+             proof_signed_at = excluded.proof_signed_at \
+             WHERE (enrollments.proven = 0 AND (enrollments.active = 0 OR excluded.proven = 1)) \
+             OR (enrollments.active = 0 AND excluded.proven = 1 \
+             AND excluded.proof_signed_at > enrollments.proof_signed_at)",
         )
         .bind(owner)
         .bind(sealed)
         .bind(now)
+        .bind(i64::from(proof.is_some()))
+        .bind(proof.unwrap_or(0))
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        // Uses of the old secret's codes must not block the new secret's (same steps).
+        sqlx::query("DELETE FROM totp_uses WHERE owner = $1")
+            .bind(owner)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
+    }
+
+    /// Deletes the unconfirmed enrollments started before `before_ms` (and their QR tokens).
+    pub async fn purge_pending(&self, before_ms: i64) -> Result<u64, Error> {
+        sqlx::query(
+            "DELETE FROM qr_tokens WHERE owner IN \
+             (SELECT owner FROM enrollments WHERE active = 0 AND created_ms < $1)",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await?;
+        let done = sqlx::query("DELETE FROM enrollments WHERE active = 0 AND created_ms < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Enrolls `owner` as active with `sealed`, replacing any enrollment (local stacks).
@@ -247,75 +321,174 @@ impl Store {
     }
 
     /// Records the use of the code of `step` for `scope`, unless the owner is locked at `now`
-    /// (so a concurrent brute force that just locked the owner cannot slip a code through);
-    /// `false` if the code was used already or the owner is locked.
+    /// (so a concurrent brute force that just locked the owner cannot slip a code through)
+    /// and `ignore_lock` is not set (a trusted IP).
     pub async fn use_code(
         &self,
         owner: &str,
         step: i64,
         scope: &str,
         now: i64,
-    ) -> Result<bool, Error> {
+        ignore_lock: bool,
+    ) -> Result<CodeUse, Error> {
         let done = sqlx::query(
             "INSERT INTO totp_uses (owner, step, scope, used_ms) \
-             SELECT $1, $2, $3, $4 FROM enrollments WHERE owner = $1 AND locked_until_ms <= $4 \
+             SELECT $1, $2, $3, $4 FROM enrollments WHERE owner = $1 \
+             AND (locked_until_ms <= $4 OR $5 = 1) \
              ON CONFLICT DO NOTHING",
         )
         .bind(owner)
         .bind(step)
         .bind(scope)
         .bind(now)
+        .bind(i64::from(ignore_lock))
         .execute(&self.pool)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 1 {
+            return Ok(CodeUse::Accepted);
+        }
+        let locked = sqlx::query("SELECT locked_until_ms FROM enrollments WHERE owner = $1")
+            .bind(owner)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<i64, _>("locked_until_ms"))
+            .transpose()?
+            .is_none_or(|until| until > now && !ignore_lock);
+        Ok(if locked {
+            CodeUse::Locked
+        } else {
+            CodeUse::Reused
+        })
     }
 
-    // ------------------------------------------------------------------------------- QR
+    // ------------------------------------------------------------------------ client IPs
 
-    /// Stores a QR image (sealed) under `token`.
-    pub async fn put_qr(
-        &self,
-        token: &str,
-        owner: &str,
-        format: &str,
-        sealed: &str,
-        expires_ms: i64,
-    ) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO qr_tokens (token, owner, format, image, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+    /// Invalid codes from `ip` in the window starting at `window_start`.
+    pub async fn ip_failures(&self, ip: &str, window_start: i64) -> Result<i64, Error> {
+        let row =
+            sqlx::query("SELECT failures FROM ip_failures WHERE ip = $1 AND window_start = $2")
+                .bind(ip)
+                .bind(window_start)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some(r) => r.try_get("failures")?,
+            None => 0,
+        })
+    }
+
+    /// Counts an invalid code from `ip`; returns the window's count.
+    pub async fn record_ip_failure(&self, ip: &str, window_start: i64) -> Result<i64, Error> {
+        let row = sqlx::query(
+            "INSERT INTO ip_failures (ip, window_start, failures) VALUES ($1, $2, 1) \
+             ON CONFLICT (ip, window_start) DO UPDATE SET failures = ip_failures.failures + 1 \
+             RETURNING failures",
         )
-        .bind(token)
+        .bind(ip)
+        .bind(window_start)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("failures")?)
+    }
+
+    /// Remembers that `ip` gave a valid code for `owner` at `now`.
+    pub async fn trust_ip(&self, owner: &str, ip: &str, now: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO owner_ips (owner, ip, last_ok_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (owner, ip) DO UPDATE SET last_ok_ms = excluded.last_ok_ms",
+        )
         .bind(owner)
-        .bind(format)
-        .bind(sealed)
-        .bind(expires_ms)
+        .bind(ip)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// `(owner, format, sealed image, expires_ms)` of `token`.
-    pub async fn qr(&self, token: &str) -> Result<Option<(String, String, String, i64)>, Error> {
+    /// Whether `ip` gave a valid code for `owner` at or after `since_ms`.
+    pub async fn is_trusted(&self, owner: &str, ip: &str, since_ms: i64) -> Result<bool, Error> {
+        let row = sqlx::query(
+            "SELECT last_ok_ms FROM owner_ips WHERE owner = $1 AND ip = $2 AND last_ok_ms >= $3",
+        )
+        .bind(owner)
+        .bind(ip)
+        .bind(since_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    // ------------------------------------------------------------------------------- QR
+
+    /// Stores a QR token for `owner`'s current enrollment, replacing the owner's earlier
+    /// tokens (they would show the new secret). `label` is the otpauth account name. No image
+    /// is stored: it is rendered on request from the enrollment.
+    pub async fn put_qr(
+        &self,
+        token: &str,
+        owner: &str,
+        label: &str,
+        format: &str,
+        expires_ms: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM qr_tokens WHERE owner = $1")
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO qr_tokens (token, owner, label, format, image, expires_ms) \
+             VALUES ($1, $2, $3, $4, '', $5)",
+        )
+        .bind(token)
+        .bind(owner)
+        .bind(label)
+        .bind(format)
+        .bind(expires_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The QR token `token`.
+    pub async fn qr(&self, token: &str) -> Result<Option<QrToken>, Error> {
         let row =
-            sqlx::query("SELECT owner, format, image, expires_ms FROM qr_tokens WHERE token = $1")
+            sqlx::query("SELECT owner, label, format, expires_ms FROM qr_tokens WHERE token = $1")
                 .bind(token)
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(|r| {
-            Ok((
-                r.try_get("owner")?,
-                r.try_get("format")?,
-                r.try_get("image")?,
-                r.try_get("expires_ms")?,
-            ))
+            Ok(QrToken {
+                owner: r.try_get("owner")?,
+                label: r.try_get("label")?,
+                format: r.try_get("format")?,
+                expires_ms: r.try_get("expires_ms")?,
+            })
         })
         .transpose()
     }
 
-    /// Forgets what is no longer needed: QR tokens expired a day ago, code uses older than the
-    /// TOTP window, rate windows and ledger days long past.
-    pub async fn purge(&self, now: i64) -> Result<(), Error> {
+    /// Forgets what is no longer needed: QR tokens expired a day ago (until then they answer
+    /// `QR_EXPIRED`; an owner has at most one), unconfirmed enrollments started
+    /// before `pending_before`, IPs last trusted before `trusted_before`, code uses older than
+    /// the TOTP window, IP failure windows, rate windows and ledger days long past.
+    pub async fn purge(
+        &self,
+        now: i64,
+        pending_before: i64,
+        trusted_before: i64,
+    ) -> Result<(), Error> {
         sqlx::query("DELETE FROM qr_tokens WHERE expires_ms < $1")
+            .bind(now - DAY_MS)
+            .execute(&self.pool)
+            .await?;
+        self.purge_pending(pending_before).await?;
+        sqlx::query("DELETE FROM owner_ips WHERE last_ok_ms < $1")
+            .bind(trusted_before)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM ip_failures WHERE window_start < $1")
             .bind(now - DAY_MS)
             .execute(&self.pool)
             .await?;

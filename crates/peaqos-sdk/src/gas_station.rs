@@ -56,8 +56,25 @@ use crate::{
 };
 /// The Gas Station's wire contract (paths, codes, bodies), shared with the server.
 pub use peaqos_types::faucet::{
-    self as wire, CONFIRM_PATH, FUND_PATH, FaucetCode, QrFormat, SETUP_PATH,
+    self as wire, CONFIRM_PATH, FUND_PATH, FaucetCode, OwnerProof, QrFormat, SETUP_PATH,
 };
+
+/// A proof of control of `signer`'s address for a setup, signed now (EIP-191 `personal_sign`
+/// of [`wire::owner_proof_message`]).
+pub fn owner_proof(signer: &alloy::signers::local::PrivateKeySigner) -> Result<OwnerProof> {
+    use alloy::signers::SignerSync as _;
+    let signed_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let message = wire::owner_proof_message(&format!("{:#x}", signer.address()), signed_at);
+    let signature = signer
+        .sign_message_sync(message.as_bytes())
+        .map_err(|e| Error::validation("owner_signature", "a signature", e.to_string()))?;
+    Ok(OwnerProof {
+        owner_signature: format!("0x{}", alloy::hex::encode(signature.as_bytes())),
+        signed_at,
+    })
+}
 
 /// What `/2fa/setup` returns. `Debug` hides `otpauth_uri` (it holds the TOTP secret) and
 /// `qr_image_url` (it shows the secret for ~2 minutes).
@@ -154,11 +171,26 @@ impl GasStationClient {
         owner_address: &str,
         format: QrFormat,
     ) -> Result<FaucetSetup> {
+        self.setup_faucet_2fa_with_proof(owner_address, format, None)
+            .await
+    }
+
+    /// [`setup_faucet_2fa`](Self::setup_faucet_2fa) with an optional proof of control of the
+    /// (EVM) owner address: `ownerSignature` and `signedAt` in the body (see
+    /// [`wire::owner_proof_message`]; [`owner_proof`] makes one with a local key). A faucet
+    /// that requires proofs answers [`FaucetCode::InvalidOwnerSignature`] without one.
+    pub async fn setup_faucet_2fa_with_proof(
+        &self,
+        owner_address: &str,
+        format: QrFormat,
+        proof: Option<OwnerProof>,
+    ) -> Result<FaucetSetup> {
         const OP: &str = "setup_faucet_2fa";
         check_address("owner_address", owner_address)?;
         let body = SetupRequest {
             owner_address: owner_address.to_owned(),
             format,
+            owner_proof: proof,
         };
         let (status, envelope) = self.post(OP, SETUP_PATH, &body, None).await?;
         match data::<SetupData>(&envelope, EnvelopeStatus::Success, None) {
@@ -550,6 +582,21 @@ mod tests {
         for bad in ["", "-1", "+1", "0x10", "1.5", "1e18", " 1"] {
             assert_eq!(parse_wei(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn owner_proofs_recover_to_the_owner() {
+        let signer = alloy::signers::local::PrivateKeySigner::random();
+        let proof = owner_proof(&signer).expect("proof");
+        let raw = alloy::hex::decode(&proof.owner_signature).expect("hex");
+        let signature = alloy::primitives::Signature::from_raw(&raw).expect("65 bytes");
+        let message = wire::owner_proof_message(&signer.address().to_string(), proof.signed_at);
+        assert_eq!(
+            signature
+                .recover_address_from_msg(message)
+                .expect("recover"),
+            signer.address()
+        );
     }
 
     #[test]

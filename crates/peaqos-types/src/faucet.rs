@@ -61,8 +61,10 @@ macro_rules! faucet_codes {
             }
         )+
     ) => {
-        /// The error codes the Gas Station answers with: the 20 documented ones plus
-        /// `2FA_ALREADY_CONFIGURED` (from setup, known to the official CLI).
+        /// The error codes the Gas Station answers with: the 20 documented ones,
+        /// `2FA_ALREADY_CONFIGURED` and `2FA_EXPIRED` (both known to the official CLI), then
+        /// this implementation's `INVALID_OWNER_SIGNATURE`, `NOT_FOUND` and
+        /// `METHOD_NOT_ALLOWED`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum FaucetCode {
@@ -70,7 +72,8 @@ macro_rules! faucet_codes {
         }
 
         impl FaucetCode {
-            /// Every code: the 20 documented ones, then `2FA_ALREADY_CONFIGURED`.
+            /// Every code: the 20 documented ones, then `2FA_ALREADY_CONFIGURED`, `2FA_EXPIRED`,
+            /// `INVALID_OWNER_SIGNATURE`, `NOT_FOUND`, `METHOD_NOT_ALLOWED`.
             pub const ALL: [Self; [$(Self::$variant),+].len()] = [$(Self::$variant),+];
 
             /// The wire code (`INVALID_2FA`, `2FA_LOCKED`, …).
@@ -242,6 +245,33 @@ faucet_codes! {
         hint: "confirm or fund with a code from the authenticator",
         message: "2FA is already configured for this owner — use a code from the authenticator",
     }
+    /// `2FA_EXPIRED`: a valid code that was already used for this action (a retry inside its
+    /// 30 s window). Not a failed attempt: it never counts toward the lockout. The official CLI
+    /// knows this code and asks for a fresh one.
+    TwoFaExpired = "2FA_EXPIRED" {
+        status: 401, retryable: true,
+        hint: "submit the next 6-digit code",
+        message: "2FA code already used — enter a fresh 6-digit code",
+    }
+    /// `INVALID_OWNER_SIGNATURE`: the setup's proof of control of the owner address is
+    /// missing (when the faucet requires it), malformed, stale or not by the owner.
+    InvalidOwnerSignature = "INVALID_OWNER_SIGNATURE" {
+        status: 401, retryable: false,
+        hint: "sign the setup message with the owner's key, with a current signedAt",
+        message: "Owner signature missing, stale or not made by the owner",
+    }
+    /// `NOT_FOUND`: no such endpoint.
+    NotFound = "NOT_FOUND" {
+        status: 404, retryable: false,
+        hint: "fix the URL",
+        message: "No such endpoint",
+    }
+    /// `METHOD_NOT_ALLOWED`: the endpoint exists but not with this HTTP method.
+    MethodNotAllowed = "METHOD_NOT_ALLOWED" {
+        status: 405, retryable: false,
+        hint: "fix the HTTP method",
+        message: "Method not allowed on this endpoint",
+    }
 }
 
 /// A string that is not one of a service's error codes.
@@ -335,7 +365,7 @@ impl fmt::Display for QrFormat {
     }
 }
 
-/// `POST /2fa/setup` `{ownerAddress, format}`.
+/// `POST /2fa/setup` `{ownerAddress, format, ownerSignature?, signedAt?}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetupRequest {
@@ -343,6 +373,42 @@ pub struct SetupRequest {
     pub owner_address: String,
     /// The QR image format (absent or `null` means SVG).
     pub format: QrFormat,
+    /// Optional proof of control of the (EVM) owner address; absent from the body when `None`
+    /// (what the official clients send).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub owner_proof: Option<OwnerProof>,
+}
+
+/// The first line of the message an owner signs to prove control of its address at setup.
+pub const OWNER_PROOF_PREFIX: &str = "peaqOS Gas Station 2FA setup";
+
+/// The message an owner signs (EIP-191 `personal_sign`) to prove control of `owner` at setup:
+/// `"peaqOS Gas Station 2FA setup\nowner: {owner}\nissued: {signed_at}"`, where `owner` is the
+/// EVM address in lower case (`0x` + 40 hex) and `signed_at` unix seconds in decimal.
+///
+/// ```
+/// assert_eq!(
+///     peaqos_types::faucet::owner_proof_message("0xAbC0000000000000000000000000000000000001", 1700000000),
+///     "peaqOS Gas Station 2FA setup\nowner: 0xabc0000000000000000000000000000000000001\nissued: 1700000000"
+/// );
+/// ```
+pub fn owner_proof_message(owner: &str, signed_at: u64) -> String {
+    format!(
+        "{OWNER_PROOF_PREFIX}\nowner: {}\nissued: {signed_at}",
+        owner.to_ascii_lowercase()
+    )
+}
+
+/// The optional proof of control of the owner address of a setup: `ownerSignature` (`0x` +
+/// 65 bytes hex, `r ‖ s ‖ v`, the EIP-191 `personal_sign` signature of
+/// [`owner_proof_message`]) and `signedAt` (the unix seconds in the message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerProof {
+    /// The signature, hex.
+    pub owner_signature: String,
+    /// Unix seconds, as signed.
+    pub signed_at: u64,
 }
 
 /// `POST /2fa/confirm` `{ownerAddress, twoFactorCode}`. `Debug` hides the code.
@@ -543,10 +609,11 @@ mod tests {
             assert_eq!(c.as_str().parse::<FaucetCode>().expect("known"), c);
             assert_eq!(c.to_string(), c.as_str());
         }
-        assert_eq!(FaucetCode::ALL.len(), 21);
+        assert_eq!(FaucetCode::ALL.len(), 25);
         assert_eq!(FaucetCode::ALL[20], FaucetCode::TwoFaAlreadyConfigured);
         assert!("invalid_2fa".parse::<FaucetCode>().is_err());
         assert!("TOTP_EXPIRED".parse::<FaucetCode>().is_err());
+        assert_eq!("2FA_EXPIRED".parse(), Ok(FaucetCode::TwoFaExpired));
     }
 
     #[test]
@@ -567,7 +634,8 @@ mod tests {
                 "TRANSFER_FAILED",
                 "CHAIN_RPC_ERROR",
                 "INTERNAL_ERROR",
-                "QR_GENERATION_FAILED"
+                "QR_GENERATION_FAILED",
+                "2FA_EXPIRED"
             ]
         );
         let documented: Vec<_> = FaucetCode::ALL
@@ -588,13 +656,22 @@ mod tests {
 
     #[test]
     fn bodies_and_envelopes() {
-        let setup = SetupRequest {
+        let mut setup = SetupRequest {
             owner_address: "0xabc".into(),
             format: QrFormat::Png,
+            owner_proof: None,
         };
         assert_eq!(
             serde_json::to_string(&setup).expect("json"),
             r#"{"ownerAddress":"0xabc","format":"png"}"#
+        );
+        setup.owner_proof = Some(OwnerProof {
+            owner_signature: "0x01".into(),
+            signed_at: 7,
+        });
+        assert_eq!(
+            serde_json::to_string(&setup).expect("json"),
+            r#"{"ownerAddress":"0xabc","format":"png","ownerSignature":"0x01","signedAt":7}"#
         );
         let fund = FundRequest {
             owner_address: "o".into(),

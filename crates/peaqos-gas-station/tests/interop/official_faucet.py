@@ -113,8 +113,9 @@ def main():
     print(f"FUNDED {result.get('funded_amount')}")
     check("same request id again: REQUEST_ALREADY_PROCESSED",
           api_code(lambda: client.fund_from_gas_station(owner, target, chain, code, url, request_id=request_id)) == "REQUEST_ALREADY_PROCESSED")
-    check("replayed code, same wallet, new id: INVALID_2FA",
-          api_code(lambda: client.fund_from_gas_station(owner, target, chain, code, url)) == "INVALID_2FA")
+    # A reused code is 2FA_EXPIRED (the official CLI asks for a fresh code), not a failed attempt.
+    check("replayed code, same wallet, new id: 2FA_EXPIRED",
+          api_code(lambda: client.fund_from_gas_station(owner, target, chain, code, url)) == "2FA_EXPIRED")
     skipped = client.fund_from_gas_station(owner, rich, chain, totp(secret, 1), url)
     check("rich wallet: skipped", skipped.get("status") == "skipped", skipped)
     check("skipped: balances are decimal strings",

@@ -261,11 +261,11 @@ async fn every_error_code_through_http() {
     );
     assert_eq!(again["data"]["result"], funded.1);
 
-    // A replayed code for the same wallet is refused (INVALID_2FA), a fresh one reaches the
-    // wallet cap: CAP_EXCEEDED_WALLET.
+    // A replayed code for the same wallet is refused (2FA_EXPIRED, not a failed attempt), a
+    // fresh one reaches the wallet cap: CAP_EXCEEDED_WALLET.
     seen.expect(
         &fund(&http, &base, &fund_body(owner, target, "local", &c0, &id())).await,
-        FaucetCode::Invalid2fa,
+        FaucetCode::TwoFaExpired,
     );
     seen.expect(
         &fund(
@@ -342,6 +342,31 @@ async fn every_error_code_through_http() {
         .await;
     }
     seen.expect(&last, FaucetCode::TwoFaLocked);
+
+    // NOT_FOUND, METHOD_NOT_ALLOWED.
+    seen.expect(
+        &get(&http, &format!("{base}/no/such/endpoint")).await,
+        FaucetCode::NotFound,
+    );
+    seen.expect(
+        &get(&http, &format!("{base}/faucet/fund")).await,
+        FaucetCode::MethodNotAllowed,
+    );
+    // INVALID_OWNER_SIGNATURE: a signature that is not the owner's.
+    seen.expect(
+        &post(
+            &http,
+            &base,
+            "/2fa/setup",
+            &json!({
+                "ownerAddress": random_address().to_checksum(None),
+                "ownerSignature": format!("0x{}", "11".repeat(65)),
+                "signedAt": unix_now(),
+            }),
+        )
+        .await,
+        FaucetCode::InvalidOwnerSignature,
+    );
 
     // QR_NOT_FOUND.
     seen.expect(
@@ -471,7 +496,7 @@ async fn every_error_code_through_http() {
     let all: BTreeSet<&str> = FaucetCode::ALL.iter().map(|c| c.as_str()).collect();
     let missing: Vec<_> = all.difference(&seen.0).collect();
     assert!(missing.is_empty(), "codes never produced: {missing:?}");
-    assert_eq!(seen.0.len(), 21);
+    assert_eq!(seen.0.len(), 25);
     for db in [db, db_b, db_c, db_d, db_e] {
         db.cleanup().await;
     }

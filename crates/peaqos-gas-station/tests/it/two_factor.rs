@@ -94,10 +94,10 @@ async fn replayed_codes_are_refused() {
         "success",
         "2FA_ACTIVATED",
     );
-    // The same code again for the same action: refused.
+    // The same code again for the same action: refused (2FA_EXPIRED: used, not wrong).
     assert_error(
         &confirm(&http, &s.url(), owner, &c).await,
-        FaucetCode::Invalid2fa,
+        FaucetCode::TwoFaExpired,
     );
     // Funding wallet W with the code: once. A new request id with the same code and wallet is
     // a replay.
@@ -119,7 +119,7 @@ async fn replayed_codes_are_refused() {
             &fund_body(owner, w, "local", &c, &new_id()),
         )
         .await,
-        FaucetCode::Invalid2fa,
+        FaucetCode::TwoFaExpired,
     );
     // The official CLI confirms and then funds the operator and the machine with one code: one
     // use per action and wallet keeps that working.

@@ -358,9 +358,13 @@ impl<C: TwoFactorCodes, J: FundingJournal> Funder for GasStationFunder<C, J> {
     }
 }
 
-/// A code some faucets send for an expired TOTP code.
+/// A code some faucets send for an expired TOTP code (ours sends `2FA_EXPIRED`, a
+/// [`FaucetCode`], for a code already used).
 fn is_expired(e: &Error) -> bool {
-    matches!(e.api_code(), Some(ApiCode::Unknown(c)) if EXPIRED_CODES.contains(&c.as_str()))
+    matches!(
+        e.api_code(),
+        Some(c @ (ApiCode::Unknown(_) | ApiCode::Faucet(_))) if EXPIRED_CODES.contains(&c.as_str())
+    )
 }
 
 fn tell(progress: &mut OnProgress<'_>, p: FundingProgress<'_>) -> Res {
