@@ -10,3 +10,4 @@ pub mod rpc;
 
 pub use accounts::{DEV_MNEMONIC, DevAccount};
 pub use devnet::{Devnet, DevnetConfig, DevnetError};
+pub use node::NodeStopping;

@@ -36,6 +36,9 @@ use crate::StackError;
 pub const RELAYER_ACCOUNT: usize = 9;
 /// How often the relayer looks for new packets.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Most blocks one `eth_getLogs` scan of the relayer covers (the devnet refuses more than
+/// 10,000 per call); a longer backlog is caught up one window per poll.
+pub const LOGS_WINDOW: u64 = 5_000;
 
 /// A running local bridge: the deployment and its relayer. Dropping it stops the relayer.
 #[derive(Debug)]
@@ -191,6 +194,9 @@ impl Route {
         if latest < self.next_block {
             return Ok(0);
         }
+        // One window per call: a node refuses wide ranges (the devnet above 10,000 blocks), and
+        // a restored chain can be far longer than that.
+        let latest = latest.min(self.next_block + LOGS_WINDOW - 1);
         let filter = Filter::new()
             .address(self.src_endpoint)
             .event_signature(ILocalEndpoint::PacketSent::SIGNATURE_HASH)

@@ -92,13 +92,16 @@ pub enum StackError {
     /// Setting up or running the local bridge failed.
     #[error("local bridge: {0}")]
     Bridge(String),
+    /// The devnet stopped while a call waited for its chain.
+    #[error("devnet: {0}")]
+    Stopping(#[from] peaqos_devnet::NodeStopping),
 }
 
 impl StackError {
     /// A stable code for the failure.
     pub const fn code(&self) -> &'static str {
         match self {
-            Self::Devnet(_) => "DEVNET_FAILED",
+            Self::Devnet(_) | Self::Stopping(_) => "DEVNET_FAILED",
             Self::Mcr(_) => "MCR_FAILED",
             Self::GasStation(_) => "GAS_STATION_FAILED",
             Self::DataDir { .. } | Self::NoDeployment(_) => "DATA_DIR_FAILED",
@@ -209,7 +212,12 @@ impl LocalStack {
 
     /// Waits until the MCR indexer has seen the chain's current head.
     pub async fn wait_indexed(&self, timeout: Duration) -> Result<(), StackError> {
-        let head = self.devnet.node.with_chain_mut(|c| c.block_number());
+        // On the chain's own thread: no async worker waits for the chain lock.
+        let head = self
+            .devnet
+            .node
+            .run(|node| node.with_chain(|c| c.block_number()))
+            .await?;
         Ok(self.mcr.wait_indexed(head, timeout).await?)
     }
 

@@ -62,7 +62,14 @@ fn run(input: &[u8]) -> ExecResult {
     }
     let name = "PEAQOS_OWS_WALLET";
     let mut edited = file.clone();
-    edited.set(name, value);
+    if edited.set(name, value).is_err() {
+        // Refused on purpose (`${` or a control character python-dotenv cannot read back):
+        // nothing was written.
+        if edited.render() != file.render() {
+            return violated("a refused set changed the file");
+        }
+        return Ok("set refused".to_owned());
+    }
     let read = EnvFile::parse(&edited.render()).get(name);
     if read.as_deref() != Some(value) {
         return violated(format!(
