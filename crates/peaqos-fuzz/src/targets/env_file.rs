@@ -38,6 +38,7 @@ fn seeds() -> Vec<Vec<u8>> {
         "# peaqOS devnet\n\nPEAQOS_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d\nPEAQOS_RPC_URL=http://127.0.0.1:8545\nPEAQOS_MCR_API_URL=http://127.0.0.1:8000\n\n# Contract Addresses (local)\nIDENTITY_REGISTRY_ADDRESS=0x5FbDB2315678afecb367f032d93F642f64180aa3\n",
         "export PEAQOS_OWS_WALLET=\"team wallet\"\nPEAQOS_NETWORK='testnet' # a comment\nBROKEN LINE\n",
         "A=1\r\nB = two words # note\r\nC=3\r\n",
+        "PEAQOS_OWS_WALLET=x\nteam #1\n",
     ]
     .into_iter()
     .map(|s| s.as_bytes().to_vec())

@@ -65,6 +65,7 @@ fn seeds() -> Vec<Vec<u8>> {
         http_case::case("POST", "/faucet/fund", &fund.to_string()),
         http_case::case("GET", "/health", ""),
         http_case::case("GET", "/nope", ""),
+        http_case::case("GET", "/faucet/fund", ""),
         format!("POST /2fa/setup\nhost: evil.example\n\n{}", json!({"ownerAddress": owner})).into_bytes(),
     ];
     if let Some(qr) = &s.qr_path {

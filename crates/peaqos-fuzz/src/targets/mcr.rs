@@ -83,6 +83,7 @@ fn seeds() -> Vec<Vec<u8>> {
         "GET /mcr/did:peaq:0x1234".to_owned(),
         "GET /metadata/18446744073709551616".to_owned(),
         "GET /nope".to_owned(),
+        "POST /health".to_owned(),
         format!("GET /mcr/{did}\nx-forwarded-for: 10.0.0.1\n\n"),
     ]
     .into_iter()
