@@ -167,7 +167,8 @@ fn init_logging(ui: &Ui) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PEAQOS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        // `peaqos dev` runs the services: their dependencies log RPC URLs, redacted here.
+        .with_writer(peaqos_service::redacted_stderr)
         .with_env_filter(filter)
         .with_target(true)
         .with_ansi(ui.color_err())

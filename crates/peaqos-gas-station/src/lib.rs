@@ -22,23 +22,6 @@ pub use error::{ApiError, Error, FaucetCode};
 pub use seal::ServerKey;
 pub use service::Service;
 
-/// Log targets held at `info` whatever the configured filter says: the alloy HTTP transport
-/// opens a `debug` span that names the full RPC URL (API keys in its path or query).
-pub const CAPPED_LOG_TARGETS: &[&str] = &["alloy_transport_http=info"];
-
-/// `filter` with [`CAPPED_LOG_TARGETS`] added: what the server binary logs with (embedders
-/// that log at `debug` should do the same).
-pub fn redacting_log_filter(
-    mut filter: tracing_subscriber::EnvFilter,
-) -> tracing_subscriber::EnvFilter {
-    for target in CAPPED_LOG_TARGETS {
-        if let Ok(directive) = target.parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    filter
-}
-
 /// Starts Gas Stations.
 #[derive(Debug, Clone, Copy)]
 pub struct GasStation;

@@ -35,11 +35,12 @@ struct Args {
 #[tokio::main]
 async fn main() -> eyre::Result<()> {
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(peaqos_gas_station::redacting_log_filter(
+        // Dependencies log RPC URLs (API keys in path or query): every URL is redacted.
+        .with_writer(peaqos_service::redacted_stderr)
+        .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GAS_STATION_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        ))
+        )
         .init();
     let args = Args::parse();
     let config = match &args.devnet {

@@ -6,7 +6,6 @@ pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod indexer;
-pub mod logging;
 pub mod partner;
 pub mod scoring;
 pub mod service;

@@ -30,7 +30,7 @@ async fn main() -> eyre::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         // Dependencies log RPC URLs (API keys in path or query): every URL is redacted.
-        .with_writer(peaqos_mcr::logging::redacted_stderr)
+        .with_writer(peaqos_service::redacted_stderr)
         .init();
     let config = McrConfig::from_env().wrap_err("configuration")?;
     if config.contracts.is_none() {

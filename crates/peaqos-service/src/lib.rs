@@ -11,5 +11,5 @@ pub mod shutdown;
 pub use env_file::{ClientEnv, EnvFile, EnvSigner};
 pub use handle::{ServiceHandle, StopSignal};
 pub use private_file::write_private;
-pub use redact::{RedactedUrl, redact_url, redact_urls_in};
+pub use redact::{RedactedUrl, Redacting, redact_url, redact_urls_in, redacted_stderr};
 pub use shutdown::{ShutdownSignals, Signal, run_until_shutdown, shutdown_signal};

@@ -4,7 +4,10 @@
 //! (`?apikey=<key>`), and database URLs carry a password: so only the scheme, the user name, the
 //! host and the port are kept. The password becomes `***`; a path or query becomes `/…`.
 
-use std::fmt;
+use std::{
+    fmt,
+    io::{self, Write},
+};
 
 /// Shows a URL without its password, path or query: `postgres://peaqos:***@db:5432/…`,
 /// `https://rpc.example/…`. Text that is not a `scheme://` URL shows as `<redacted>`.
@@ -69,6 +72,31 @@ pub fn redact_urls_in(text: &str) -> String {
     out
 }
 
+/// A log writer that redacts every `scheme://…` URL in what it is given ([`redact_urls_in`]):
+/// dependencies log the URLs they talk to (alloy's HTTP transport span carries the full RPC URL
+/// at `debug`/`trace`). `tracing-subscriber`'s formatter writes each event with one call, so a
+/// URL is never split across writes.
+#[derive(Debug, Clone, Default)]
+pub struct Redacting<W>(pub W);
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(redact_urls_in(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Standard error, redacted: the log writer of every peaqOS binary
+/// (`tracing_subscriber::fmt().with_writer(redacted_stderr)`).
+pub fn redacted_stderr() -> Redacting<io::Stderr> {
+    Redacting(io::stderr())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +136,15 @@ mod tests {
              connect to postgres://u:***@db/… failed, retry http://h:1"
         );
         assert_eq!(redact_urls_in("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn the_log_writer_redacts_each_write() {
+        let mut w = Redacting(Vec::new());
+        w.write_all(b"TRACE ReqwestTransport{url=https://rpc.example/v3/KEY?apikey=KEY}: sent\n")
+            .expect("write");
+        let out = String::from_utf8(w.0).expect("utf8");
+        assert!(!out.contains("KEY"), "{out}");
+        assert!(out.contains("https://rpc.example/…"), "{out}");
     }
 }

@@ -268,10 +268,12 @@ async fn urls_with_secrets_are_redacted_everywhere() {
     const SECRET: &str = "s3cr3tK3y";
     let logs = Captured::default();
     let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_env_filter(peaqos_gas_station::redacting_log_filter(
-            tracing_subscriber::EnvFilter::new("trace"),
-        ))
+        // The binary's writer (`peaqos_service::redacted_stderr`) around a buffer.
+        .with_writer({
+            let logs = logs.clone();
+            move || peaqos_service::Redacting(logs.clone())
+        })
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);

@@ -179,8 +179,8 @@ async fn planted_secrets_never_reach_logs_or_answers() {
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_ansi(false)
-        // The binary's writer (`peaqos_mcr::logging::redacted_stderr`) around a buffer.
-        .with_writer(move || peaqos_mcr::logging::Redacting(writer.clone()))
+        // The binary's writer (`peaqos_service::redacted_stderr`) around a buffer.
+        .with_writer(move || peaqos_service::Redacting(writer.clone()))
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
