@@ -2,5 +2,6 @@
 
 mod devnet;
 mod differential_anvil;
+mod http_limits;
 mod interop_official_sdk;
 mod rpc_fuzz;

@@ -4,5 +4,6 @@ mod common;
 mod concurrency;
 mod crash_safety;
 mod error_codes;
+mod http_limits;
 mod interop;
 mod two_factor;

@@ -2,5 +2,6 @@
 
 mod api;
 mod common;
+mod http_limits;
 mod indexer;
 mod interop;
