@@ -19,9 +19,12 @@
 //! - **Connections** ([`DEFAULT_MAX_CONNECTIONS`]): when this many are open, the server stops
 //!   accepting; new connections wait in the kernel's listen backlog (no file descriptor of
 //!   ours) and are served in order as slots free up.
-//! - **Connections per IP** ([`DEFAULT_MAX_CONNECTIONS_PER_IP`]): one more from an address that
-//!   already has this many is accepted and closed at once (the address is known only after
-//!   accepting; waiting would let one client block the queue).
+//! - **Connections per IP** ([`DEFAULT_MAX_CONNECTIONS_PER_IP`]): one more from a remote
+//!   address that already has this many is accepted and closed at once (the address is known
+//!   only after accepting; waiting would let one client block the queue). Loopback addresses
+//!   are not capped unless [`ServerLimits::per_ip_includes_loopback`]: in `peaqos dev`, in the
+//!   tests and behind a reverse proxy on the same host every client is `127.0.0.1`, and a burst
+//!   of them must queue under the overall cap rather than be refused.
 //! - **Shutdown grace** ([`DEFAULT_SHUTDOWN_GRACE`]): on the [`StopSignal`] the server stops
 //!   accepting, lets each request in progress finish (idle connections close at once) and
 //!   after this long closes whatever is left.
@@ -75,9 +78,9 @@ pub const DEFAULT_WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// servers of `peaqos dev` (768) stay under the common 1,024 soft file-descriptor limit with
 /// room for database and RPC connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
-/// Default [`ServerLimits::max_connections_per_ip`]: 64 open connections per client address.
-/// Behind a reverse proxy every client has the proxy's address: raise it to
-/// `max_connections` there.
+/// Default [`ServerLimits::max_connections_per_ip`]: 64 open connections per remote client
+/// address (loopback is not capped by default). Behind a reverse proxy on another host every
+/// client has the proxy's address: raise it to `max_connections` there.
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
 /// Default [`ServerLimits::shutdown_grace`]: 10 s for requests in progress at shutdown.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -99,6 +102,9 @@ pub struct ServerLimits {
     pub max_connections: usize,
     /// Open connections per client IP address at most; more are closed at once (at least 1).
     pub max_connections_per_ip: usize,
+    /// Whether [`ServerLimits::max_connections_per_ip`] also caps loopback clients (default
+    /// `false`: local clients share only [`ServerLimits::max_connections`]).
+    pub per_ip_includes_loopback: bool,
     /// Time requests in progress get to finish once the server is stopping.
     pub shutdown_grace: Duration,
 }
@@ -111,6 +117,7 @@ impl Default for ServerLimits {
             write_stall_timeout: DEFAULT_WRITE_STALL_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            per_ip_includes_loopback: false,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
         }
     }
@@ -122,7 +129,7 @@ impl Default for ServerLimits {
 pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits, stop: StopSignal) {
     let local = listener.local_addr().ok();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let per_ip = PerIp::new(limits.max_connections_per_ip.max(1));
+    let per_ip = PerIp::new(limits);
     let mut log = LimitLog::default();
     let mut connections = JoinSet::new();
     let stopped = stop.clone().stopped();
@@ -242,22 +249,27 @@ fn is_connection_error(e: &io::Error) -> bool {
 }
 
 /// Open connections per client address.
-#[derive(Clone)]
 struct PerIp {
     max: usize,
+    loopback_too: bool,
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 impl PerIp {
-    fn new(max: usize) -> Self {
+    fn new(limits: ServerLimits) -> Self {
         Self {
-            max,
+            max: limits.max_connections_per_ip.max(1),
+            loopback_too: limits.per_ip_includes_loopback,
             open: Arc::default(),
         }
     }
 
-    /// A slot for one more connection from `ip`, if it has fewer than the maximum.
+    /// A slot for one more connection from `ip`, if it has fewer than the maximum (loopback
+    /// always has one unless it is capped too).
     fn claim(&self, ip: IpAddr) -> Option<IpSlot> {
+        if ip.to_canonical().is_loopback() && !self.loopback_too {
+            return Some(IpSlot { ip, open: None });
+        }
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let n = open.entry(ip).or_insert(0);
         if *n >= self.max {
@@ -266,7 +278,7 @@ impl PerIp {
         *n += 1;
         Some(IpSlot {
             ip,
-            open: self.open.clone(),
+            open: Some(self.open.clone()),
         })
     }
 }
@@ -274,12 +286,14 @@ impl PerIp {
 /// One open connection of an address; released on drop (the map keeps only open addresses).
 struct IpSlot {
     ip: IpAddr,
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// `None` for an uncapped (loopback) address.
+    open: Option<Arc<Mutex<HashMap<IpAddr, usize>>>>,
 }
 
 impl Drop for IpSlot {
     fn drop(&mut self) {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(open) = &self.open else { return };
+        let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(n) = open.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {

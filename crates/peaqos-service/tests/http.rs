@@ -188,6 +188,7 @@ async fn the_connection_cap_holds_and_releases() {
 async fn the_per_ip_cap_closes_the_extra_connection_at_once() {
     let (addr, _server) = server(limits(|l| {
         l.max_connections_per_ip = 3;
+        l.per_ip_includes_loopback = true;
     }))
     .await;
     let mut held = Vec::new();
@@ -207,6 +208,19 @@ async fn the_per_ip_cap_closes_the_extra_connection_at_once() {
     );
     drop(held);
     tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(get_once(addr, "/").await, (200, "ok".into()));
+}
+
+#[tokio::test]
+async fn loopback_clients_are_not_capped_per_ip_by_default() {
+    let (addr, _server) = server(limits(|l| {
+        l.max_connections_per_ip = 3;
+    }))
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(TcpStream::connect(addr).await.expect("connect"));
+    }
     assert_eq!(get_once(addr, "/").await, (200, "ok".into()));
 }
 

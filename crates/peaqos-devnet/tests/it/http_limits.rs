@@ -1,6 +1,6 @@
-//! The devnet's JSON-RPC server under slow clients (issue 13 finding 9): half-open and silent
-//! connections are closed after the header timeout, one address cannot hold more than its
-//! share, and a normal call is answered afterwards.
+//! The devnet's JSON-RPC server under slow clients (issue 13 finding 9): 200 half-open and
+//! silent connections are all closed after the header timeout, and a normal call is answered
+//! afterwards.
 
 use peaqos_test_utils::http_probe::{
     assert_slow_clients_are_cut_off, connect_and_send, read_response,

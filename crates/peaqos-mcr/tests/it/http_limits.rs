@@ -1,6 +1,5 @@
-//! The MCR API under slow clients (issue 13 finding 9): half-open and silent connections are
-//! closed after the header timeout, one address cannot hold more than its share, and a normal
-//! request is answered afterwards.
+//! The MCR API under slow clients (issue 13 finding 9): 200 half-open and silent connections
+//! are all closed after the header timeout, and a normal request is answered afterwards.
 
 use peaqos_test_utils::{
     ScratchDir,
