@@ -208,12 +208,9 @@ impl Devnet {
         let url = format!("http://{addr}");
         let mut tasks = ServiceHandle::new();
         let app = rpc::router(node.clone());
-        let stopped = tasks.stop_signal().stopped();
-        tasks.spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await;
-        });
+        let limits = peaqos_service::http::ServerLimits::default();
+        let stop = tasks.stop_signal();
+        tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         if let Some(every) = config.block_interval {
             let node = node.clone();
             tasks.spawn_until_stopped(async move {

@@ -38,18 +38,9 @@ impl GasStation {
         service.set_listen_addr(addr);
         let mut tasks = ServiceHandle::new();
         let app = http::router(service.clone());
-        let stopped = tasks.stop_signal().stopped();
-        tasks.spawn(async move {
-            if let Err(e) = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(stopped)
-            .await
-            {
-                tracing::error!(error = %e, "server stopped");
-            }
-        });
+        let limits = peaqos_service::http::ServerLimits::default();
+        let stop = tasks.stop_signal();
+        tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         {
             let service = service.clone();
             tasks.spawn_until_stopped(async move {

@@ -73,16 +73,11 @@ impl McrService {
             source,
         })?;
         let shared = Arc::new(Shared::new(config, store, chain, status, fx, chain_id));
-        let app = api::into_service(api::router(shared.clone()));
-        let stopped = tasks.stop_signal().stopped();
-        tasks.spawn(async move {
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
-            {
-                tracing::error!("HTTP server failed: {e}");
-            }
-        });
+        // `serve` gives handlers `ConnectInfo<SocketAddr>` (the rate limit's client address).
+        let app = api::router(shared.clone());
+        let limits = peaqos_service::http::ServerLimits::default();
+        let stop = tasks.stop_signal();
+        tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         tracing::info!(%addr, "MCR API listening");
         Ok(RunningMcr {
             addr,

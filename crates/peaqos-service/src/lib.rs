@@ -4,6 +4,8 @@
 pub mod database;
 pub mod env_file;
 pub mod handle;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod private_file;
 pub mod redact;
 pub mod shutdown;

@@ -3,6 +3,7 @@
 pub mod anvil;
 #[cfg(feature = "chain")]
 pub mod devnet;
+pub mod http_probe;
 pub mod interop;
 pub mod pg;
 pub mod scratch;

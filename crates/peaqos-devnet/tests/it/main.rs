@@ -3,5 +3,6 @@
 mod devnet;
 mod differential_anvil;
 mod hardening;
+mod http_limits;
 mod interop_official_sdk;
 mod rpc_fuzz;

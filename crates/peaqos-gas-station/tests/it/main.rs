@@ -5,5 +5,6 @@ mod concurrency;
 mod crash_safety;
 mod error_codes;
 mod hardening;
+mod http_limits;
 mod interop;
 mod two_factor;

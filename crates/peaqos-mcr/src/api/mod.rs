@@ -359,13 +359,6 @@ impl Shared {
     }
 }
 
-/// The router as a service that knows the client's address (for the rate limit).
-pub fn into_service(
-    router: Router,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
-    router.into_make_service_with_connect_info::<SocketAddr>()
-}
-
 /// The client address of a request: the socket peer (loopback when unknown), or what a
 /// trusted proxy's forwarding header says (see [`crate::client_ip`]).
 fn client_ip(req: &Request, trusted: &[crate::client_ip::IpRange]) -> std::net::IpAddr {

@@ -3,5 +3,6 @@
 mod api;
 mod common;
 mod hardening;
+mod http_limits;
 mod indexer;
 mod interop;

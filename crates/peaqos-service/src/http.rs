@@ -1,0 +1,483 @@
+//! The one HTTP server loop of the peaqOS services (the devnet's JSON-RPC, the MCR API, the Gas
+//! Station), in place of `axum::serve`, which has no header-read or idle timeout and no
+//! connection limit: a client could hold any number of half-open requests, and in `peaqos dev`
+//! the three servers share one process's file descriptors.
+//!
+//! [`serve`] accepts on a tokio [`TcpListener`] and serves each connection with hyper's HTTP/1.1
+//! server (HTTP/1.1 only, as `axum::serve` with axum's `http1` feature was: no h2c). Every
+//! limit is a field of [`ServerLimits`] with a documented default:
+//!
+//! - **Header read** ([`DEFAULT_HEADER_READ_TIMEOUT`]): a request head (request line and
+//!   headers) must arrive whole within this time, or the connection is closed. hyper starts the
+//!   same timer when a keep-alive connection goes idle after a response, so this is also the
+//!   **idle keep-alive timeout**: an idle connection is closed after it.
+//! - **Body read** ([`DEFAULT_BODY_READ_TIMEOUT`]): the request body must arrive within this
+//!   time of its head; a slower body fails as a body read error (the handler's extractor turns
+//!   it into a 400 in the service's own error shape).
+//! - **Write stall** ([`DEFAULT_WRITE_STALL_TIMEOUT`]): a response write that makes no progress
+//!   for this long (a client that does not read its answer) closes the connection.
+//! - **Connections** ([`DEFAULT_MAX_CONNECTIONS`]): when this many are open, the server stops
+//!   accepting; new connections wait in the kernel's listen backlog (no file descriptor of
+//!   ours) and are served in order as slots free up.
+//! - **Connections per IP** ([`DEFAULT_MAX_CONNECTIONS_PER_IP`]): one more from a remote
+//!   address that already has this many is accepted and closed at once (the address is known
+//!   only after accepting; waiting would let one client block the queue). Loopback addresses
+//!   are not capped unless [`ServerLimits::per_ip_includes_loopback`]: in `peaqos dev`, in the
+//!   tests and behind a reverse proxy on the same host every client is `127.0.0.1`, and a burst
+//!   of them must queue under the overall cap rather than be refused.
+//! - **Shutdown grace** ([`DEFAULT_SHUTDOWN_GRACE`]): on the [`StopSignal`] the server stops
+//!   accepting, lets each request in progress finish (idle connections close at once) and
+//!   after this long closes whatever is left.
+//!
+//! A limit being hit is logged at most once per [`LIMIT_LOG_INTERVAL`] per server, with the
+//! number of refusals since the last line. There is no total per-request time limit: a
+//! handler's own outbound calls carry their timeouts (the Gas Station waits up to its
+//! `receipt_timeout` for a transfer), and the slow-client cases are covered above.
+//!
+//! Handlers can extract [`ConnectInfo<SocketAddr>`] (the peer address), as with
+//! `Router::into_make_service_with_connect_info::<SocketAddr>()`.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    io,
+    net::{IpAddr, SocketAddr},
+    pin::Pin,
+    sync::{Arc, Mutex, PoisonError},
+    task::{Context, Poll, ready},
+    time::{Duration, Instant},
+};
+
+use axum::{Router, body::Body, extract::ConnectInfo};
+use hyper::{
+    Request,
+    body::{Bytes, Frame, Incoming, SizeHint},
+    server::conn::http1,
+    service::service_fn,
+};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore},
+    task::JoinSet,
+    time::Sleep,
+};
+use tower_service::Service;
+
+use crate::StopSignal;
+
+/// Default [`ServerLimits::header_read_timeout`]: 10 s for a request head, and the idle
+/// keep-alive timeout.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default [`ServerLimits::body_read_timeout`]: 30 s for a request body after its head.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default [`ServerLimits::write_stall_timeout`]: 30 s without progress writing a response.
+pub const DEFAULT_WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default [`ServerLimits::max_connections`]: 256 open connections per server, so the three
+/// servers of `peaqos dev` (768) stay under the common 1,024 soft file-descriptor limit with
+/// room for database and RPC connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// Default [`ServerLimits::max_connections_per_ip`]: 64 open connections per remote client
+/// address (loopback is not capped by default). Behind a reverse proxy on another host every
+/// client has the proxy's address: raise it to `max_connections` there.
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 64;
+/// Default [`ServerLimits::shutdown_grace`]: 10 s for requests in progress at shutdown.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// A hit limit is logged at most once per this interval per server.
+pub const LIMIT_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// The limits of one server; [`ServerLimits::default`] gives the documented defaults
+/// (`DEFAULT_*`), and a service's configuration can change any field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerLimits {
+    /// Time for a whole request head; also the idle keep-alive timeout.
+    pub header_read_timeout: Duration,
+    /// Time for a request body, counted from its head.
+    pub body_read_timeout: Duration,
+    /// Time a response write may make no progress before the connection is closed.
+    pub write_stall_timeout: Duration,
+    /// Open connections at most; more wait in the listen backlog (at least 1).
+    pub max_connections: usize,
+    /// Open connections per client IP address at most; more are closed at once (at least 1).
+    pub max_connections_per_ip: usize,
+    /// Whether [`ServerLimits::max_connections_per_ip`] also caps loopback clients (default
+    /// `false`: local clients share only [`ServerLimits::max_connections`]).
+    pub per_ip_includes_loopback: bool,
+    /// Time requests in progress get to finish once the server is stopping.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            write_stall_timeout: DEFAULT_WRITE_STALL_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            per_ip_includes_loopback: false,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+}
+
+/// Serves `router` on `listener` within `limits` until `stop`, then shuts down gracefully
+/// (requests in progress get [`ServerLimits::shutdown_grace`]). Accept errors (a full
+/// file-descriptor table) are logged and retried, so this only returns after `stop`.
+pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits, stop: StopSignal) {
+    let local = listener.local_addr().ok();
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_ip = PerIp::new(limits);
+    let mut log = LimitLog::default();
+    let mut connections = JoinSet::new();
+    let stopped = stop.clone().stopped();
+    tokio::pin!(stopped);
+
+    loop {
+        while connections.try_join_next().is_some() {}
+        // A free slot first: while none is, connections wait in the backlog.
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                log.hit(
+                    local,
+                    "connection limit reached: new connections wait in the backlog",
+                );
+                tokio::select! {
+                    () = &mut stopped => break,
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break, // never closed
+                    },
+                }
+            }
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    if !is_connection_error(&e) {
+                        // Most likely out of file descriptors: give connections time to close.
+                        log.hit(local, &format!("accept failed: {e}"));
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        let Some(ip_slot) = per_ip.claim(peer.ip()) else {
+            log.hit(
+                local,
+                &format!("per-IP connection limit reached for {}: closed", peer.ip()),
+            );
+            drop(stream);
+            continue;
+        };
+        connections.spawn(serve_connection(
+            stream,
+            peer,
+            router.clone(),
+            limits,
+            stop.clone(),
+            (slot, ip_slot),
+        ));
+    }
+
+    drop(listener);
+    let drained = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            addr = ?local,
+            open = connections.len(),
+            "shutdown grace over: closing the connections left"
+        );
+        connections.shutdown().await;
+    }
+}
+
+/// Serves one connection; it holds its slots until it ends.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    limits: ServerLimits,
+    stop: StopSignal,
+    _slots: (OwnedSemaphorePermit, IpSlot),
+) {
+    let _ = stream.set_nodelay(true);
+    let io = TokioIo::new(StallGuard::new(stream, limits.write_stall_timeout));
+    let body_timeout = limits.body_read_timeout;
+    let service = service_fn(move |req: Request<Incoming>| {
+        let mut req = req.map(|body| Body::new(TimedBody::new(body, body_timeout)));
+        req.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().call(req)
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = stop.stopped() => {
+            // Finish the request in progress (if any), then close.
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "connection closed");
+    }
+}
+
+/// Whether an accept error concerns only the one connection (retry at once).
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Open connections per client address.
+struct PerIp {
+    max: usize,
+    loopback_too: bool,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl PerIp {
+    fn new(limits: ServerLimits) -> Self {
+        Self {
+            max: limits.max_connections_per_ip.max(1),
+            loopback_too: limits.per_ip_includes_loopback,
+            open: Arc::default(),
+        }
+    }
+
+    /// A slot for one more connection from `ip`, if it has fewer than the maximum (loopback
+    /// always has one unless it is capped too).
+    fn claim(&self, ip: IpAddr) -> Option<IpSlot> {
+        if ip.to_canonical().is_loopback() && !self.loopback_too {
+            return Some(IpSlot { ip, open: None });
+        }
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            ip,
+            open: Some(self.open.clone()),
+        })
+    }
+}
+
+/// One open connection of an address; released on drop (the map keeps only open addresses).
+struct IpSlot {
+    ip: IpAddr,
+    /// `None` for an uncapped (loopback) address.
+    open: Option<Arc<Mutex<HashMap<IpAddr, usize>>>>,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let Some(open) = &self.open else { return };
+        let mut open = open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Logs a hit limit at most once per [`LIMIT_LOG_INTERVAL`], counting the ones in between.
+#[derive(Default)]
+struct LimitLog {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl LimitLog {
+    fn hit(&mut self, addr: Option<SocketAddr>, what: &str) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < LIMIT_LOG_INTERVAL)
+        {
+            self.suppressed += 1;
+            return;
+        }
+        tracing::warn!(
+            addr = ?addr,
+            suppressed = self.suppressed,
+            "{what} (logged at most every {}s; suppressed: lines since the last)",
+            LIMIT_LOG_INTERVAL.as_secs()
+        );
+        self.last = Some(now);
+        self.suppressed = 0;
+    }
+}
+
+/// A request body that fails once its deadline passes before it has all arrived.
+struct TimedBody {
+    inner: Incoming,
+    timeout: Duration,
+    deadline: tokio::time::Instant,
+    /// Armed the first time the body has to wait (a body already read costs no timer).
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl TimedBody {
+    fn new(inner: Incoming, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            deadline: tokio::time::Instant::now() + timeout,
+            sleep: None,
+        }
+    }
+}
+
+/// Why a request body could not be read.
+#[derive(Debug, thiserror::Error)]
+enum BodyError {
+    /// The connection failed.
+    #[error("request body: {0}")]
+    Read(#[from] hyper::Error),
+    /// The body did not arrive in time.
+    #[error("request body did not arrive within {} s", .0.as_secs())]
+    Timeout(Duration),
+}
+
+impl hyper::body::Body for TimedBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let this = self.get_mut();
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(BodyError::from)));
+        }
+        let deadline = this.deadline;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        ready!(sleep.as_mut().poll(cx));
+        Poll::Ready(Some(Err(BodyError::Timeout(this.timeout))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A connection whose writes fail once one has made no progress for the stall timeout (a
+/// client that stopped reading its response). Reads are hyper's to time.
+struct StallGuard {
+    io: TcpStream,
+    timeout: Duration,
+    sleep: Option<Pin<Box<Sleep>>>,
+    armed: bool,
+}
+
+impl StallGuard {
+    const fn new(io: TcpStream, timeout: Duration) -> Self {
+        Self {
+            io,
+            timeout,
+            sleep: None,
+            armed: false,
+        }
+    }
+
+    /// Passes a ready write result through (disarming the timer); a pending one arms it and
+    /// turns into an error once it fires.
+    fn guard<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.armed = false;
+            return poll;
+        }
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if !self.armed {
+            sleep.as_mut().reset(deadline);
+            self.armed = true;
+        }
+        ready!(sleep.as_mut().poll(cx));
+        self.armed = false;
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client stopped reading the response",
+        )))
+    }
+}
+
+impl AsyncRead for StallGuard {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for StallGuard {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.guard(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.guard(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_flush(cx);
+        this.guard(cx, poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_shutdown(cx);
+        this.guard(cx, poll)
+    }
+}
