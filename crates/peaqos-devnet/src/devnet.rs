@@ -208,7 +208,8 @@ impl Devnet {
         let url = format!("http://{addr}");
         let mut tasks = ServiceHandle::new();
         let app = rpc::router(node.clone());
-        let limits = peaqos_service::http::ServerLimits::default();
+        let mut limits = peaqos_service::http::ServerLimits::default();
+        limits.error_body = crate::rpc::bare_error_body;
         let stop = tasks.stop_signal();
         tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         if let Some(every) = config.block_interval {

@@ -81,6 +81,18 @@ async fn into_envelope(response: Response) -> Response {
     answer
 }
 
+/// The answer to a request hyper refuses before the router (414, 431, 400):
+/// `INVALID_PAYLOAD` in the envelope, with its status (`peaqos_service::http::ServerLimits::error_body`).
+pub fn bare_error_body(_: StatusCode) -> (StatusCode, String) {
+    let error = ApiError::new(FaucetCode::InvalidPayload);
+    let status = StatusCode::from_u16(FaucetCode::InvalidPayload.http_status())
+        .unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        serde_json::to_string(&error.body()).unwrap_or_default(),
+    )
+}
+
 type Reply<T> = Result<Json<T>, ApiError>;
 
 /// The JSON object of a body, or `INVALID_PAYLOAD`.

@@ -38,7 +38,8 @@ impl GasStation {
         service.set_listen_addr(addr);
         let mut tasks = ServiceHandle::new();
         let app = http::router(service.clone());
-        let limits = peaqos_service::http::ServerLimits::default();
+        let mut limits = peaqos_service::http::ServerLimits::default();
+        limits.error_body = http::bare_error_body;
         let stop = tasks.stop_signal();
         tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         {

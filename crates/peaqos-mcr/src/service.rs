@@ -75,7 +75,8 @@ impl McrService {
         let shared = Arc::new(Shared::new(config, store, chain, status, fx, chain_id));
         // `serve` gives handlers `ConnectInfo<SocketAddr>` (the rate limit's client address).
         let app = api::router(shared.clone());
-        let limits = peaqos_service::http::ServerLimits::default();
+        let mut limits = peaqos_service::http::ServerLimits::default();
+        limits.error_body = crate::api::bare_error_body;
         let stop = tasks.stop_signal();
         tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         tracing::info!(%addr, "MCR API listening");

@@ -16,9 +16,12 @@
 //!   it into a 400 in the service's own error shape).
 //! - **Write stall** ([`DEFAULT_WRITE_STALL_TIMEOUT`]): a response write that makes no progress
 //!   for this long (a client that does not read its answer) closes the connection.
-//! - **Connections** ([`DEFAULT_MAX_CONNECTIONS`]): when this many are open, the server stops
-//!   accepting; new connections wait in the kernel's listen backlog (no file descriptor of
-//!   ours) and are served in order as slots free up.
+//! - **Connections** ([`DEFAULT_MAX_CONNECTIONS`]): when this many are open, a new connection
+//!   takes the place of the one that has been **idle longest** (no request in progress: a
+//!   half-open request head, or a keep-alive connection between requests), which is closed;
+//!   only when every connection has a request in progress does the new one wait (in the
+//!   kernel's listen backlog, behind the one accepted connection). So clients that open
+//!   connections and send nothing cannot keep others out for the header timeout.
 //! - **Connections per IP** ([`DEFAULT_MAX_CONNECTIONS_PER_IP`]): one more from a remote
 //!   address that already has this many is accepted and closed at once (the address is known
 //!   only after accepting; waiting would let one client block the queue). Loopback addresses
@@ -28,6 +31,11 @@
 //! - **Shutdown grace** ([`DEFAULT_SHUTDOWN_GRACE`]): on the [`StopSignal`] the server stops
 //!   accepting, lets each request in progress finish (idle connections close at once) and
 //!   after this long closes whatever is left.
+//!
+//! - **Bare errors**: hyper answers a request it cannot parse itself, before any router, with
+//!   an empty body (414 for a request target over 64 KiB, 431 for oversized headers, 400 for
+//!   malformed HTTP). Such an answer is rewritten on its way out with a body in the service's
+//!   documented error shape ([`ServerLimits::error_body`]).
 //!
 //! A limit being hit is logged at most once per [`LIMIT_LOG_INTERVAL`] per server, with the
 //! number of refusals since the last line. There is no total per-request time limit: a
@@ -43,12 +51,15 @@ use std::{
     io,
     net::{IpAddr, SocketAddr},
     pin::Pin,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+    },
     task::{Context, Poll, ready},
     time::{Duration, Instant},
 };
 
-use axum::{Router, body::Body, extract::ConnectInfo};
+use axum::{Router, body::Body, extract::ConnectInfo, http::StatusCode};
 use hyper::{
     Request,
     body::{Bytes, Frame, Incoming, SizeHint},
@@ -59,7 +70,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
-    sync::{OwnedSemaphorePermit, Semaphore},
+    sync::{Notify, OwnedSemaphorePermit, Semaphore},
     task::JoinSet,
     time::Sleep,
 };
@@ -89,7 +100,7 @@ pub const LIMIT_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The limits of one server; [`ServerLimits::default`] gives the documented defaults
 /// (`DEFAULT_*`), and a service's configuration can change any field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct ServerLimits {
     /// Time for a whole request head; also the idle keep-alive timeout.
@@ -107,6 +118,19 @@ pub struct ServerLimits {
     pub per_ip_includes_loopback: bool,
     /// Time requests in progress get to finish once the server is stopping.
     pub shutdown_grace: Duration,
+    /// The status and JSON body replacing an error hyper answers itself (414, 431, 400 before
+    /// any router): the service's documented error shape (default [`default_error_body`]).
+    pub error_body: ErrorBody,
+}
+
+/// The status and JSON body of the answer to a request refused before any router, from
+/// hyper's status (see [`ServerLimits::error_body`]).
+pub type ErrorBody = fn(StatusCode) -> (StatusCode, String);
+
+/// hyper's status and `{"error": "<reason phrase>"}`: the default [`ErrorBody`].
+pub fn default_error_body(status: StatusCode) -> (StatusCode, String) {
+    let reason = status.canonical_reason().unwrap_or("Bad Request");
+    (status, format!(r#"{{"error":"{reason}"}}"#))
 }
 
 impl Default for ServerLimits {
@@ -119,6 +143,7 @@ impl Default for ServerLimits {
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
             per_ip_includes_loopback: false,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            error_body: default_error_body,
         }
     }
 }
@@ -130,6 +155,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits, 
     let local = listener.local_addr().ok();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let per_ip = PerIp::new(limits);
+    let open = Registry::default();
     let mut log = LimitLog::default();
     let mut connections = JoinSet::new();
     let stopped = stop.clone().stopped();
@@ -137,23 +163,6 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits, 
 
     loop {
         while connections.try_join_next().is_some() {}
-        // A free slot first: while none is, connections wait in the backlog.
-        let slot = match slots.clone().try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => {
-                log.hit(
-                    local,
-                    "connection limit reached: new connections wait in the backlog",
-                );
-                tokio::select! {
-                    () = &mut stopped => break,
-                    slot = slots.clone().acquire_owned() => match slot {
-                        Ok(slot) => slot,
-                        Err(_) => break, // never closed
-                    },
-                }
-            }
-        };
         let (stream, peer) = tokio::select! {
             () = &mut stopped => break,
             accepted = listener.accept() => match accepted {
@@ -176,12 +185,39 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits, 
             drop(stream);
             continue;
         };
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                // Full: the longest-idle connection makes room; with none idle, wait for one
+                // to end (further connections wait in the backlog meanwhile).
+                if open.evict_longest_idle() {
+                    log.hit(
+                        local,
+                        "connection limit reached: closing the longest-idle connections",
+                    );
+                } else {
+                    log.hit(
+                        local,
+                        "connection limit reached, every connection busy: new ones wait",
+                    );
+                }
+                tokio::select! {
+                    () = &mut stopped => break,
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break, // never closed
+                    },
+                }
+            }
+        };
+        let tracked = open.insert();
         connections.spawn(serve_connection(
             stream,
             peer,
             router.clone(),
             limits,
             stop.clone(),
+            tracked,
             (slot, ip_slot),
         ));
     }
@@ -208,15 +244,27 @@ async fn serve_connection(
     router: Router,
     limits: ServerLimits,
     stop: StopSignal,
+    tracked: Tracked,
     _slots: (OwnedSemaphorePermit, IpSlot),
 ) {
     let _ = stream.set_nodelay(true);
-    let io = TokioIo::new(StallGuard::new(stream, limits.write_stall_timeout));
+    let io = TokioIo::new(StallGuard::new(
+        stream,
+        limits.write_stall_timeout,
+        limits.error_body,
+    ));
     let body_timeout = limits.body_read_timeout;
+    let activity = tracked.activity.clone();
     let service = service_fn(move |req: Request<Incoming>| {
         let mut req = req.map(|body| Body::new(TimedBody::new(body, body_timeout)));
         req.extensions_mut().insert(ConnectInfo(peer));
-        router.clone().call(req)
+        let busy = activity.begin();
+        let answer = router.clone().call(req);
+        async move {
+            let answer = answer.await;
+            drop(busy);
+            answer
+        }
     });
     let mut builder = http1::Builder::new();
     builder
@@ -231,6 +279,10 @@ async fn serve_connection(
             // Finish the request in progress (if any), then close.
             conn.as_mut().graceful_shutdown();
             conn.await
+        }
+        () = tracked.evicted.notified() => {
+            tracing::debug!(%peer, "closed to make room: idle longest at the connection limit");
+            return;
         }
     };
     if let Err(e) = result {
@@ -331,6 +383,102 @@ impl LimitLog {
     }
 }
 
+/// The open connections of a server, for closing the longest-idle one at the limit.
+#[derive(Default)]
+struct Registry {
+    next: AtomicU64,
+    open: Arc<Mutex<HashMap<u64, (Arc<Activity>, Arc<Notify>)>>>,
+}
+
+/// Whether a connection has requests in progress, and since when it has had none.
+struct Activity {
+    busy: AtomicUsize,
+    /// Milliseconds since `epoch` when it last became idle.
+    idle_since_ms: AtomicU64,
+    epoch: Instant,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            busy: AtomicUsize::new(0),
+            idle_since_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// A request starts; it ends when the guard drops.
+    fn begin(self: &Arc<Self>) -> Busy {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(self.clone())
+    }
+}
+
+/// A request in progress on a connection.
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let ms = u64::try_from(self.0.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.idle_since_ms.store(ms, Ordering::SeqCst);
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A connection's entry in the [`Registry`]; removed on drop.
+struct Tracked {
+    id: u64,
+    activity: Arc<Activity>,
+    evicted: Arc<Notify>,
+    open: Arc<Mutex<HashMap<u64, (Arc<Activity>, Arc<Notify>)>>>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+impl Registry {
+    fn insert(&self) -> Tracked {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (activity, evicted) = (Arc::new(Activity::new()), Arc::new(Notify::new()));
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, (activity.clone(), evicted.clone()));
+        Tracked {
+            id,
+            activity,
+            evicted,
+            open: self.open.clone(),
+        }
+    }
+
+    /// Closes the connection without a request in progress that has been idle longest (it
+    /// leaves the registry at once, so it is not picked twice); whether there was one.
+    fn evict_longest_idle(&self) -> bool {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let oldest = open
+            .iter()
+            .filter(|(_, (a, _))| a.busy.load(Ordering::SeqCst) == 0)
+            .max_by_key(|(_, (a, _))| {
+                let since = a.epoch + Duration::from_millis(a.idle_since_ms.load(Ordering::SeqCst));
+                now.saturating_duration_since(since)
+            })
+            .map(|(id, _)| *id);
+        let Some(id) = oldest else { return false };
+        if let Some((_, evicted)) = open.remove(&id) {
+            evicted.notify_one();
+        }
+        true
+    }
+}
+
 /// A request body that fails once its deadline passes before it has all arrived.
 struct TimedBody {
     inner: Incoming,
@@ -398,16 +546,40 @@ struct StallGuard {
     timeout: Duration,
     sleep: Option<Pin<Box<Sleep>>>,
     armed: bool,
+    error_body: ErrorBody,
+    /// A bare error answer being replaced: the replacement, how much of it is written, and
+    /// the length of hyper's original (reported as written once the replacement is).
+    replacing: Option<(Vec<u8>, usize, usize)>,
 }
 
 impl StallGuard {
-    const fn new(io: TcpStream, timeout: Duration) -> Self {
+    const fn new(io: TcpStream, timeout: Duration, error_body: ErrorBody) -> Self {
         Self {
             io,
             timeout,
             sleep: None,
             armed: false,
+            error_body,
+            replacing: None,
         }
+    }
+
+    /// Writes the replacement of a bare error answer; `Ready(Ok(original length))` once all
+    /// of it is out.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        while let Some((bytes, written, original)) = &mut self.replacing {
+            if *written == bytes.len() {
+                let original = *original;
+                self.replacing = None;
+                return Poll::Ready(Ok(original));
+            }
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &bytes[*written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            *written += n;
+        }
+        Poll::Ready(Ok(0))
     }
 
     /// Passes a ready write result through (disarming the timer); a pending one arms it and
@@ -451,22 +623,24 @@ impl AsyncWrite for StallGuard {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let poll = Pin::new(&mut this.io).poll_write(cx, buf);
+        if this.replacing.is_none()
+            && let Some(status) = bare_error_status(buf)
+        {
+            let (status, body) = (this.error_body)(status);
+            this.replacing = Some((error_answer(status, &body), 0, buf.len()));
+        }
+        let poll = if this.replacing.is_some() {
+            this.poll_replacement(cx)
+        } else {
+            Pin::new(&mut this.io).poll_write(cx, buf)
+        };
         this.guard(cx, poll)
     }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        this.guard(cx, poll)
-    }
-
+    /// Not vectored: hyper then writes each answer's head (and a small body) in one buffer,
+    /// where a bare error answer can be recognised whole.
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        false
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -479,5 +653,50 @@ impl AsyncWrite for StallGuard {
         let this = self.get_mut();
         let poll = Pin::new(&mut this.io).poll_shutdown(cx);
         this.guard(cx, poll)
+    }
+}
+
+/// The status of a bare error answer hyper writes itself (a 4xx head with `content-length: 0`
+/// and nothing after it; every router answer of the services has a JSON body), if `buf` is one.
+fn bare_error_status(buf: &[u8]) -> Option<StatusCode> {
+    let rest = buf.strip_prefix(b"HTTP/1.1 ")?;
+    let status = StatusCode::from_bytes(rest.get(..3)?).ok()?;
+    if !status.is_client_error() || !buf.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let head = std::str::from_utf8(buf).ok()?.to_ascii_lowercase();
+    let empty = head.contains("\r\ncontent-length: 0\r\n") && !head.contains("\r\ncontent-type:");
+    // One head only: the blank line that ends it is the end of the buffer.
+    (empty && head.find("\r\n\r\n")? + 4 == head.len()).then_some(status)
+}
+
+/// A complete answer with `status` and a JSON `body`, closing the connection (hyper closes it
+/// after a parse error anyway).
+fn error_answer(status: StatusCode, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        status.as_str(),
+        status.canonical_reason().unwrap_or(""),
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_bare_client_errors_are_recognised() {
+        let bare = b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert_eq!(bare_error_status(bare), Some(StatusCode::URI_TOO_LONG));
+        let with_body =
+            b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+        assert_eq!(bare_error_status(with_body), None);
+        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(bare_error_status(ok), None);
+        let answer = String::from_utf8(error_answer(StatusCode::URI_TOO_LONG, "{}")).expect("utf8");
+        assert!(answer.starts_with("HTTP/1.1 414 URI Too Long\r\n"));
+        assert!(answer.ends_with("content-length: 2\r\nconnection: close\r\n\r\n{}"));
     }
 }

@@ -164,12 +164,13 @@ async fn the_connection_cap_holds_and_releases() {
         l.max_connections = 4;
     }))
     .await;
+    // Four connections, each with a request in progress (none is idle, none can make room).
     let mut held = Vec::new();
     for _ in 0..4 {
-        held.push(TcpStream::connect(addr).await.expect("connect"));
+        held.push(connect_and_send(addr, b"GET /hang HTTP/1.1\r\nHost: t\r\n\r\n").await);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    // The fifth waits in the backlog, unanswered, while the four are held...
+    // The fifth waits, unanswered, while the four are busy...
     let mut fifth = connect_and_send(addr, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").await;
     assert_eq!(
         read_response(&mut fifth, Duration::from_millis(700)).await,
@@ -181,6 +182,60 @@ async fn the_connection_cap_holds_and_releases() {
         read_response(&mut fifth, Duration::from_secs(5)).await,
         Some((200, "ok".into()))
     );
+    assert_eq!(get_once(addr, "/").await, (200, "ok".into()));
+}
+
+/// Connections that send nothing (or half a request head) cannot keep others out: at the cap
+/// a new connection closes the longest-idle one and is answered at once.
+#[tokio::test]
+async fn at_the_cap_the_longest_idle_connection_makes_room() {
+    let (addr, _server) = server(limits(|l| {
+        l.max_connections = 8;
+    }))
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(connect_and_send(addr, b"GET /slow HT").await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let busy = connect_and_send(addr, b"GET /hang HTTP/1.1\r\nHost: t\r\n\r\n").await;
+    for _ in 0..20 {
+        let start = Instant::now();
+        assert_eq!(get_once(addr, "/").await, (200, "ok".into()));
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "a new client waited {:?} behind idle connections",
+            start.elapsed()
+        );
+    }
+    // The oldest idle ones were closed to make room.
+    assert!(closed_within(&mut idle[0], Duration::from_secs(1)).await);
+    drop(busy);
+}
+
+/// A request hyper refuses before any router (a request target over 64 KiB, oversized
+/// headers, malformed HTTP) gets the service's error shape, not an empty body.
+#[tokio::test]
+async fn requests_refused_before_the_router_get_the_error_body() {
+    fn shaped(status: axum::http::StatusCode) -> (axum::http::StatusCode, String) {
+        (status, format!(r#"{{"refused":{}}}"#, status.as_u16()))
+    }
+    let (addr, _server) = server(limits(|l| {
+        l.error_body = shaped;
+    }))
+    .await;
+    let long = format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(70 * 1024));
+    let mut s = connect_and_send(addr, long.as_bytes()).await;
+    assert_eq!(
+        read_response(&mut s, Duration::from_secs(5)).await,
+        Some((414, r#"{"refused":414}"#.into()))
+    );
+    let mut s = connect_and_send(addr, b"NOT HTTP AT ALL\r\n\r\n").await;
+    assert_eq!(
+        read_response(&mut s, Duration::from_secs(5)).await,
+        Some((400, r#"{"refused":400}"#.into()))
+    );
+    // A router's own answers are untouched, empty or not.
     assert_eq!(get_once(addr, "/").await, (200, "ok".into()));
 }
 

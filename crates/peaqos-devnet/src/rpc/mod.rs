@@ -157,16 +157,27 @@ async fn handle(State(node): State<Arc<Node>>, request: Request) -> Response {
 /// An HTTP-level refusal with a JSON-RPC error body (id null; -32600, or -32000 for a 5xx), so
 /// a JSON-RPC client shows the reason.
 fn http_error(status: StatusCode, message: &str) -> Response {
-    let body = error_response(
-        &Value::Null,
-        &RpcError::new(codes::INVALID_REQUEST, message),
-    );
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
+        http_error_body(message),
     )
         .into_response()
+}
+
+fn http_error_body(message: &str) -> String {
+    error_response(
+        &Value::Null,
+        &RpcError::new(codes::INVALID_REQUEST, message),
+    )
+    .to_string()
+}
+
+/// The answer to a request hyper refuses before the router (414, 431, 400): its status with a
+/// JSON-RPC `-32600` error (`peaqos_service::http::ServerLimits::error_body`).
+pub fn bare_error_body(status: StatusCode) -> (StatusCode, String) {
+    let reason = status.canonical_reason().unwrap_or("Bad Request");
+    (status, http_error_body(reason))
 }
 
 /// Answers a raw request body (`None` for a batch of notifications only), as JSON.

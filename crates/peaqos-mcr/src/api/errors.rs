@@ -177,6 +177,13 @@ pub(super) async fn envelope(req: Request, next: Next) -> Response {
     into_envelope(next.run(req).await)
 }
 
+/// The answer to a request hyper refuses before the router (414, 431, 400): its status in the
+/// `detail` shape (`peaqos_service::http::ServerLimits::error_body`).
+pub fn bare_error_body(status: StatusCode) -> (StatusCode, String) {
+    let reason = status.canonical_reason().unwrap_or("Bad Request");
+    (status, json!({ "detail": reason }).to_string())
+}
+
 /// `res` when it is a success or already JSON, else its status in the `detail` shape.
 pub(super) fn into_envelope(res: Response) -> Response {
     let status = res.status();

@@ -33,7 +33,7 @@ use peaqos_types::{
 };
 use serde_json::json;
 
-pub use errors::{ApiError, MAX_URI_BYTES, PathParam, percent_decode_lossy};
+pub use errors::{ApiError, MAX_URI_BYTES, PathParam, bare_error_body, percent_decode_lossy};
 pub use ops::{MAX_TRACKED_CLIENTS, openapi_document};
 use ops::{Metrics, RateLimiter, ReadyCache};
 pub use profile::metadata_object;
