@@ -383,11 +383,14 @@ impl LimitLog {
     }
 }
 
+/// Each open connection's activity and its eviction signal, by connection number.
+type OpenConnections = Arc<Mutex<HashMap<u64, (Arc<Activity>, Arc<Notify>)>>>;
+
 /// The open connections of a server, for closing the longest-idle one at the limit.
 #[derive(Default)]
 struct Registry {
     next: AtomicU64,
-    open: Arc<Mutex<HashMap<u64, (Arc<Activity>, Arc<Notify>)>>>,
+    open: OpenConnections,
 }
 
 /// Whether a connection has requests in progress, and since when it has had none.
@@ -430,7 +433,7 @@ struct Tracked {
     id: u64,
     activity: Arc<Activity>,
     evicted: Arc<Notify>,
-    open: Arc<Mutex<HashMap<u64, (Arc<Activity>, Arc<Notify>)>>>,
+    open: OpenConnections,
 }
 
 impl Drop for Tracked {
