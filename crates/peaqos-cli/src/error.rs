@@ -116,6 +116,7 @@ pub(crate) fn faucet_message(code: &ApiCode) -> String {
     };
     match known {
         FaucetCode::Invalid2fa => "Invalid 2FA code. Please try again.".into(),
+        FaucetCode::TwoFaExpired => "2FA code expired. Enter a fresh 6-digit code".into(),
         FaucetCode::TwoFaAlreadyConfigured => "2FA is already enrolled for this address.".into(),
         FaucetCode::TwoFaNotConfigured => {
             "2FA not set up for this address. The activation flow will handle enrollment.".into()
