@@ -1,12 +1,39 @@
-//! The adversarial probes of issue 13, one or more per finding, against a `LocalStack` started
-//! in this process (the devnet, the MCR service and the Gas Station sharing one runtime, as in
-//! `peaqos dev`), and the three figures the closing note reports:
+//! The adversarial probes of issue 13, one or more per finding, and the three figures the
+//! closing note reports. The probes run against services started in this process:
+//!
+//! - a `LocalStack` (the devnet, the MCR service and the Gas Station sharing one runtime, as in
+//!   `peaqos dev`), configured as `peaqos dev` configures it (`McrConfig::for_devnet`,
+//!   `GasStationConfig::for_devnet`);
+//! - a **production-default MCR** and a **production-default Gas Station** on the same devnet
+//!   and runtime. `peaqos dev` relaxes some defences on purpose, for local development: the
+//!   MCR fetches partner `data_api`s on loopback (local partner servers), has no rate limits,
+//!   no confirmations and polls every 100 ms; the Gas Station allows 10,000 setups per hour
+//!   per IP and in all, 1,000 invalid codes per IP, 1,000 fund requests per owner and larger
+//!   amounts and caps. The probes whose verdict depends on one of those judge the defence as
+//!   deployed: the production MCR has every setting of `McrConfig::from_lookup` with an empty
+//!   environment (the documented defaults) except its RPC URL, contracts, SQLite file and a
+//!   free loopback port; the production Gas Station is `GasStationConfig::new` (a random server
+//!   key) with the devnet chain (`local`, aliases `peaq` / `agung`, the devnet RPC URL, dev
+//!   account [`PROD_FAUCET_ACCOUNT`] paying, `ChainConfig::new`'s amounts and caps), a fresh
+//!   SQLite file in the scratch directory and a free loopback port.
+//!
+//! Which instances each probe targets: SSRF (finding 1) the production MCR, plus a row for the
+//! `peaqos dev` MCR where loopback partners are allowed by design (there it holds when nothing
+//! but the loopback service is served and every failure has the one error text); the setup
+//! flood (8) and the owner lockout (13) the production Gas Station; the rate limit (16) a
+//! production-default MCR of its own (so its per-IP limit cannot disturb other probes); the
+//! secret-URL probe (6) an MCR of its own with a planted secret; every other probe the
+//! `LocalStack`, whose relaxations do not bear on their verdicts. The lockout probe sends the
+//! attacker's requests from other loopback addresses (127.0.0.7, 127.0.0.8: the socket is bound
+//! to them), so the Gas Station sees different peers, as it would different clients.
+//!
+//! The figures:
 //!
 //! 1. **largest RSS growth one request causes**: the process's peak RSS (VmHWM, reset through
 //!    `/proc/self/clear_refs` before each probe) minus its RSS before the probe;
-//! 2. **longest another service is held**: during every probe a separate thread polls MCR
-//!    `/health` and Gas Station `/health` every ~10 ms; the slowest answer of a service the
-//!    probe does not target;
+//! 2. **longest another service is held**: during every probe a separate thread polls `/health`
+//!    of both MCRs and both Gas Stations every ~10 ms; the slowest answer of a service (MCR or
+//!    Gas Station, either instance) the probe does not target;
 //! 3. **answers outside the documented shapes**: probes whose answers are not a JSON-RPC error
 //!    object (devnet), `{"detail": …}` (MCR, docs/mcr.md) or the envelope
 //!    `{"status": "error", "code", "message"}` with the code's HTTP status (Gas Station,
@@ -18,7 +45,7 @@
 //! devnet crates, not probed here.
 //!
 //! ```text
-//! cargo run -p peaqos-stack --example probe_hardening            # all probes (~2 minutes)
+//! cargo run -p peaqos-stack --example probe_hardening            # all probes (~3 minutes)
 //! PROBE_HALF_OPEN_WAIT_SECS=50 cargo run -p peaqos-stack --example probe_hardening
 //! ```
 //!
@@ -30,6 +57,8 @@
 use std::{
     collections::BTreeMap,
     io::Write as _,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::Path,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -38,18 +67,20 @@ use std::{
 };
 
 use alloy::primitives::{Address, Bytes, U256};
-use peaqos_gas_station::{FaucetCode, totp};
-use peaqos_mcr::{McrConfig, McrService};
+use peaqos_gas_station::{
+    ChainConfig, FaucetCode, GasStation, GasStationConfig, RunningGasStation, ServerKey, totp,
+};
+use peaqos_mcr::{McrConfig, McrService, RunningMcr};
 use peaqos_sdk::{
     ClientConfig, NetworkConfig, PeaqosClient,
     activation::{Activation, MachineAttributes},
 };
 use peaqos_stack::{FAUCET_CHAIN, LocalStack, StackConfig};
-use peaqos_types::DataVisibility;
+use peaqos_types::{ContractAddresses, DataVisibility};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt as _, AsyncWriteExt as _},
-    net::TcpStream,
+    net::{TcpSocket, TcpStream},
 };
 
 /// A probe "holds another service" when that service's `/health` took longer than this.
@@ -65,6 +96,13 @@ const HALF_OPEN_WAIT: u64 = 45;
 const SECRET: &str = "pr0beS3cret";
 /// The raw client's time limit per request.
 const RAW_TIMEOUT: Duration = Duration::from_secs(120);
+/// The dev account paying the production-default Gas Station's transfers (the `LocalStack`'s
+/// pays from another, so the two never race for a nonce).
+const PROD_FAUCET_ACCOUNT: usize = 8;
+/// Loopback addresses the lockout probe's other clients send from (Linux routes all of
+/// 127.0.0.0/8 to loopback), so the Gas Station sees peers other than 127.0.0.1.
+const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 7);
+const STRANGER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 8);
 
 // ------------------------------------------------------------------------------ plumbing
 
@@ -106,9 +144,32 @@ fn host_port(base: &str) -> String {
         .to_owned()
 }
 
+/// A connection to `addr` (`HOST:PORT`), from the loopback address `from` when given.
+async fn connect(addr: &str, from: Option<Ipv4Addr>) -> std::io::Result<TcpStream> {
+    let Some(from) = from else {
+        return TcpStream::connect(addr).await;
+    };
+    let target: SocketAddr = addr
+        .parse()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
+    socket.connect(target).await
+}
+
 /// Sends `head` (request line and headers, without the blank line) and `body` over a fresh
 /// connection, `Connection: close`, and reads the whole answer.
 async fn raw(base: &str, head: &str, body: &[u8]) -> Result<Raw, String> {
+    raw_from(base, None, head, body).await
+}
+
+/// [`raw`] from the loopback address `from` (127.0.0.1 when `None`).
+async fn raw_from(
+    base: &str,
+    from: Option<Ipv4Addr>,
+    head: &str,
+    body: &[u8],
+) -> Result<Raw, String> {
     let addr = host_port(base);
     let mut request = head.trim_end().to_owned();
     if !head.to_ascii_lowercase().contains("\nhost:") {
@@ -119,7 +180,9 @@ async fn raw(base: &str, head: &str, body: &[u8]) -> Result<Raw, String> {
         body.len()
     ));
     let io = async {
-        let mut s = TcpStream::connect(&addr).await.map_err(|e| e.to_string())?;
+        let mut s = connect(&addr, from)
+            .await
+            .map_err(|e| format!("connect from {from:?}: {e}"))?;
         s.write_all(request.as_bytes())
             .await
             .map_err(|e| e.to_string())?;
@@ -234,6 +297,14 @@ fn gs_code(r: &Raw) -> String {
 
 // ------------------------------------------------------------------------------ sampling
 
+/// The services the sampler polls, in its order: the `LocalStack`'s MCR and Gas Station, then
+/// the production-default MCR and Gas Station.
+const SAMPLED: usize = 4;
+/// Whether sampled service `i` is an MCR (else a Gas Station).
+const fn sampled_is_mcr(i: usize) -> bool {
+    i.is_multiple_of(2)
+}
+
 /// The slowest `/health` of each service per probe. A request is counted for the probe that
 /// was running when it started, however long it takes.
 #[derive(Default)]
@@ -242,14 +313,14 @@ struct Sampler {
     probe: AtomicUsize,
     in_flight: AtomicBool,
     stop: AtomicBool,
-    /// Per probe, the slowest `/health` in µs: MCR, Gas Station.
-    max_us: Mutex<Vec<[u64; 2]>>,
+    /// Per probe, the slowest `/health` in µs of each sampled service (see [`SAMPLED`]).
+    max_us: Mutex<Vec<[u64; SAMPLED]>>,
 }
 
 impl Sampler {
     /// Waits (at most `limit`) for a `/health` still under way, then returns the probe's
     /// slowest answers.
-    fn finish(&self, index: usize, limit: Duration) -> [u64; 2] {
+    fn finish(&self, index: usize, limit: Duration) -> [u64; SAMPLED] {
         self.probe.store(0, Ordering::SeqCst);
         let t = Instant::now();
         while self.in_flight.load(Ordering::SeqCst) && t.elapsed() < limit {
@@ -258,7 +329,7 @@ impl Sampler {
         if self.in_flight.load(Ordering::SeqCst) {
             // Still no answer: at least this long.
             let us = u64::try_from(limit.as_micros()).unwrap_or(u64::MAX);
-            return [us, us];
+            return [us; SAMPLED];
         }
         self.max_us
             .lock()
@@ -286,7 +357,7 @@ fn reset_peak() {
         .and_then(|mut f| f.write_all(b"5"));
 }
 
-fn spawn_sampler(urls: [String; 2]) -> Arc<Sampler> {
+fn spawn_sampler(urls: [String; SAMPLED]) -> Arc<Sampler> {
     let sampler = Arc::new(Sampler::default());
     let s = sampler.clone();
     std::thread::spawn(move || {
@@ -309,7 +380,7 @@ fn spawn_sampler(urls: [String; 2]) -> Arc<Sampler> {
                     {
                         let mut max = s.max_us.lock().expect("sampler");
                         if max.len() < probe {
-                            max.resize(probe, [0, 0]);
+                            max.resize(probe, [0; SAMPLED]);
                         }
                         max[probe - 1][i] = max[probe - 1][i].max(us);
                     }
@@ -368,11 +439,71 @@ struct Ctx {
     funder: PeaqosClient,
     logs: Arc<Mutex<Vec<u8>>>,
     scratch: tempfile::TempDir,
+    /// The production-default MCR (see the module doc).
+    prod_mcr: Option<RunningMcr>,
+    prod_mcr_url: String,
+    /// Its confirmations (blocks to mine before what was just written is indexed).
+    prod_confirmations: u64,
+    /// The production-default Gas Station.
+    prod_gs: Option<RunningGasStation>,
+    prod_gs_url: String,
+    /// Its setups per IP per window.
+    prod_setup_limit_per_ip: u32,
+    /// The SSRF probe's machines (what, DID): made once, asked of both MCRs.
+    ssrf_dids: Mutex<Vec<(&'static str, String)>>,
+}
+
+/// The MCR as deployed: every setting at its documented default (`McrConfig::from_lookup` with
+/// an empty environment, i.e. `ENV_VARS`), only what locates it taken from the devnet. Compared
+/// with `McrConfig::for_devnet` this undoes every relaxation of `peaqos dev`: loopback partner
+/// `data_api`s refused, 90 requests per minute per IP, `/ready` 60 per minute, 2
+/// confirmations, a 1 s poll.
+fn production_mcr_config(rpc_url: &str, contracts: ContractAddresses, db: &Path) -> McrConfig {
+    let defaults = McrConfig::from_lookup(|_| None).expect("the MCR defaults parse");
+    McrConfig {
+        rpc_url: rpc_url.to_owned(),
+        contracts: Some(contracts),
+        database_url: format!("sqlite://{}", db.display()),
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        ..defaults
+    }
+}
+
+/// The Gas Station as deployed: `GasStationConfig::new`'s defaults (a random server key) with
+/// the devnet chain of `GasStationConfig::for_devnet` (name, aliases, RPC URL, funding key) at
+/// `ChainConfig::new`'s amounts and caps, a fresh SQLite file and a free loopback port. This
+/// undoes `peaqos dev`'s relaxations: 10 setups per IP and 1,000 in all per hour (not 10,000),
+/// 20 invalid codes per IP (not 1,000), 30 fund requests per owner per hour (not 1,000), 1 PEAQ
+/// per request and caps of 20 / 2 PEAQ (not 2, 1,000 / 10).
+fn production_gas_station_config(
+    rpc_url: &str,
+    funding_key: &str,
+    db: &Path,
+) -> Result<GasStationConfig, String> {
+    let dev = GasStationConfig::for_devnet(rpc_url, FAUCET_CHAIN, funding_key, "sqlite::memory:");
+    let chain = dev.chains.first().cloned().ok_or("no devnet chain")?;
+    let chain = ChainConfig {
+        aliases: chain.aliases.clone(),
+        ..ChainConfig::new(&chain.name, &chain.rpc_url, chain.funding_key.clone())
+    };
+    let mut config =
+        GasStationConfig::new(ServerKey::random().map_err(|e| e.to_string())?, vec![chain]);
+    config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.database_url = format!("sqlite://{}?mode=rwc", db.display());
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
 }
 
 impl Ctx {
     fn stack(&self) -> &LocalStack {
         self.stack.as_ref().expect("stack running")
+    }
+
+    fn head(&self) -> u64 {
+        self.stack()
+            .devnet
+            .node
+            .with_chain_mut(|c| c.block_number())
     }
 
     async fn rpc_call(&self, method: &str, params: Value) -> Result<Raw, String> {
@@ -419,11 +550,12 @@ impl Ctx {
         let _ = stack.mcr.wait_indexed(head, Duration::from_secs(60)).await;
     }
 
-    /// An owner enrolled through the public API (setup, then confirm with the current code).
-    async fn enroll(&self) -> Result<(Address, Vec<u8>), String> {
+    /// An owner enrolled at the Gas Station `gs` through the public API (setup, then confirm
+    /// with the current code), from 127.0.0.1.
+    async fn enroll(&self, gs: &str) -> Result<(Address, Vec<u8>), String> {
         let (owner, _) = PeaqosClient::generate_keypair();
         let r = post_json(
-            &self.gs,
+            gs,
             "/2fa/setup",
             &json!({"ownerAddress": owner.to_string()}),
         )
@@ -438,7 +570,7 @@ impl Ctx {
             .to_vec();
         let code = totp::code_at(&secret, now()).to_string();
         let r = post_json(
-            &self.gs,
+            gs,
             "/2fa/confirm",
             &json!({"ownerAddress": owner.to_string(), "twoFactorCode": code}),
         )
@@ -449,12 +581,15 @@ impl Ctx {
         Ok((owner, secret))
     }
 
+    /// A fund request to the Gas Station `gs` from the loopback address `from` (127.0.0.1 when
+    /// `None`).
     async fn fund(
         &self,
+        gs: &str,
+        from: Option<Ipv4Addr>,
         owner: Address,
         target: &str,
         code: &str,
-        extra_headers: &str,
     ) -> Result<Raw, String> {
         let body = json!({
             "ownerAddress": owner.to_string(),
@@ -463,9 +598,10 @@ impl Ctx {
             "twoFactorCode": code,
             "requestId": uuid::Uuid::new_v4().to_string(),
         });
-        raw(
-            &self.gs,
-            &format!("POST /faucet/fund HTTP/1.1\r\nContent-Type: application/json{extra_headers}"),
+        raw_from(
+            gs,
+            from,
+            "POST /faucet/fund HTTP/1.1\r\nContent-Type: application/json",
             body.to_string().as_bytes(),
         )
         .await
@@ -478,8 +614,15 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Finding 1: the MCR fetches `data_api` wherever it points.
-async fn probe_ssrf(ctx: &Ctx) -> Finding {
+/// The SSRF probe's machines: `public`, their `data_api` on a loopback service, a closed
+/// loopback port, the cloud metadata address and a private network. Made once.
+async fn ssrf_machines(ctx: &Ctx) -> Result<Vec<(&'static str, String)>, String> {
+    {
+        let dids = ctx.ssrf_dids.lock().expect("dids");
+        if !dids.is_empty() {
+            return Ok(dids.clone());
+        }
+    }
     let targets = [
         ("loopback service", format!("{}/health", ctx.gs)),
         ("closed loopback port", "http://127.0.0.1:1/".to_owned()),
@@ -491,19 +634,52 @@ async fn probe_ssrf(ctx: &Ctx) -> Finding {
     ];
     let mut dids = Vec::new();
     for (what, url) in &targets {
-        match ctx.machine(DataVisibility::Public, url).await {
-            Ok(a) => dids.push((*what, format!("did:peaq:{a}"))),
-            Err(e) => return found(false, true, format!("setup failed: {e}")),
-        }
+        let a = ctx.machine(DataVisibility::Public, url).await?;
+        dids.push((*what, format!("did:peaq:{a}")));
     }
-    ctx.indexed().await;
+    ctx.ssrf_dids.lock().expect("dids").clone_from(&dids);
+    Ok(dids)
+}
+
+/// Finding 1: the MCR fetches `data_api` wherever it points. `dev`: ask the `LocalStack`'s MCR
+/// (`peaqos dev`, loopback partners allowed by design: the loopback service may be served,
+/// nothing else), else the production-default MCR (nothing may be served).
+async fn probe_ssrf(ctx: &Ctx, dev: bool) -> Finding {
+    let dids = match ssrf_machines(ctx).await {
+        Ok(d) => d,
+        Err(e) => return found(false, true, format!("setup failed: {e}")),
+    };
+    let base = if dev {
+        ctx.indexed().await;
+        &ctx.mcr
+    } else {
+        // The production MCR indexes `confirmations` behind the head: mine past them.
+        let written = ctx.head();
+        let _ = ctx
+            .rpc_call(
+                "anvil_mine",
+                json!([format!("{:#x}", ctx.prod_confirmations)]),
+            )
+            .await;
+        if let Some(mcr) = &ctx.prod_mcr
+            && let Err(e) = mcr.wait_indexed(written, Duration::from_secs(60)).await
+        {
+            return found(
+                false,
+                true,
+                format!("the production MCR did not index: {e}"),
+            );
+        }
+        &ctx.prod_mcr_url
+    };
+    let allowed: &[&str] = if dev { &["loopback service"] } else { &[] };
     let mut leaked = Vec::new();
     let mut errors = BTreeMap::new();
     let mut shape = true;
     let mut slowest = Duration::ZERO;
     for (what, did) in &dids {
         let t = Instant::now();
-        let r = match get(&ctx.mcr, &format!("/machine/{did}")).await {
+        let r = match get(base, &format!("/machine/{did}")).await {
             Ok(r) => r,
             Err(e) => return found(false, false, format!("{what}: {e}")),
         };
@@ -519,12 +695,17 @@ async fn probe_ssrf(ctx: &Ctx) -> Finding {
             errors.insert(e.to_owned(), *what);
         }
     }
-    let held = leaked.is_empty() && errors.len() <= 1;
+    let held = leaked.iter().all(|w| allowed.contains(w)) && errors.len() <= 1;
     found(
         held,
         shape,
         format!(
-            "served partner_data of {leaked:?}; {} distinct error texts {:?}; slowest {} ms",
+            "served partner_data of {leaked:?}{}; {} distinct error texts {:?}; slowest {} ms",
+            if dev {
+                " (loopback allowed by design)"
+            } else {
+                ""
+            },
             errors.len(),
             errors.keys().collect::<Vec<_>>(),
             slowest.as_millis()
@@ -706,14 +887,15 @@ async fn probe_secret(ctx: &Ctx) -> Finding {
     )
 }
 
-/// Finding 8: 1,000 unauthenticated `/2fa/setup` calls.
+/// Finding 8: 1,000 unauthenticated `/2fa/setup` calls from one client to the
+/// production-default Gas Station: at most its per-IP limit may write an enrollment.
 async fn probe_setup_flood(ctx: &Ctx) -> Finding {
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     let mut shape = true;
     for chunk in 0..50 {
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..20 {
-            let gs = ctx.gs.clone();
+            let gs = ctx.prod_gs_url.clone();
             set.spawn(async move {
                 let (owner, _) = PeaqosClient::generate_keypair();
                 post_json(
@@ -738,7 +920,12 @@ async fn probe_setup_flood(ctx: &Ctx) -> Finding {
         let _ = chunk;
     }
     let started = codes.get("2FA_SETUP_STARTED").copied().unwrap_or(0);
-    found(started < 1_000, shape, format!("{codes:?}"))
+    let limit = usize::try_from(ctx.prod_setup_limit_per_ip).unwrap_or(usize::MAX);
+    found(
+        started <= limit && started < 1_000,
+        shape,
+        format!("{codes:?} (per-IP limit {limit} per window; earlier setups from 127.0.0.1 count)"),
+    )
 }
 
 /// Finding 9: 1,000 half-open requests (a request line and one header, never finished).
@@ -809,24 +996,24 @@ async fn probe_half_open(ctx: &Ctx) -> Finding {
 
 /// Finding 12: a reused valid code must not count toward the lockout.
 async fn probe_totp_reuse(ctx: &Ctx) -> Finding {
-    let (owner, secret) = match ctx.enroll().await {
+    let (owner, secret) = match ctx.enroll(&ctx.gs).await {
         Ok(o) => o,
         Err(e) => return found(false, true, format!("enrollment failed: {e}")),
     };
     let code = totp::code_at(&secret, now()).to_string();
     let (w1, _) = PeaqosClient::generate_keypair();
-    let first = ctx.fund(owner, &w1.to_string(), &code, "").await;
+    let first = ctx.fund(&ctx.gs, None, owner, &w1.to_string(), &code).await;
     let mut seen = Vec::new();
     let mut shape = true;
     for _ in 0..5 {
-        if let Ok(r) = ctx.fund(owner, &w1.to_string(), &code, "").await {
+        if let Ok(r) = ctx.fund(&ctx.gs, None, owner, &w1.to_string(), &code).await {
             shape &= is_gs_error(&r);
             seen.push(gs_code(&r));
         }
     }
     let (w2, _) = PeaqosClient::generate_keypair();
     let after = ctx
-        .fund(owner, &w2.to_string(), &code, "")
+        .fund(&ctx.gs, None, owner, &w2.to_string(), &code)
         .await
         .map(|r| gs_code(&r))
         .unwrap_or_else(|e| e);
@@ -838,45 +1025,56 @@ async fn probe_totp_reuse(ctx: &Ctx) -> Finding {
     )
 }
 
-/// Finding 13: five bad codes from one client must not lock the owner out for another.
+/// Finding 13, at the production-default Gas Station: five bad codes from one client
+/// (127.0.0.7) lock the owner for clients that never gave a valid code for it (127.0.0.8, even
+/// with the right code: the per-owner lock still exists), not for the owner's own client
+/// (127.0.0.1, which enrolled and confirmed).
 async fn probe_lockout(ctx: &Ctx) -> Finding {
-    let (owner, secret) = match ctx.enroll().await {
+    let gs = &ctx.prod_gs_url;
+    let (owner, secret) = match ctx.enroll(gs).await {
         Ok(o) => o,
         Err(e) => return found(false, true, format!("enrollment failed: {e}")),
     };
     let mut shape = true;
+    let mut attacker = Vec::new();
     for _ in 0..5 {
         let (w, _) = PeaqosClient::generate_keypair();
-        if let Ok(r) = ctx
-            .fund(
-                owner,
-                &w.to_string(),
-                "000000",
-                "\r\nX-Forwarded-For: 203.0.113.7",
-            )
+        match ctx
+            .fund(gs, Some(ATTACKER_IP), owner, &w.to_string(), "000000")
             .await
         {
-            shape &= is_gs_error(&r);
+            Ok(r) => {
+                shape &= is_gs_error(&r);
+                attacker.push(gs_code(&r));
+            }
+            Err(e) => attacker.push(e),
         }
     }
-    let (w, _) = PeaqosClient::generate_keypair();
     let code = totp::code_at(&secret, now()).to_string();
-    let owner_answer = ctx
-        .fund(
-            owner,
-            &w.to_string(),
-            &code,
-            "\r\nX-Forwarded-For: 198.51.100.9",
-        )
-        .await
-        .map(|r| gs_code(&r))
-        .unwrap_or_else(|e| e);
+    let answer = |r: Result<Raw, String>, shape: &mut bool| match r {
+        Ok(r) => {
+            *shape &= r.status < 400 || is_gs_error(&r);
+            gs_code(&r)
+        }
+        Err(e) => e,
+    };
+    let (w, _) = PeaqosClient::generate_keypair();
+    let stranger = answer(
+        ctx.fund(gs, Some(STRANGER_IP), owner, &w.to_string(), &code)
+            .await,
+        &mut shape,
+    );
+    let (w, _) = PeaqosClient::generate_keypair();
+    let owner_answer = answer(
+        ctx.fund(gs, None, owner, &w.to_string(), &code).await,
+        &mut shape,
+    );
     found(
-        owner_answer != "2FA_LOCKED",
+        stranger == "2FA_LOCKED" && owner_answer == "SUCCESS",
         shape,
         format!(
-            "after 5 bad codes from 203.0.113.7 the owner (198.51.100.9) got {owner_answer} \
-             (X-Forwarded-For counts only where the Gas Station trusts loopback as a proxy)"
+            "5 bad codes from {ATTACKER_IP}: {attacker:?}; then the right code from \
+             {STRANGER_IP} got {stranger}, from the owner's 127.0.0.1 {owner_answer}"
         ),
     )
 }
@@ -972,18 +1170,19 @@ async fn probe_envelopes(ctx: &Ctx, mcr: bool) -> Finding {
     )
 }
 
-/// Finding 16: the MCR rate limit (a second MCR with 5 per minute) and `/ready` (cached or
-/// limited, not 7 RPC calls per hit).
+/// Finding 16: the MCR rate limit and `/ready` (cached or limited, not 7 RPC calls per hit), on
+/// an MCR of its own with the production defaults (90 per minute per IP, `/ready` 60 per
+/// minute and cached 1 s), so exhausting 127.0.0.1's allowance disturbs no other probe. Every
+/// request carries a different `X-Forwarded-For`: trusted from no one by default, it must not
+/// spread the requests over many allowances.
 async fn probe_rate_limit(ctx: &Ctx) -> Finding {
-    let mut config = McrConfig::for_devnet(
+    let config = production_mcr_config(
         &ctx.rpc,
         ctx.stack().contracts(),
-        &format!(
-            "sqlite://{}",
-            ctx.scratch.path().join("limited-mcr.sqlite").display()
-        ),
+        &ctx.scratch.path().join("limited-mcr.sqlite"),
     );
-    config.rate_limit_per_minute = 5;
+    let limit = config.rate_limit_per_minute;
+    let confirmations = config.confirmations;
     let mcr = match ctx.stack_rt.spawn(McrService::spawn(config)).await {
         Ok(Ok(m)) => m,
         other => {
@@ -994,26 +1193,37 @@ async fn probe_rate_limit(ctx: &Ctx) -> Finding {
             );
         }
     };
-    let head = ctx.stack().devnet.node.with_chain_mut(|c| c.block_number());
-    let _ = mcr.wait_indexed(head, Duration::from_secs(60)).await;
+    let head = ctx.head();
+    let _ = mcr
+        .wait_indexed(head.saturating_sub(confirmations), Duration::from_secs(60))
+        .await;
     let url = mcr.url();
     let did = "/mcr/did:peaq:0x0000000000000000000000000000000000000001";
-    let mut statuses = Vec::new();
+    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
+    let mut first_429 = None;
     let mut shape = true;
     let mut retry_after = true;
-    for i in 0..8 {
+    // A fixed window may roll over once while sending: up to twice the limit, plus some.
+    let tries = 2 * limit + 10;
+    for i in 0..tries {
         let r = raw(
             &url,
-            &format!("GET {did} HTTP/1.1\r\nX-Forwarded-For: 198.51.100.{i}"),
+            &format!(
+                "GET {did} HTTP/1.1\r\nX-Forwarded-For: 198.51.{}.{}",
+                i / 250,
+                i % 250 + 1
+            ),
             b"",
         )
         .await
         .unwrap_or_default();
+        *statuses.entry(r.status).or_default() += 1;
         if r.status == 429 {
             shape &= is_mcr_error(&r);
             retry_after &= r.header("retry-after").is_some();
+            first_429 = Some(i + 1);
+            break;
         }
-        statuses.push(r.status);
     }
     // /ready: mine a block between hits; an uncached, unlimited /ready follows every block.
     let mut heads = Vec::new();
@@ -1030,12 +1240,12 @@ async fn probe_rate_limit(ctx: &Ctx) -> Finding {
     }
     let _ = ctx.stack_rt.spawn(mcr.shutdown()).await;
     let repeats = heads.windows(2).filter(|w| w[0] == w[1]).count();
-    let limited_by_ip = statuses.contains(&429);
     found(
-        limited_by_ip && retry_after && (limited || repeats > 0),
+        first_429.is_some() && retry_after && (limited || repeats > 0),
         shape,
         format!(
-            "/mcr statuses {statuses:?} (Retry-After {retry_after}); /ready 20 hits with a block mined before each: {repeats} repeated heads, 429 {limited}"
+            "/mcr (limit {limit}/min, spoofed X-Forwarded-For): statuses {statuses:?}, first 429 at request {} (Retry-After {retry_after}); /ready 20 hits with a block mined before each: {repeats} repeated heads, 429 {limited}",
+            first_429.map_or_else(|| format!("none of {tries}"), |n| n.to_string())
         ),
     )
 }
@@ -1083,13 +1293,19 @@ async fn probe_devnet_cors(ctx: &Ctx) -> Finding {
 
 /// Finding 21: the zero address as a fund target.
 async fn probe_zero_address(ctx: &Ctx) -> Finding {
-    let (owner, secret) = match ctx.enroll().await {
+    let (owner, secret) = match ctx.enroll(&ctx.gs).await {
         Ok(o) => o,
         Err(e) => return found(false, true, format!("enrollment failed: {e}")),
     };
     let code = totp::code_at(&secret, now()).to_string();
     match ctx
-        .fund(owner, &format!("{:#x}", Address::ZERO), &code, "")
+        .fund(
+            &ctx.gs,
+            None,
+            owner,
+            &format!("{:#x}", Address::ZERO),
+            &code,
+        )
         .await
     {
         Ok(r) => found(
@@ -1212,6 +1428,29 @@ fn main() -> std::process::ExitCode {
     let stack = stack_rt
         .block_on(LocalStack::start(config, |s| eprintln!("  {s}")))
         .expect("the local stack starts");
+    // The same services with the production defaults, on the same devnet and runtime.
+    eprintln!("  starting a production-default MCR and Gas Station");
+    let prod_mcr_config = production_mcr_config(
+        &stack.devnet.url,
+        stack.contracts(),
+        &scratch.path().join("prod-mcr.sqlite"),
+    );
+    let prod_confirmations = prod_mcr_config.confirmations;
+    let prod_mcr = stack_rt
+        .block_on(McrService::spawn(prod_mcr_config))
+        .expect("the production-default MCR starts");
+    let prod_gs_config = production_gas_station_config(
+        &stack.devnet.url,
+        &stack.devnet.accounts[PROD_FAUCET_ACCOUNT]
+            .private_key
+            .to_string(),
+        &scratch.path().join("prod-gas-station.sqlite"),
+    )
+    .expect("the production-default Gas Station config");
+    let prod_setup_limit_per_ip = prod_gs_config.setup_limit_per_ip;
+    let prod_gs = stack_rt
+        .block_on(GasStation::spawn(prod_gs_config))
+        .expect("the production-default Gas Station starts");
     let probe_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -1232,8 +1471,20 @@ fn main() -> std::process::ExitCode {
         funder,
         logs,
         scratch,
+        prod_mcr_url: prod_mcr.url(),
+        prod_mcr: Some(prod_mcr),
+        prod_confirmations,
+        prod_gs_url: prod_gs.url(),
+        prod_gs: Some(prod_gs),
+        prod_setup_limit_per_ip,
+        ssrf_dids: Mutex::new(Vec::new()),
     };
-    let sampler = spawn_sampler([ctx.mcr.clone(), ctx.gs.clone()]);
+    let sampler = spawn_sampler([
+        ctx.mcr.clone(),
+        ctx.gs.clone(),
+        ctx.prod_mcr_url.clone(),
+        ctx.prod_gs_url.clone(),
+    ]);
     let mut rows: Vec<Row> = Vec::new();
     macro_rules! probe {
         ($name:expr, $finding:expr, $target:expr, $f:expr) => {{
@@ -1245,15 +1496,30 @@ fn main() -> std::process::ExitCode {
             let t = Instant::now();
             let mut result = probe_rt.block_on($f);
             let secs = t.elapsed().as_secs_f64();
-            let [m, g] = sampler.finish(index, RAW_TIMEOUT);
+            let slowest = sampler.finish(index, RAW_TIMEOUT);
             let peak = vm_kib("VmHWM:").max(vm_kib("VmRSS:"));
-            let other_us = match $target {
-                Target::Mcr => g,
-                Target::Gs => m,
-                Target::Devnet => m.max(g),
-            };
+            // The slowest service of a kind the probe does not target (either instance).
+            let other_us = (0..SAMPLED)
+                .filter(|&i| match $target {
+                    Target::Mcr => !sampled_is_mcr(i),
+                    Target::Gs => sampled_is_mcr(i),
+                    Target::Devnet => true,
+                })
+                .map(|i| slowest[i])
+                .max()
+                .unwrap_or(0);
             // A probe that holds another service has not held, whatever it answered.
             result.held &= Duration::from_micros(other_us) <= LATENCY_OK;
+            if Duration::from_micros(other_us) > LATENCY_OK {
+                let ms = |i: usize| slowest[i] as f64 / 1000.0;
+                result.note.push_str(&format!(
+                    " [slowest /health: dev MCR {:.0} ms, dev GS {:.0} ms, prod MCR {:.0} ms, prod GS {:.0} ms]",
+                    ms(0),
+                    ms(1),
+                    ms(2),
+                    ms(3)
+                ));
+            }
             rows.push(Row {
                 name: $name,
                 finding: $finding,
@@ -1267,10 +1533,16 @@ fn main() -> std::process::ExitCode {
     }
     let c = &ctx;
     probe!(
-        "ssrf data_api (loopback, metadata, private)",
+        "ssrf data_api (loopback, metadata, private) [prod]",
         "1",
         Target::Mcr,
-        probe_ssrf(c)
+        probe_ssrf(c, false)
+    );
+    probe!(
+        "ssrf in peaqos dev (loopback allowed by design)",
+        "1",
+        Target::Mcr,
+        probe_ssrf(c, true)
     );
     probe!("2 MB JSON-RPC batch", "2", Target::Devnet, probe_batch(c));
     probe!(
@@ -1304,7 +1576,7 @@ fn main() -> std::process::ExitCode {
         probe_totp_reuse(c)
     );
     probe!(
-        "lockout of an owner by another IP",
+        "lockout of an owner by another IP [prod]",
         "13",
         Target::Gs,
         probe_lockout(c)
@@ -1334,7 +1606,7 @@ fn main() -> std::process::ExitCode {
         probe_envelopes(c, false)
     );
     probe!(
-        "MCR rate limit, proxy header, /ready",
+        "MCR rate limit, proxy header, /ready [prod]",
         "16",
         Target::Mcr,
         probe_rate_limit(c)
@@ -1351,7 +1623,12 @@ fn main() -> std::process::ExitCode {
         Target::Devnet,
         probe_data_dir(c)
     );
-    probe!("1,000 /2fa/setup", "8", Target::Gs, probe_setup_flood(c));
+    probe!(
+        "1,000 /2fa/setup from one IP [prod]",
+        "8",
+        Target::Gs,
+        probe_setup_flood(c)
+    );
     probe!(
         "1,000 half-open connections",
         "9",
@@ -1384,6 +1661,10 @@ fn main() -> std::process::ExitCode {
             r.result.note
         );
     }
+    println!(
+        "[prod]: against the production-default MCR / Gas Station (rate limit: an MCR of its own \
+         with the production defaults); other rows: the LocalStack, configured as `peaqos dev`"
+    );
     let worst_rss = rows.iter().max_by_key(|r| r.rss_kib);
     let worst_hold = rows.iter().max_by(|a, b| a.other_ms.total_cmp(&b.other_ms));
     let bad_shapes = rows.iter().filter(|r| !r.result.shape).count();
@@ -1413,6 +1694,12 @@ fn main() -> std::process::ExitCode {
         rows.len(),
         LATENCY_OK.as_millis()
     );
+    if let Some(gs) = ctx.prod_gs.take() {
+        ctx.stack_rt.block_on(gs.shutdown());
+    }
+    if let Some(mcr) = ctx.prod_mcr.take() {
+        ctx.stack_rt.block_on(mcr.shutdown());
+    }
     if let Some(stack) = ctx.stack.take() {
         let _ = ctx.stack_rt.block_on(stack.shutdown());
     }
