@@ -127,9 +127,12 @@ done_step
 step "fuzz (bounded): every peaqos-fuzz target for ${PEAQOS_FUZZ_SECS:-15} s, debug profile"
 # Findings go to a temporary folder (printed): commit an input under
 # crates/peaqos-fuzz/regressions/<target>/ once its bug is fixed, and the tests replay it.
+# The seed comes from the commit: each commit explores new inputs, and a CI finding reproduces
+# with `PEAQOS_FUZZ_SEED=<seed> ./scripts/test.sh` (or `peaqos-fuzz --seed <seed>`).
+FUZZ_SEED="${PEAQOS_FUZZ_SEED:-0x$(git rev-parse --short=15 HEAD 2>/dev/null || echo 13)}"
 FUZZ_CRASH_DIR="$(mktemp -d)"
 if ! PEAQOS_FUZZ_SECS="${PEAQOS_FUZZ_SECS:-15}" cargo run --quiet --locked -p peaqos-fuzz -- \
-    --crash-dir "$FUZZ_CRASH_DIR"; then
+    --seed "$FUZZ_SEED" --crash-dir "$FUZZ_CRASH_DIR"; then
   echo "fuzzing found problems; inputs in $FUZZ_CRASH_DIR"; exit 1
 fi
 rm -rf "$FUZZ_CRASH_DIR"

@@ -315,21 +315,51 @@ impl<'de> serde::de::Visitor<'de> for ValidJsonVisitor {
     }
 }
 
-/// The JSON-RPC envelope of one request, its parts left unparsed.
-#[derive(Deserialize)]
+/// The JSON-RPC envelope of one request, its parts left unparsed. A key given twice keeps its
+/// last value, as geth (Go's `encoding/json`) and anvil (`serde_json::Value`) read it.
+#[derive(Default)]
 struct Envelope<'a> {
     /// `Some` whenever the key is present, `null` included (only a missing id makes a
     /// notification).
-    #[serde(default, borrow, deserialize_with = "present")]
     id: Option<&'a RawValue>,
-    #[serde(default, borrow, deserialize_with = "present")]
     method: Option<&'a RawValue>,
-    #[serde(default, borrow, deserialize_with = "present")]
     params: Option<&'a RawValue>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
+impl<'de> Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor {
+            type Value = Envelope<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON-RPC request object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Envelope<'de>, A::Error> {
+                let mut envelope = Envelope::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "id" => &mut envelope.id,
+                        "method" => &mut envelope.method,
+                        "params" => &mut envelope.params,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value::<&'de RawValue>()?);
+                }
+                Ok(envelope)
+            }
+        }
+
+        d.deserialize_map(EnvelopeVisitor)
+    }
 }
 
 fn envelope_of(raw: &str) -> Result<Envelope<'_>, serde_json::Error> {

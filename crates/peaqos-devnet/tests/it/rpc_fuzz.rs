@@ -196,3 +196,26 @@ fn any_request_gets_a_well_formed_answer() {
     assert_eq!(after["result"], "0x8264");
     assert!(answered > 2_000, "most bodies were answered ({answered})");
 }
+
+/// A key given twice keeps its last value (geth and anvil read JSON so): the answer carries the
+/// last `id`, and a request whose `method` key is misspelled is invalid with that id (a fuzz
+/// finding: the id was `null`).
+#[test]
+fn duplicate_keys_keep_the_last_value() {
+    let alloc: [(Address, U256); 0] = [];
+    let node = Node::new(Chain::new(ChainConfig::default(), &alloc), true, Vec::new());
+    let answer = handle_body(
+        &node,
+        br#"{"id":1,"jsonrpc":"2.0","method":"eth_chainId","id":"second","params":[]}"#,
+    )
+    .expect("an answer");
+    assert_eq!(answer["id"], json!("second"), "{answer}");
+    assert!(answer["result"].is_string(), "{answer}");
+    let answer = handle_body(
+        &node,
+        br#"{"id":11,"jsonrpc":"2.0","methodx":"eth_chainId","id":"last"}"#,
+    )
+    .expect("an answer");
+    assert_eq!(answer["id"], json!("last"), "{answer}");
+    assert_eq!(answer["error"]["code"], json!(-32600), "{answer}");
+}
