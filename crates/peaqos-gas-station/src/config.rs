@@ -4,7 +4,10 @@
 use std::{collections::BTreeMap, fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 
 use alloy::{primitives::U256, signers::local::PrivateKeySigner};
-use peaqos_service::RedactedUrl;
+use peaqos_service::{
+    RedactedUrl,
+    client_ip::{IpRange, parse_ranges},
+};
 use zeroize::Zeroizing;
 
 use crate::{Error, seal::ServerKey};
@@ -164,6 +167,10 @@ pub struct GasStationConfig {
     /// How far `signedAt` of an owner signature may be from now
     /// (`GAS_STATION_OWNER_SIGNATURE_MAX_AGE_SECS`, 300).
     pub owner_signature_max_age: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` header names the client for the
+    /// per-IP limits (`GAS_STATION_TRUSTED_PROXIES`, comma-separated addresses or CIDR ranges;
+    /// none: the socket peer is the client, and behind a proxy every client shares its address).
+    pub trusted_proxies: Vec<IpRange>,
     /// The chains (`GAS_STATION_CHAINS` and `GAS_STATION_CHAIN_<NAME>_*`).
     pub chains: Vec<ChainConfig>,
     /// Test hook (`GAS_STATION_FAULT`): makes the process exit at a chosen point of a transfer.
@@ -194,6 +201,7 @@ impl fmt::Debug for GasStationConfig {
             .field("trusted_ip_ttl", &self.trusted_ip_ttl)
             .field("require_owner_signature", &self.require_owner_signature)
             .field("owner_signature_max_age", &self.owner_signature_max_age)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("chains", &self.chains)
             .field("fault", &self.fault)
             .finish()
@@ -238,6 +246,7 @@ impl GasStationConfig {
             trusted_ip_ttl: Duration::from_secs(30 * 86_400),
             require_owner_signature: false,
             owner_signature_max_age: Duration::from_secs(300),
+            trusted_proxies: Vec::new(),
             chains,
             fault: None,
         }
@@ -395,6 +404,10 @@ impl GasStationConfig {
             if let Some(v) = get(key) {
                 *field = small(key, &v)?;
             }
+        }
+        if let Some(v) = get("GAS_STATION_TRUSTED_PROXIES") {
+            config.trusted_proxies = parse_ranges(&v)
+                .map_err(|e| Error::Config(format!("GAS_STATION_TRUSTED_PROXIES: {e}")))?;
         }
         if let Some(v) = get("GAS_STATION_REQUIRE_OWNER_SIGNATURE") {
             config.require_owner_signature = match v.to_ascii_lowercase().as_str() {

@@ -11,13 +11,14 @@ use axum::{
         ConnectInfo, DefaultBodyLimit, Path, State,
         rejection::{BytesRejection, PathRejection},
     },
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware,
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde_json::{Map, Value, json};
 
+use peaqos_service::client_ip;
 use peaqos_types::faucet::{
     CONFIRM_PATH, ConfirmRequest, FUND_PATH, FundRequest, OwnerProof, QR_PATH_PREFIX, QrFormat,
     SETUP_PATH, SetupRequest,
@@ -47,10 +48,18 @@ pub fn router(service: Arc<Service>) -> Router {
 /// The peer of the request, as the per-IP key.
 type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 
-fn client(peer: &Peer) -> String {
+/// The per-IP key of the client: the socket peer, or what a trusted proxy's forwarding header
+/// names (`GAS_STATION_TRUSTED_PROXIES`).
+fn client(service: &Service, peer: &Peer, headers: &HeaderMap) -> String {
     peer.as_ref().map_or_else(
         || "unknown".to_owned(),
-        |Extension(ConnectInfo(a))| ip_key(a.ip()),
+        |Extension(ConnectInfo(a))| {
+            ip_key(client_ip::client_of(
+                a.ip(),
+                headers,
+                &service.config.trusted_proxies,
+            ))
+        },
     )
 }
 
@@ -175,15 +184,20 @@ fn fund_request(map: &Map<String, Value>) -> Result<FundRequest, ApiError> {
 async fn setup(
     State(service): State<Arc<Service>>,
     peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<impl serde::Serialize> {
     let request = setup_request(&object(body)?)?;
-    service.setup(&request, &client(&peer)).await.map(Json)
+    service
+        .setup(&request, &client(&service, &peer, &headers))
+        .await
+        .map(Json)
 }
 
 async fn confirm(
     State(service): State<Arc<Service>>,
     peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Reply<impl serde::Serialize> {
     let map = object(body)?;
@@ -191,19 +205,26 @@ async fn confirm(
         owner_address: field(&map, "ownerAddress")?,
         two_factor_code: field(&map, "twoFactorCode")?,
     };
-    service.confirm(&request, &client(&peer)).await.map(Json)
+    service
+        .confirm(&request, &client(&service, &peer, &headers))
+        .await
+        .map(Json)
 }
 
 async fn fund(
     State(service): State<Arc<Service>>,
     peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let request = match object(body).and_then(|map| fund_request(&map)) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    match service.fund(&request, &client(&peer)).await {
+    match service
+        .fund(&request, &client(&service, &peer, &headers))
+        .await
+    {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
     }

@@ -8,17 +8,12 @@ use std::{
 };
 
 /// The key a client IP is counted under: an IPv4 address as is (also when IPv4-mapped), an
-/// IPv6 address by its /64 (one host usually holds a whole /64).
+/// IPv6 address by its /64 (one host usually holds a whole /64; see
+/// [`peaqos_service::client_ip::bucket_of`]).
 pub fn ip_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+    match peaqos_service::client_ip::bucket_of(ip) {
+        IpAddr::V6(net) => format!("{net}/64"),
+        v4 => v4.to_string(),
     }
 }
 

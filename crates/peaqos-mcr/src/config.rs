@@ -284,18 +284,13 @@ impl McrConfig {
                 });
             }
         };
-        let trusted_proxies = get(ENV_TRUSTED_PROXIES)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                p.parse::<IpRange>().map_err(|_| Error::Config {
-                    name: ENV_TRUSTED_PROXIES,
-                    message: format!("expected an IP address or CIDR range, got {p:?}"),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let trusted_proxies = crate::client_ip::parse_ranges(
+            &get(ENV_TRUSTED_PROXIES).unwrap_or_default(),
+        )
+        .map_err(|message| Error::Config {
+            name: ENV_TRUSTED_PROXIES,
+            message,
+        })?;
         Ok(Self {
             rpc_url: text(ENV_RPC_URL),
             contracts,

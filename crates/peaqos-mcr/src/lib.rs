@@ -2,7 +2,7 @@
 
 pub mod api;
 pub mod chain;
-pub mod client_ip;
+pub use peaqos_service::client_ip;
 pub mod config;
 pub mod error;
 pub mod indexer;

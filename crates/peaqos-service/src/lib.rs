@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "http")]
+pub mod client_ip;
 #[cfg(feature = "database")]
 pub mod database;
 pub mod env_file;

@@ -765,3 +765,58 @@ async fn owner_signatures_prove_control_of_the_owner() {
     db.cleanup().await;
     devnet.shutdown().await.expect("devnet stops");
 }
+
+/// Per-IP limits behind a reverse proxy: `X-Forwarded-For` names the client only when the
+/// socket peer is a configured trusted proxy (`GAS_STATION_TRUSTED_PROXIES`); from anyone else
+/// the header is ignored, so a client cannot pick a fresh key per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_ip_limits_follow_only_a_trusted_proxy() {
+    let devnet = devnet().await;
+    let db = TestDb::sqlite();
+    let mut cfg = config(&devnet, &db);
+    cfg.setup_limit_per_ip = 2;
+    cfg.setup_limit = 1000;
+    cfg.trusted_proxies = vec!["127.0.0.5".parse().expect("range")];
+    let s = station(cfg).await;
+    let base = s.url();
+    let setup_via = |http: reqwest::Client, forwarded: String| {
+        let base = base.clone();
+        async move {
+            let body = json!({"ownerAddress": random_address().to_checksum(None)});
+            let res = http
+                .post(format!("{base}/2fa/setup"))
+                .header("x-forwarded-for", forwarded)
+                .json(&body)
+                .send()
+                .await
+                .expect("answer");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("json"))
+        }
+    };
+    // An untrusted peer: its header is ignored, the third setup is over its own limit.
+    let direct = http_from("127.0.0.1");
+    for i in 0..3 {
+        let reply = setup_via(direct.clone(), format!("203.0.113.{i}")).await;
+        if i < 2 {
+            assert_eq!(reply.0, 200, "{reply:?}");
+        } else {
+            assert_error(&reply, FaucetCode::RateLimited);
+        }
+    }
+    // Through the trusted proxy: each forwarded client has its own count.
+    let proxy = http_from("127.0.0.5");
+    for i in 0..3 {
+        let reply = setup_via(proxy.clone(), format!("198.51.100.{i}")).await;
+        assert_eq!(reply.0, 200, "{reply:?}");
+    }
+    let again = setup_via(proxy.clone(), "198.51.100.0".into()).await;
+    assert_eq!(again.0, 200, "{again:?}");
+    assert_error(
+        &setup_via(proxy, "198.51.100.0".into()).await,
+        FaucetCode::RateLimited,
+    );
+    s.shutdown().await;
+    db.cleanup().await;
+    devnet.shutdown().await.expect("devnet stops");
+}

@@ -78,6 +78,19 @@ impl FromStr for IpRange {
     }
 }
 
+/// A comma-separated list of addresses and CIDR ranges (the `*_TRUSTED_PROXIES` settings;
+/// blanks and empty entries are skipped); the error names the first entry that is neither.
+pub fn parse_ranges(list: &str) -> Result<Vec<IpRange>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpRange>()
+                .map_err(|_| format!("expected an IP address or CIDR range, got {p:?}"))
+        })
+        .collect()
+}
+
 /// An IPv4-mapped IPv6 address as IPv4; anything else unchanged.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -173,6 +186,15 @@ pub fn bucket_of(ip: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_lists() {
+        let ranges = parse_ranges(" 10.0.0.0/8, ,::1 ").expect("valid");
+        assert_eq!(ranges.len(), 2);
+        assert!(ranges[0].contains("10.1.2.3".parse().expect("ip")));
+        assert!(parse_ranges("10.0.0.0/33").is_err());
+        assert_eq!(parse_ranges(""), Ok(Vec::new()));
+    }
     use axum::http::HeaderValue;
 
     fn ip(s: &str) -> IpAddr {
