@@ -40,19 +40,9 @@ async fn rpc(devnet: &Devnet, body: Value) -> Value {
 
 async fn raw_rpc(devnet: &Devnet, body: String) -> Value {
     // A plain HTTP/1.1 POST, so malformed bodies reach the server as they are.
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = devnet.url.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let req = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(req.as_bytes()).await.expect("write");
-    let mut resp = Vec::new();
-    stream.read_to_end(&mut resp).await.expect("read");
-    let text = String::from_utf8_lossy(&resp);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or(Value::Null)
+    crate::raw_http::post_raw(&crate::raw_http::addr(devnet), &body)
+        .await
+        .json()
 }
 
 async fn register(devnet: &Devnet, account: usize) -> U256 {
@@ -702,7 +692,6 @@ async fn state_file_persists_across_restarts() {
 /// runtimes send), not only on Ctrl-C, and the saved chain loads again.
 #[tokio::test(flavor = "multi_thread")]
 async fn binary_saves_state_on_sigterm() {
-    use std::io::BufRead as _;
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("chain.json");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_peaqos-devnet"))
@@ -712,20 +701,10 @@ async fn binary_saves_state_on_sigterm() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn peaqos-devnet");
-    let stdout = child.stdout.take().expect("stdout");
-    let url = tokio::task::spawn_blocking(move || {
-        std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| {
-                l.strip_prefix("Listening on ")
-                    .and_then(|rest| rest.split_whitespace().next())
-                    .map(str::to_owned)
-            })
-    })
-    .await
-    .expect("join")
-    .expect("the devnet announces its URL");
+    let (url, mut child) =
+        tokio::task::spawn_blocking(move || (crate::hardening::announced_url(&mut child), child))
+            .await
+            .expect("join");
 
     // Move the chain past genesis so the saved height is recognisable.
     let provider = ProviderBuilder::new().connect_http(url.parse().expect("url"));

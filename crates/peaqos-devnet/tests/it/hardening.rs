@@ -6,60 +6,8 @@ use std::time::{Duration, Instant};
 
 use peaqos_devnet::{Devnet, DevnetConfig};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// An HTTP/1.1 reply: status, the raw header block, the body.
-struct Reply {
-    status: u16,
-    headers: String,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection, sent as it is (extra header lines included).
-async fn http(addr: &str, method: &str, path: &str, extra: &str, body: &str) -> Reply {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(req.as_bytes()).await.expect("write");
-    let mut resp = Vec::new();
-    stream.read_to_end(&mut resp).await.expect("read");
-    let text = String::from_utf8_lossy(&resp).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Reply {
-        status,
-        headers: head.to_owned(),
-        body: body.to_owned(),
-    }
-}
-
-fn addr(devnet: &Devnet) -> String {
-    devnet.url.trim_start_matches("http://").to_owned()
-}
-
-/// A POST of `body` as it is, with `Content-Type: application/json`.
-async fn post_raw(addr: &str, body: &str) -> Reply {
-    http(
-        addr,
-        "POST",
-        "/",
-        "Content-Type: application/json\r\n",
-        body,
-    )
-    .await
-}
+use crate::raw_http::{addr, http, post_raw};
 
 /// A JSON-RPC POST with `Content-Type: application/json`.
 async fn post_json(addr: &str, body: &Value) -> Value {
@@ -478,7 +426,7 @@ async fn body_limit_refuses_oversized_bodies_and_fits_the_largest_transaction() 
 }
 
 /// Reads the `Listening on URL` line of a `peaqos-devnet` child.
-fn announced_url(child: &mut std::process::Child) -> String {
+pub(crate) fn announced_url(child: &mut std::process::Child) -> String {
     use std::io::BufRead as _;
     let stdout = child.stdout.take().expect("stdout");
     std::io::BufReader::new(stdout)

@@ -5,4 +5,5 @@ mod differential_anvil;
 mod hardening;
 mod http_limits;
 mod interop_official_sdk;
-mod rpc_fuzz;
+mod raw_http;
+mod rpc_envelope;

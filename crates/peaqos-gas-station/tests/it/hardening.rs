@@ -85,9 +85,8 @@ fn assert_envelope(answer: &(u16, String, Vec<u8>), code: FaucetCode) {
 /// Finding 21: the zero address is neither a fund target nor an owner.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_zero_address_is_refused() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let s = station(config(&devnet, &db)).await;
+    let h = Harness::start(|_| {}).await;
+    let s = &h.station;
     let http = http();
     let zero = alloy::primitives::Address::ZERO;
     let owner = random_address();
@@ -109,9 +108,7 @@ async fn the_zero_address_is_refused() {
         .await;
         assert_error(&reply, FaucetCode::InvalidOwnerAddress);
     }
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }
 
 /// Finding 14: a forged `Host` never reaches the `qrImageUrl`.
@@ -154,11 +151,11 @@ async fn qr_image_url_ignores_the_host_header() {
 /// the table at that code's status.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_layer_errors_are_envelopes() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let mut cfg = config(&devnet, &db);
-    cfg.max_body_bytes = 1024;
-    let s = station(cfg).await;
+    let h = Harness::start(|cfg| {
+        cfg.max_body_bytes = 1024;
+    })
+    .await;
+    let s = &h.station;
     let addr = s.local_addr();
     let get = |path: &str| {
         format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
@@ -226,9 +223,7 @@ async fn http_layer_errors_are_envelopes() {
             );
         }
     }
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }
 
 /// A `tracing` writer into a shared buffer.
@@ -308,18 +303,7 @@ async fn urls_with_secrets_are_redacted_everywhere() {
     let owner = random_address();
     let secret = enroll(&http, &s.url(), owner).await;
     let mut answers = String::new();
-    let reply = fund(
-        &http,
-        &s.url(),
-        &fund_body(
-            owner,
-            random_address(),
-            "local",
-            &code(&secret, 0),
-            &new_id(),
-        ),
-    )
-    .await;
+    let reply = fund_fresh(&http, &s.url(), owner, &code(&secret, 0)).await;
     assert_error(&reply, FaucetCode::ChainRpcError);
     answers.push_str(&reply.1.to_string());
     let health = http
@@ -345,88 +329,6 @@ async fn urls_with_secrets_are_redacted_everywhere() {
     }
     db.cleanup().await;
     devnet.shutdown().await.expect("devnet stops");
-}
-
-/// Finding 12: a valid code used again (a retry with a new `requestId` in the same window) is
-/// `2FA_EXPIRED` and never locks the owner; a fresh code then works.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reused_codes_do_not_lock_out() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let s = station(config(&devnet, &db)).await;
-    let http = http();
-    let owner = random_address();
-    let (_, secret) = setup(&http, &s.url(), owner).await;
-    fresh_step(20).await;
-    let c = code(&secret, 0);
-    assert_ok(
-        &confirm(&http, &s.url(), owner, &c).await,
-        "success",
-        "2FA_ACTIVATED",
-    );
-    for _ in 0..6 {
-        assert_error(
-            &confirm(&http, &s.url(), owner, &c).await,
-            FaucetCode::TwoFaExpired,
-        );
-    }
-    let w = random_address();
-    assert_ok(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(owner, w, "local", &c, &new_id()),
-        )
-        .await,
-        "success",
-        "SUCCESS",
-    );
-    for _ in 0..6 {
-        assert_error(
-            &fund(
-                &http,
-                &s.url(),
-                &fund_body(owner, w, "local", &c, &new_id()),
-            )
-            .await,
-            FaucetCode::TwoFaExpired,
-        );
-    }
-    // Not locked: the next code funds (another wallet: `w` is at its daily cap).
-    assert_ok(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(
-                owner,
-                random_address(),
-                "local",
-                &code(&secret, 1),
-                &new_id(),
-            ),
-        )
-        .await,
-        "success",
-        "SUCCESS",
-    );
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
-}
-
-/// Funds a fresh wallet for `owner` with `code` under a fresh request id.
-async fn fund_fresh(
-    http: &reqwest::Client,
-    base: &str,
-    owner: alloy::primitives::Address,
-    code: &str,
-) -> (u16, Value) {
-    fund(
-        http,
-        base,
-        &fund_body(owner, random_address(), "local", code, &new_id()),
-    )
-    .await
 }
 
 /// A client whose connections come from `ip` (any 127.0.0.0/8 address is loopback on Linux).
@@ -460,14 +362,14 @@ async fn setup_as(http: &reqwest::Client, base: &str, owner: &str, extra: Value)
 /// flood leaves stay bounded and small, and unconfirmed enrollments expire and are purged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_floods_are_refused_and_pending_enrollments_expire() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let mut cfg = config(&devnet, &db);
-    cfg.setup_limit_per_ip = 5;
-    cfg.setup_limit = 8;
-    cfg.pending_ttl = Duration::from_secs(3);
-    cfg.reconcile_interval = Duration::from_millis(500);
-    let s = station(cfg).await;
+    let h = Harness::start(|cfg| {
+        cfg.setup_limit_per_ip = 5;
+        cfg.setup_limit = 8;
+        cfg.pending_ttl = Duration::from_secs(3);
+        cfg.reconcile_interval = Duration::from_millis(500);
+    })
+    .await;
+    let s = &h.station;
     let base = s.url();
     let one = http_from("127.0.0.1");
     // An active owner (one setup), whose later setups are not counted.
@@ -500,10 +402,10 @@ async fn setup_floods_are_refused_and_pending_enrollments_expire() {
     }
     assert_eq!(accepted, 7);
     // Bounded: one row per admitted setup, a sealed secret each, no stored image.
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM enrollments").await, 8);
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM qr_tokens").await, 8);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM enrollments").await, 8);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM qr_tokens").await, 8);
     let bytes = count(
-        &s,
+        s,
         "SELECT SUM(LENGTH(secret)) + (SELECT SUM(LENGTH(image) + LENGTH(label)) FROM qr_tokens) \
          FROM enrollments",
     )
@@ -518,26 +420,24 @@ async fn setup_floods_are_refused_and_pending_enrollments_expire() {
     );
     tokio::time::sleep(Duration::from_millis(4000)).await;
     assert_eq!(
-        count(&s, "SELECT COUNT(*) FROM enrollments WHERE active = 0").await,
+        count(s, "SELECT COUNT(*) FROM enrollments WHERE active = 0").await,
         0
     );
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM enrollments").await, 1);
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM qr_tokens").await, 1);
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    assert_eq!(count(s, "SELECT COUNT(*) FROM enrollments").await, 1);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM qr_tokens").await, 1);
+    h.stop().await;
 }
 
 /// Finding 8 (expiry seen by the API): confirm on an expired pending enrollment is
 /// `2FA_NOT_CONFIGURED`, even before the purge.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_pending_enrollments_cannot_be_confirmed() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let mut cfg = config(&devnet, &db);
-    cfg.pending_ttl = Duration::from_secs(2);
-    cfg.reconcile_interval = Duration::from_secs(3600);
-    let s = station(cfg).await;
+    let h = Harness::start(|cfg| {
+        cfg.pending_ttl = Duration::from_secs(2);
+        cfg.reconcile_interval = Duration::from_secs(3600);
+    })
+    .await;
+    let s = &h.station;
     let http = http();
     let owner = random_address();
     let (_, secret) = setup(&http, &s.url(), owner).await;
@@ -548,15 +448,13 @@ async fn expired_pending_enrollments_cannot_be_confirmed() {
     );
     // The next setup purges it (on write) and starts over.
     let (_, secret) = setup(&http, &s.url(), owner).await;
-    assert_eq!(count(&s, "SELECT COUNT(*) FROM enrollments").await, 1);
+    assert_eq!(count(s, "SELECT COUNT(*) FROM enrollments").await, 1);
     assert_ok(
         &confirm(&http, &s.url(), owner, &code(&secret, 0)).await,
         "success",
         "2FA_ACTIVATED",
     );
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }
 
 /// A code of `secret` that is none of the three valid ones.
@@ -572,11 +470,11 @@ fn wrong_code(secret: &[u8]) -> String {
 /// IP that proved the secret is not held by an owner lock that others caused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_codes_lock_the_ip_and_trusted_ips_pass_owner_locks() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let mut cfg = config(&devnet, &db);
-    cfg.ip_max_failed_attempts = 6;
-    let s = station(cfg).await;
+    let h = Harness::start(|cfg| {
+        cfg.ip_max_failed_attempts = 6;
+    })
+    .await;
+    let s = &h.station;
     let base = s.url();
     let owner_ip = http_from("127.0.0.1");
     fresh_step(15).await;
@@ -624,9 +522,7 @@ async fn bad_codes_lock_the_ip_and_trusted_ips_pass_owner_locks() {
         "success",
         "SUCCESS",
     );
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }
 
 /// `{ownerSignature, signedAt}` by `signer` for `owner` at `signed_at`.
@@ -712,18 +608,7 @@ async fn owner_signatures_prove_control_of_the_owner() {
     // The squatter's secret is dead; nobody can restart a proven enrollment without a newer
     // proof.
     assert_error(
-        &fund(
-            &http,
-            &base,
-            &fund_body(
-                owner_addr,
-                random_address(),
-                "local",
-                &code(&squat_secret, 1),
-                &new_id(),
-            ),
-        )
-        .await,
+        &fund_fresh(&http, &base, owner_addr, &code(&squat_secret, 1)).await,
         FaucetCode::TwoFaNotActive,
     );
     assert_error(
@@ -771,13 +656,13 @@ async fn owner_signatures_prove_control_of_the_owner() {
 /// the header is ignored, so a client cannot pick a fresh key per request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn per_ip_limits_follow_only_a_trusted_proxy() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let mut cfg = config(&devnet, &db);
-    cfg.setup_limit_per_ip = 2;
-    cfg.setup_limit = 1000;
-    cfg.trusted_proxies = vec!["127.0.0.5".parse().expect("range")];
-    let s = station(cfg).await;
+    let h = Harness::start(|cfg| {
+        cfg.setup_limit_per_ip = 2;
+        cfg.setup_limit = 1000;
+        cfg.trusted_proxies = vec!["127.0.0.5".parse().expect("range")];
+    })
+    .await;
+    let s = &h.station;
     let base = s.url();
     let setup_via = |http: reqwest::Client, forwarded: String| {
         let base = base.clone();
@@ -816,7 +701,5 @@ async fn per_ip_limits_follow_only_a_trusted_proxy() {
         &setup_via(proxy, "198.51.100.0".into()).await,
         FaucetCode::RateLimited,
     );
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }

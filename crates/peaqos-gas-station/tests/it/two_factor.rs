@@ -21,12 +21,12 @@ fn wrong(secret: &[u8], i: u32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn brute_force_locks_then_the_lock_ends() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let mut cfg = config(&devnet, &db);
-    cfg.max_failed_attempts = 5;
-    cfg.lockout = Duration::from_secs(3);
-    let s = station(cfg).await;
+    let h = Harness::start(|cfg| {
+        cfg.max_failed_attempts = 5;
+        cfg.lockout = Duration::from_secs(3);
+    })
+    .await;
+    let s = &h.station;
     let http = http();
     let owner = random_address();
     let (_, secret) = setup(&http, &s.url(), owner).await;
@@ -47,58 +47,31 @@ async fn brute_force_locks_then_the_lock_ends() {
     assert_ok(&after, "success", "2FA_ACTIVATED");
     // Funding counts failures too.
     for i in 0..4 {
-        let r = fund(
-            &http,
-            &s.url(),
-            &fund_body(
-                owner,
-                random_address(),
-                "local",
-                &wrong(&secret, i),
-                &new_id(),
-            ),
-        )
-        .await;
+        let r = fund_fresh(&http, &s.url(), owner, &wrong(&secret, i)).await;
         assert_error(&r, FaucetCode::Invalid2fa);
     }
-    let r = fund(
-        &http,
-        &s.url(),
-        &fund_body(
-            owner,
-            random_address(),
-            "local",
-            &wrong(&secret, 9),
-            &new_id(),
-        ),
-    )
-    .await;
+    let r = fund_fresh(&http, &s.url(), owner, &wrong(&secret, 9)).await;
     assert_error(&r, FaucetCode::TwoFaLocked);
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_codes_are_refused() {
-    let devnet = devnet().await;
-    let db = TestDb::sqlite();
-    let s = station(config(&devnet, &db)).await;
+    let h = Harness::start(|_| {}).await;
+    let s = &h.station;
     let http = http();
     let owner = random_address();
-    let (_, secret) = setup(&http, &s.url(), owner).await;
-    fresh_step(10).await;
+    let secret = enroll_fresh(&http, &s.url(), owner, 10).await;
     let c = code(&secret, 0);
-    assert_ok(
-        &confirm(&http, &s.url(), owner, &c).await,
-        "success",
-        "2FA_ACTIVATED",
-    );
-    // The same code again for the same action: refused (2FA_EXPIRED: used, not wrong).
-    assert_error(
-        &confirm(&http, &s.url(), owner, &c).await,
-        FaucetCode::TwoFaExpired,
-    );
+    // The same code again for the same action: refused (2FA_EXPIRED: used, not wrong), and
+    // never counted toward the lockout (issue 13 finding 12: a client retrying with a new
+    // requestId must not lock out its owner): six reuses, one more than the lock's five.
+    for _ in 0..6 {
+        assert_error(
+            &confirm(&http, &s.url(), owner, &c).await,
+            FaucetCode::TwoFaExpired,
+        );
+    }
     // Funding wallet W with the code: once. A new request id with the same code and wallet is
     // a replay.
     let w = random_address();
@@ -112,61 +85,34 @@ async fn replayed_codes_are_refused() {
         "success",
         "SUCCESS",
     );
-    assert_error(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(owner, w, "local", &c, &new_id()),
-        )
-        .await,
-        FaucetCode::TwoFaExpired,
-    );
-    // The official CLI confirms and then funds the operator and the machine with one code: one
+    for _ in 0..6 {
+        assert_error(
+            &fund(
+                &http,
+                &s.url(),
+                &fund_body(owner, w, "local", &c, &new_id()),
+            )
+            .await,
+            FaucetCode::TwoFaExpired,
+        );
+    }
+    // Not locked. The official CLI confirms and then funds the operator and the machine with one code: one
     // use per action and wallet keeps that working.
     assert_ok(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(owner, random_address(), "local", &c, &new_id()),
-        )
-        .await,
+        &fund_fresh(&http, &s.url(), owner, &c).await,
         "success",
         "SUCCESS",
     );
     // Codes outside ±1 step are refused.
     assert_error(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(
-                owner,
-                random_address(),
-                "local",
-                &code(&secret, 2),
-                &new_id(),
-            ),
-        )
-        .await,
+        &fund_fresh(&http, &s.url(), owner, &code(&secret, 2)).await,
         FaucetCode::Invalid2fa,
     );
     assert_error(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(
-                owner,
-                random_address(),
-                "local",
-                &code(&secret, -2),
-                &new_id(),
-            ),
-        )
-        .await,
+        &fund_fresh(&http, &s.url(), owner, &code(&secret, -2)).await,
         FaucetCode::Invalid2fa,
     );
-    s.shutdown().await;
-    db.cleanup().await;
-    devnet.shutdown().await.expect("devnet stops");
+    h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,18 +183,7 @@ async fn qr_images_expire_and_secrets_are_sealed_and_kept() {
     s.shutdown().await;
     let s = station(cfg).await;
     assert_ok(
-        &fund(
-            &http,
-            &s.url(),
-            &fund_body(
-                owner,
-                random_address(),
-                "local",
-                &code(&secret, 0),
-                &new_id(),
-            ),
-        )
-        .await,
+        &fund_fresh(&http, &s.url(), owner, &code(&secret, 0)).await,
         "success",
         "SUCCESS",
     );

@@ -29,24 +29,9 @@ impl TestServer {
     }
 }
 
-/// The docs' `GET /mcr/{did}` example (guides/query-mcr).
+/// The docs' `GET /mcr/{did}` example (guides/query-mcr), for [`DID`].
 fn mcr_sample() -> Value {
-    json!({
-        "did": DID,
-        "machine_id": 1,
-        "mcr_score": 45,
-        "mcr": "BB",
-        "mcr_degraded": false,
-        "bond_status": "bonded",
-        "negative_flag": false,
-        "event_count": 12,
-        "revenue_event_count": 7,
-        "activity_event_count": 5,
-        "revenue_trend": "stable",
-        "total_revenue": 35000,
-        "average_revenue_per_event": 5000.0,
-        "last_updated": 1_711_900_000
-    })
+    serde_json::from_str(include_str!("../../../peaqos-types/fixtures/mcr.json")).expect("fixture")
 }
 
 /// The wire contract's `GET /machine/{did}` example, with the keys the SDK drops.

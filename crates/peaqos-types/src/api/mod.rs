@@ -333,23 +333,9 @@ mod tests {
     use crate::{EventType, event::DataVisibility};
     use serde_json::json;
 
+    /// The docs' `GET /mcr/{did}` example (guides/query-mcr), shared with the SDK's tests.
     fn mcr_sample() -> serde_json::Value {
-        json!({
-            "did": "did:peaq:0xabc1230000000000000000000000000000000001",
-            "machine_id": 1,
-            "mcr_score": 45,
-            "mcr": "BB",
-            "mcr_degraded": false,
-            "bond_status": "bonded",
-            "negative_flag": false,
-            "event_count": 12,
-            "revenue_event_count": 7,
-            "activity_event_count": 5,
-            "revenue_trend": "stable",
-            "total_revenue": 35000,
-            "average_revenue_per_event": 5000.0,
-            "last_updated": 1_711_900_000
-        })
+        serde_json::from_str(include_str!("../../fixtures/mcr.json")).expect("fixture")
     }
 
     fn profile_sample() -> serde_json::Value {

@@ -83,6 +83,54 @@ pub async fn station(config: GasStationConfig) -> RunningGasStation {
         .expect("the Gas Station starts")
 }
 
+/// What most tests start from: a devnet, a SQLite store and a Gas Station on them.
+pub struct Harness {
+    /// The devnet.
+    pub devnet: Devnet,
+    /// The store.
+    pub db: TestDb,
+    /// The running Gas Station.
+    pub station: RunningGasStation,
+}
+
+impl Harness {
+    /// Starts the three, the station with [`config`] changed by `change`.
+    pub async fn start(change: impl FnOnce(&mut GasStationConfig)) -> Self {
+        let devnet = devnet().await;
+        let db = TestDb::sqlite();
+        let mut cfg = config(&devnet, &db);
+        change(&mut cfg);
+        let station = station(cfg).await;
+        Self {
+            devnet,
+            db,
+            station,
+        }
+    }
+
+    /// Stops the station, removes the store, stops the devnet.
+    pub async fn stop(self) {
+        self.station.shutdown().await;
+        self.db.cleanup().await;
+        self.devnet.shutdown().await.expect("devnet stops");
+    }
+}
+
+/// An owner enrolled and confirmed with a code at least `margin` seconds from the end of its
+/// 30 s step (so a test can use the same code again within the step); its TOTP secret.
+pub async fn enroll_fresh(
+    http: &reqwest::Client,
+    base: &str,
+    owner: Address,
+    margin: u64,
+) -> Vec<u8> {
+    let (_, secret) = setup(http, base, owner).await;
+    fresh_step(margin).await;
+    let confirmed = confirm(http, base, owner, &code(&secret, 0)).await;
+    assert_ok(&confirmed, "success", "2FA_ACTIVATED");
+    secret
+}
+
 /// A reqwest client.
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
@@ -223,10 +271,22 @@ pub async fn confirm(
 /// Sets up and confirms 2FA for `owner` through the API; returns the TOTP secret (from the
 /// otpauth URI, as an authenticator app would).
 pub async fn enroll(http: &reqwest::Client, base: &str, owner: Address) -> Vec<u8> {
-    let (_, secret) = setup(http, base, owner).await;
-    let confirmed = confirm(http, base, owner, &code(&secret, 0)).await;
-    assert_ok(&confirmed, "success", "2FA_ACTIVATED");
-    secret
+    enroll_fresh(http, base, owner, 0).await
+}
+
+/// Funds a fresh wallet for `owner` with `code` under a fresh request id, on chain `local`.
+pub async fn fund_fresh(
+    http: &reqwest::Client,
+    base: &str,
+    owner: Address,
+    code: &str,
+) -> (u16, Value) {
+    fund(
+        http,
+        base,
+        &fund_body(owner, random_address(), "local", code, &new_id()),
+    )
+    .await
 }
 
 /// A fund request body.
