@@ -8,6 +8,7 @@
 //! and the async side only awaits the answer.
 
 use std::{
+    collections::HashSet,
     panic::AssertUnwindSafe,
     sync::{
         Arc, Mutex,
@@ -15,18 +16,27 @@ use std::{
     },
 };
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     accounts::DevAccount,
     chain::{Chain, ChainError},
-    rpc::access::AllowedOrigins,
+    rpc::{access::AllowedOrigins, filters::Filters},
 };
 
 /// Most chain jobs waiting for the chain thread; past it a caller waits (asynchronously) for a
 /// free place, so a flood of requests queues in the sockets, not in memory.
 pub const MAX_QUEUED_JOBS: usize = 1024;
+
+/// Most accounts impersonated at once (`anvil_impersonateAccount`); past it -32000 until one
+/// is stopped.
+pub const MAX_IMPERSONATED: usize = 1024;
+
+/// Impersonating more than [`MAX_IMPERSONATED`] accounts was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many impersonated accounts: at most {MAX_IMPERSONATED}")]
+pub struct TooManyImpersonated;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -39,6 +49,8 @@ pub struct Node {
     jobs: mpsc::Sender<Job>,
     stopping: AtomicBool,
     origins: AllowedOrigins,
+    impersonated: Mutex<HashSet<Address>>,
+    filters: Mutex<Filters>,
 }
 
 /// The node is stopping: the job was not run.
@@ -71,6 +83,8 @@ impl Node {
             jobs,
             stopping: AtomicBool::new(false),
             origins: AllowedOrigins::loopback(),
+            impersonated: Mutex::new(HashSet::new()),
+            filters: Mutex::new(Filters::default()),
         }
     }
 
@@ -149,8 +163,40 @@ impl Node {
         &self.accounts
     }
 
+    /// `anvil_impersonateAccount`: `eth_sendTransaction` from `address` is accepted without its
+    /// key.
+    pub fn impersonate(&self, address: Address) -> Result<(), TooManyImpersonated> {
+        let mut set = lock(&self.impersonated);
+        if set.len() >= MAX_IMPERSONATED && !set.contains(&address) {
+            return Err(TooManyImpersonated);
+        }
+        set.insert(address);
+        Ok(())
+    }
+
+    /// `anvil_stopImpersonatingAccount`.
+    pub fn stop_impersonating(&self, address: Address) {
+        lock(&self.impersonated).remove(&address);
+    }
+
+    /// Whether `address` is impersonated.
+    pub fn is_impersonated(&self, address: Address) -> bool {
+        lock(&self.impersonated).contains(&address)
+    }
+
+    /// Runs `f` on the installed filters.
+    pub fn with_filters<T>(&self, f: impl FnOnce(&mut Filters) -> T) -> T {
+        f(&mut lock(&self.filters))
+    }
+
     /// True when every transaction is mined at once.
     pub const fn automine(&self) -> bool {
         self.automine
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

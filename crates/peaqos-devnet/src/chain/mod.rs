@@ -10,7 +10,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use alloy::{
     consensus::{Header, Transaction, TxEnvelope, transaction::SignerRecoverable},
-    eips::{Decodable2718, Typed2718, eip1559::BaseFeeParams},
+    eips::{
+        Decodable2718, Typed2718,
+        eip1559::BaseFeeParams,
+        eip2930::{AccessList, AccessListItem},
+    },
     primitives::{Address, B256, Bloom, Bytes, Log, TxKind, U256, keccak256},
     rpc::types::{Filter, TransactionRequest},
 };
@@ -28,7 +32,7 @@ use exec::{ExecEnv, intrinsic_gas, transact, transact_batch};
 pub use exec::{SPEC, TxRejected};
 pub use types::{Outcome, StoredBlock, StoredReceipt, StoredTx};
 
-use crate::precompiles::{PRECOMPILE_STUB_CODE, decode_batch};
+use crate::precompiles::{PRECOMPILE_STUB_CODE, PeaqPrecompiles, decode_batch};
 use peaqos_types::constants::{
     BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS, WPEAQ_PRECOMPILE_ADDRESS,
 };
@@ -281,6 +285,12 @@ impl Chain {
         self.latest().header.number
     }
 
+    /// Transactions executed into the open block, not sealed yet (interval mining; empty with
+    /// automine).
+    pub fn pending_txs(&self) -> &[StoredTx] {
+        &self.state.pending
+    }
+
     /// The latest sealed block.
     pub fn latest(&self) -> &StoredBlock {
         // Genesis is created in `new`, so there is always one block.
@@ -472,21 +482,85 @@ impl Chain {
                 Err(e) => Outcome::failed(intrinsic, e.revert_data()),
             };
         }
-        let tx = TxEnv {
+        match transact(&self.state.db, env, self.call_tx_env(req, gas), true) {
+            Ok((outcome, _)) => outcome,
+            Err(e) => failed_outcome(gas, &e.to_string()),
+        }
+    }
+
+    /// revm's transaction for a call (`eth_call`, `eth_estimateGas`, `eth_createAccessList`).
+    fn call_tx_env(&self, req: &TransactionRequest, gas: u64) -> TxEnv {
+        let from = req.from.unwrap_or_default();
+        let to = req.to.and_then(|kind| kind.to().copied());
+        TxEnv {
             caller: from,
             kind: to.map_or(TxKind::Create, TxKind::Call),
-            value,
-            data: input,
+            value: req.value.unwrap_or_default(),
+            data: req.input.input().cloned().unwrap_or_default(),
             gas_limit: gas,
             gas_price: 0,
             nonce: req.nonce.unwrap_or_else(|| self.nonce(from)),
             chain_id: Some(self.state.config.chain_id),
+            access_list: req.access_list.clone().unwrap_or_default(),
             ..TxEnv::default()
-        };
-        match transact(&self.state.db, env, tx, true) {
-            Ok((outcome, _)) => outcome,
-            Err(e) => failed_outcome(gas, &e.to_string()),
         }
+    }
+
+    /// `eth_createAccessList`: the accounts and storage slots the call touches (as geth: not
+    /// the sender, the recipient, precompiles or an untouched coinbase), and the gas the call
+    /// uses with that list. Runs in the next block's environment, as `eth_estimateGas`.
+    pub fn create_access_list(
+        &self,
+        req: &TransactionRequest,
+    ) -> Result<(AccessList, u64), ChainError> {
+        let env = self.next_env();
+        let gas = req.gas.unwrap_or(self.state.config.block_gas_limit);
+        let to = req.to.and_then(|kind| kind.to().copied());
+        if to == Some(BATCH_PRECOMPILE_ADDRESS) {
+            // The Batch executor runs its subcalls on its own journal; no list is needed.
+            let outcome = self.run_call(&env, req, gas);
+            if !outcome.success {
+                return Err(call_error(outcome));
+            }
+            return Ok((AccessList::default(), outcome.gas_used));
+        }
+        let tx = self.call_tx_env(req, gas);
+        let (outcome, state) =
+            transact(&self.state.db, &env, tx.clone(), true).map_err(ChainError::from)?;
+        if !outcome.success {
+            return Err(call_error(outcome));
+        }
+        let from = tx.caller;
+        let precompiles = PeaqPrecompiles::new(SPEC);
+        let mut items: Vec<AccessListItem> = state
+            .iter()
+            .filter(|(address, account)| {
+                **address != from
+                    && Some(**address) != to
+                    && !precompiles.is_precompile(address)
+                    && !(**address == self.state.config.coinbase && account.storage.is_empty())
+                    && outcome.contract_address != Some(**address)
+            })
+            .map(|(address, account)| {
+                let mut keys: Vec<B256> = account.storage.keys().map(|k| B256::from(*k)).collect();
+                keys.sort();
+                AccessListItem {
+                    address: *address,
+                    storage_keys: keys,
+                }
+            })
+            .collect();
+        items.sort_by_key(|i| i.address);
+        let list = AccessList(items);
+        let with_list = TxEnv {
+            access_list: list.clone(),
+            ..tx
+        };
+        let (outcome, _) = transact(&self.state.db, &env, with_list, true)?;
+        if !outcome.success {
+            return Err(call_error(outcome));
+        }
+        Ok((list, outcome.gas_used))
     }
 
     /// `eth_estimateGas`: the smallest gas limit with which the call succeeds.
@@ -528,6 +602,17 @@ impl Chain {
         let from = envelope
             .recover_signer()
             .map_err(|e| ChainError::Decode(e.to_string()))?;
+        self.submit(envelope, from, automine)
+    }
+
+    /// Executes a transaction whose sender is already known (recovered from its signature, or
+    /// an impersonated account's, whose signature is a placeholder) and, with automine, mines it.
+    pub fn submit(
+        &mut self,
+        envelope: TxEnvelope,
+        from: Address,
+        automine: bool,
+    ) -> Result<B256, ChainError> {
         let hash = *envelope.tx_hash();
         if self.state.txs.contains_key(&hash)
             || self
@@ -880,8 +965,11 @@ impl Chain {
     /// Sets an account's balance.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
         self.revision += 1;
-        let Ok(account) = self.state.db.load_account(address);
-        account.info.balance = balance;
+        // `insert_account_info`, not `load_account`: an account loaded as not existing would
+        // keep reading as empty.
+        let mut info = self.account(address);
+        info.balance = balance;
+        self.state.db.insert_account_info(address, info);
     }
 
     /// Sets an account's code (`anvil_setCode`).
@@ -897,8 +985,9 @@ impl Chain {
     /// Sets an account's nonce.
     pub fn set_nonce(&mut self, address: Address, nonce: u64) {
         self.revision += 1;
-        let Ok(account) = self.state.db.load_account(address);
-        account.info.nonce = nonce;
+        let mut info = self.account(address);
+        info.nonce = nonce;
+        self.state.db.insert_account_info(address, info);
     }
 
     /// Sets a storage slot.

@@ -117,6 +117,11 @@ impl PeaqPrecompiles {
         self
     }
 
+    /// Whether `address` is a precompile (standard or peaq's).
+    pub fn is_precompile(&self, address: &Address) -> bool {
+        self.warm.contains(address)
+    }
+
     /// What WPEAQ's `totalSupply()` answers.
     pub const fn wpeaq_total_supply(&self) -> U256 {
         self.wpeaq_total_supply

@@ -3,15 +3,18 @@
 
 use alloy::{
     eips::{BlockId, BlockNumberOrTag},
-    primitives::{Address, B256, U64, keccak256},
-    rpc::types::{FeeHistory, Filter, FilterBlockOption, Log},
+    primitives::{Address, B256, U64, U256, keccak256},
+    rpc::types::{AccessListResult, FeeHistory, Filter, FilterBlockOption, Log},
 };
 use serde::Serialize;
 use serde_json::Value;
 
+use std::collections::BTreeMap;
+
 use super::{
     RpcError, codes, convert,
     request::{BlockParam, DevnetRequest},
+    wallet,
 };
 use crate::{
     chain::{Chain, ChainError, LogLimits, call_error},
@@ -131,7 +134,56 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
             ok(U64::from(chain.estimate_gas(&tx)?))
         }
         R::SendRawTransaction(raw) => ok(chain.send_raw_transaction(&raw, node.automine())?),
+        R::SendTransaction(tx) => ok(wallet::send_transaction(chain, node, *tx)?),
+        R::Sign(address, data) | R::PersonalSign(data, address, _) => {
+            ok(wallet::sign_message(node, address, &data)?)
+        }
+        R::SignTypedData(address, data) => ok(wallet::sign_typed_data(node, address, &data)?),
+        R::CreateAccessList(tx, block) => {
+            check_state_block(chain, block)?;
+            let (access_list, gas_used) = chain.create_access_list(&tx)?;
+            ok(AccessListResult {
+                access_list,
+                error: None,
+                gas_used: U256::from(gas_used),
+            })
+        }
+        // Filters.
+        R::NewFilter(filter) => ok(node.with_filters(|f| f.new_logs(chain, *filter))?),
+        R::NewBlockFilter(_) => ok(node.with_filters(|f| f.new_blocks(chain))?),
+        R::NewPendingTransactionFilter(_) => ok(node.with_filters(|f| f.new_transactions(chain))?),
+        R::GetFilterChanges(id) => node.with_filters(|f| f.changes(chain, id)),
+        R::GetFilterLogs(id) => node.with_filters(|f| f.logs(chain, id)),
+        R::UninstallFilter(id) => ok(node.with_filters(|f| f.uninstall(id))),
+        // The pool: transactions executed into the open block (interval mining).
+        R::TxpoolStatus(_) => ok(serde_json::json!({
+            "pending": U64::from(chain.pending_txs().len()),
+            "queued": U64::ZERO,
+        })),
+        R::TxpoolContent(_) => {
+            let mut pending: BTreeMap<Address, BTreeMap<String, _>> = BTreeMap::new();
+            for tx in chain.pending_txs() {
+                let mut rpc_tx = convert::transaction(tx);
+                rpc_tx.block_hash = None;
+                rpc_tx.block_number = None;
+                rpc_tx.transaction_index = None;
+                pending.entry(tx.from).or_default().insert(
+                    alloy::consensus::Transaction::nonce(&tx.envelope).to_string(),
+                    rpc_tx,
+                );
+            }
+            ok(serde_json::json!({ "pending": pending, "queued": {} }))
+        }
         // Dev controls.
+        R::ImpersonateAccount(address) => {
+            node.impersonate(address)
+                .map_err(|e| RpcError::new(codes::SERVER_ERROR, e.to_string()))?;
+            ok(())
+        }
+        R::StopImpersonatingAccount(address) => {
+            node.stop_impersonating(address);
+            ok(())
+        }
         R::EvmMine(timestamp) => mine(chain, node, 1, timestamp.map(|t| t.to::<u64>())),
         R::AnvilMine(count, _interval) => {
             mine(chain, node, count.map_or(1, |n| n.to::<u64>()), None)
@@ -165,7 +217,7 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
 
 /// A result as JSON: a `Value` (not the serialized text) so that objects keep the key order
 /// the devnet has always sent.
-fn ok<T: Serialize>(result: T) -> Result<Value, RpcError> {
+pub(super) fn ok<T: Serialize>(result: T) -> Result<Value, RpcError> {
     serde_json::to_value(result).map_err(|e| RpcError::new(codes::INTERNAL_ERROR, e.to_string()))
 }
 
@@ -219,9 +271,10 @@ fn mine(
     ok("0x0")
 }
 
-/// `eth_getLogs`, within the limits of `rpc/mod.rs` (range, filter size, results, bytes).
-fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, RpcError> {
-    use super::{MAX_LOGS_BLOCK_RANGE, MAX_LOGS_FILTER_ITEMS};
+/// Refuses a filter with more than `MAX_LOGS_FILTER_ITEMS` addresses or alternatives in one
+/// topic position.
+pub(super) fn check_filter_size(filter: &Filter) -> Result<(), RpcError> {
+    use super::MAX_LOGS_FILTER_ITEMS;
     let too_wide = filter.address.len() > MAX_LOGS_FILTER_ITEMS
         || filter
             .topics
@@ -233,6 +286,13 @@ fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, RpcError> {
             "exceed max addresses or topics per search position",
         ));
     }
+    Ok(())
+}
+
+/// `eth_getLogs`, within the limits of `rpc/mod.rs` (range, filter size, results, bytes).
+pub(super) fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, RpcError> {
+    use super::MAX_LOGS_BLOCK_RANGE;
+    check_filter_size(filter)?;
     let latest = chain.block_number();
     let (from, to) = match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {

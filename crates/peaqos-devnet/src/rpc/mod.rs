@@ -7,7 +7,9 @@
 pub mod access;
 mod api;
 mod convert;
+pub mod filters;
 mod request;
+pub mod wallet;
 
 use std::sync::Arc;
 

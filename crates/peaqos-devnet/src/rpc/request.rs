@@ -7,13 +7,13 @@
 
 use alloy::{
     eips::BlockId,
-    primitives::{Address, B256, Bytes, U64, U256},
+    primitives::{Address, B256, Bytes, U64, U128, U256},
     rpc::types::{Filter, Index, TransactionRequest},
 };
 use serde::{Deserialize, Deserializer, de::IgnoredAny};
 use serde_json::{Value, json};
 
-use super::{RpcError, codes};
+use super::{RpcError, codes, wallet::TypedDataParam};
 
 /// A JSON-RPC method call the devnet answers.
 #[derive(Debug, Clone, Deserialize)]
@@ -143,7 +143,63 @@ pub enum DevnetRequest {
     /// `eth_getLogs(filter)`.
     #[serde(rename = "eth_getLogs", deserialize_with = "sequence")]
     GetLogs(Box<Filter>),
+    /// `eth_sendTransaction(transaction)`: signed by the node for a dev or impersonated account.
+    #[serde(rename = "eth_sendTransaction", deserialize_with = "sequence")]
+    SendTransaction(Box<TransactionRequest>),
+    /// `eth_sign(address, data)`: an EIP-191 signature by a dev account.
+    #[serde(rename = "eth_sign")]
+    Sign(Address, Bytes),
+    /// `personal_sign(data, address, password?)`: as `eth_sign`, parameters swapped.
+    #[serde(rename = "personal_sign")]
+    PersonalSign(Bytes, Address, #[serde(default)] Option<IgnoredAny>),
+    /// `eth_signTypedData_v4(address, typedData)`: an EIP-712 signature by a dev account.
+    #[serde(rename = "eth_signTypedData_v4", alias = "eth_signTypedData")]
+    SignTypedData(Address, TypedDataParam),
+    /// `eth_createAccessList(transaction, block?)`.
+    #[serde(rename = "eth_createAccessList")]
+    CreateAccessList(
+        Box<TransactionRequest>,
+        #[serde(default)] Option<BlockParam>,
+    ),
+    /// `eth_newFilter(filter)`.
+    #[serde(rename = "eth_newFilter", deserialize_with = "sequence")]
+    NewFilter(Box<Filter>),
+    /// `eth_newBlockFilter`.
+    #[serde(rename = "eth_newBlockFilter")]
+    NewBlockFilter(NoParams),
+    /// `eth_newPendingTransactionFilter`.
+    #[serde(rename = "eth_newPendingTransactionFilter")]
+    NewPendingTransactionFilter(NoParams),
+    /// `eth_getFilterChanges(id)`.
+    #[serde(rename = "eth_getFilterChanges", deserialize_with = "sequence")]
+    GetFilterChanges(U128),
+    /// `eth_getFilterLogs(id)`.
+    #[serde(rename = "eth_getFilterLogs", deserialize_with = "sequence")]
+    GetFilterLogs(U128),
+    /// `eth_uninstallFilter(id)`.
+    #[serde(rename = "eth_uninstallFilter", deserialize_with = "sequence")]
+    UninstallFilter(U128),
+    /// `txpool_status`.
+    #[serde(rename = "txpool_status")]
+    TxpoolStatus(NoParams),
+    /// `txpool_content`.
+    #[serde(rename = "txpool_content")]
+    TxpoolContent(NoParams),
     // ------------------------------------------------------------------ dev controls
+    /// `anvil_impersonateAccount(address)`.
+    #[serde(
+        rename = "anvil_impersonateAccount",
+        alias = "hardhat_impersonateAccount",
+        deserialize_with = "sequence"
+    )]
+    ImpersonateAccount(Address),
+    /// `anvil_stopImpersonatingAccount(address)`.
+    #[serde(
+        rename = "anvil_stopImpersonatingAccount",
+        alias = "hardhat_stopImpersonatingAccount",
+        deserialize_with = "sequence"
+    )]
+    StopImpersonatingAccount(Address),
     /// `evm_mine(timestamp?)`: one block.
     #[serde(rename = "evm_mine", deserialize_with = "opt_sequence")]
     EvmMine(Option<U64>),

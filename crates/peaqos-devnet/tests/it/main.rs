@@ -1,5 +1,6 @@
 //! The integration tests of `peaqos-devnet`, one binary (one link on 2 cores; see DESIGN.md §7).
 
+mod dev_methods;
 mod devnet;
 mod differential_anvil;
 mod hardening;
