@@ -1,0 +1,2 @@
+//! `peaqos_node` (in progress).
+fn main() {}
