@@ -55,9 +55,9 @@ pub trait RosService {
     /// `Peaqos…` (the package is [`PACKAGE`]).
     const TYPE_NAME: &'static str;
     /// The request.
-    type Request: Message + RosStruct + Clone + Send + std::fmt::Debug + 'static;
+    type Request: Message + RosStruct + Clone + Send + Sync + std::fmt::Debug + 'static;
     /// The response.
-    type Response: Message + RosStruct + ResponseTail + Clone + Send + std::fmt::Debug + 'static;
+    type Response: Message + RosStruct + ResponseTail + Clone + Send + Sync + std::fmt::Debug + 'static;
 }
 
 macro_rules! ros_struct {
