@@ -49,6 +49,10 @@ trap 'rm -rf "$LOG_DIR"; ./scripts/pg-test-server.sh stop' EXIT
 echo "    $PEAQOS_TEST_PG_URL"
 done_step
 
+step "ROS 2 Jazzy rclpy + Fast DDS from PyPI (.venv-ros2, Python 3.11) and peaq_ros2_interfaces built with colcon (.ros2-ws) for the peaqos-ros2 tests"
+scripts/ros2-env.sh
+export PEAQOS_ROS2_VENV="$ROOT/.venv-ros2" PEAQOS_ROS2_WS="$ROOT/.ros2-ws"
+
 # ---------------------------------------------------------------- static checks
 if [ -z "${SKIP_LINT:-}" ]; then
   step "cargo fmt --check"
