@@ -445,6 +445,42 @@ mod tests {
     }
 
     #[test]
+    fn fx_settings() {
+        let c = McrConfig::from_lookup(lookup(&[
+            (
+                ENV_FX_URL,
+                "https://mirror.example/ecb/hist-90d.xml?token=SECRET",
+            ),
+            (ENV_FX_REFRESH_SECS, "0"),
+            (ENV_FX_TIMEOUT_MS, "0"),
+            (ENV_FX_MAX_BYTES, "1000"),
+            (ENV_FX_SYNC_SECS, "0"),
+            (ENV_FX_MAX_STALENESS_DAYS, "10"),
+        ]))
+        .expect("set");
+        assert_eq!(c.fx_refresh_interval, Duration::ZERO, "0 turns it off");
+        assert_eq!(c.fx_timeout, Duration::from_millis(1), "at least 1 ms");
+        assert_eq!(c.fx_sync_interval, Duration::from_secs(1), "at least 1 s");
+        assert_eq!((c.fx_max_bytes, c.fx_max_staleness_days), (1000, 10));
+        assert!(!format!("{c:?}").contains("SECRET"));
+        let reg = "0x1111111111111111111111111111111111111111";
+        let contracts = McrConfig::from_lookup(lookup(&[
+            (ENV_IDENTITY_REGISTRY_ADDRESS, reg),
+            (ENV_IDENTITY_STAKING_ADDRESS, reg),
+            (ENV_EVENT_REGISTRY_ADDRESS, reg),
+            (ENV_MACHINE_NFT_ADDRESS, reg),
+        ]))
+        .expect("complete")
+        .contracts
+        .expect("set");
+        let dev = McrConfig::for_devnet("http://127.0.0.1:8545", contracts, "sqlite::memory:");
+        assert!(
+            dev.fx_refresh_interval.is_zero(),
+            "no refresher in peaqos dev"
+        );
+    }
+
+    #[test]
     fn debug_redacts_urls() {
         let mut c = McrConfig::from_lookup(lookup(&[])).expect("defaults");
         c.rpc_url = "https://rpc.example/v3/KEY1?apikey=KEY2".into();
@@ -465,6 +501,8 @@ mod tests {
             (ENV_IDENTITY_REGISTRY_ADDRESS, "0x12"),
             (ENV_PARTNER_ALLOW_LOOPBACK, "yes"),
             (ENV_TRUSTED_PROXIES, "10.0.0.0/40"),
+            (ENV_FX_REFRESH_SECS, "hourly"),
+            (ENV_FX_MAX_STALENESS_DAYS, "99999999999"),
         ] {
             match McrConfig::from_lookup(lookup(&[(name, bad)])) {
                 Err(Error::Config { name: got, .. }) => assert_eq!(got, name),

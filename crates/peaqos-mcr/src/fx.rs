@@ -39,6 +39,9 @@ use crate::{Error, McrConfig, Result, scoring::unix_now, store::Store};
 const MAX_TRACKED_CHANGES: usize = 64;
 /// Redirects an FX download may follow.
 const MAX_REDIRECTS: usize = 3;
+/// The longest refresh, sync or download interval used (longer settings are clamped: an
+/// `Instant` plus an unbounded duration would overflow).
+const MAX_FX_INTERVAL: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Longest error text kept for `/ready` (bytes).
 const MAX_ERROR_TEXT: usize = 300;
 
@@ -417,9 +420,10 @@ impl LiveFx {
         config: McrConfig,
         mut stop: watch::Receiver<bool>,
     ) {
+        let timeout = config.fx_timeout.min(MAX_FX_INTERVAL);
         let client = reqwest::Client::builder()
-            .timeout(config.fx_timeout)
-            .connect_timeout(config.fx_timeout)
+            .timeout(timeout)
+            .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
             .build();
         let client = match client {
@@ -429,7 +433,7 @@ impl LiveFx {
                 None
             }
         };
-        let refresh_every = config.fx_refresh_interval;
+        let refresh_every = config.fx_refresh_interval.min(MAX_FX_INTERVAL);
         let mut next_refresh = tokio::time::Instant::now();
         loop {
             if *stop.borrow() {
@@ -445,7 +449,7 @@ impl LiveFx {
             if let Err(e) = self.sync(&store).await {
                 tracing::warn!(code = e.code(), "FX: reading the stored rates failed: {e}");
             }
-            let mut pause = config.fx_sync_interval;
+            let mut pause = config.fx_sync_interval.min(MAX_FX_INTERVAL);
             if !refresh_every.is_zero() {
                 pause =
                     pause.min(next_refresh.saturating_duration_since(tokio::time::Instant::now()));
