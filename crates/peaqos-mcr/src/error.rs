@@ -47,6 +47,10 @@ pub enum Error {
     /// of time.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// An ECB rates file (download or `fx import`) is malformed or unusable; nothing was
+    /// written.
+    #[error("{0}")]
+    FxData(#[from] peaqos_mcr_model::FxDataError),
     /// The service is shutting down or its indexer stopped.
     #[error("the service stopped: {0}")]
     Stopped(String),
@@ -64,6 +68,7 @@ impl Error {
             Self::CorruptStore { .. } => "CORRUPT_STORE",
             Self::Bind { .. } => "BIND_FAILED",
             Self::Timeout(_) => "TIMEOUT",
+            Self::FxData(e) => e.code(),
             Self::Stopped(_) => "STOPPED",
         }
     }

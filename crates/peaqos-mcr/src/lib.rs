@@ -5,6 +5,7 @@ pub mod chain;
 pub use peaqos_service::client_ip;
 pub mod config;
 pub mod error;
+pub mod fx;
 pub mod indexer;
 pub mod partner;
 pub mod scoring;

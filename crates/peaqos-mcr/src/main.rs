@@ -1,5 +1,7 @@
 //! `peaqos-mcr`: the MCR service (indexer + API), configured by environment variables.
 
+mod commands;
+
 use eyre::WrapErr;
 use peaqos_mcr::{McrConfig, McrService, config::ENV_VARS};
 
@@ -14,7 +16,10 @@ fn usage() -> String {
     for (name, default) in ENV_VARS {
         out.push_str(&format!("  {name:<24} default {default}\n"));
     }
-    out.push_str("\nSee docs/mcr.md.\n");
+    out.push_str(
+        "\nSubcommands:\n  fx import FILE           load ECB reference rates (XML, CSV or zip) into \
+         the database\n\nSee docs/mcr.md.\n",
+    );
     out
 }
 
@@ -23,6 +28,18 @@ async fn main() -> eyre::Result<()> {
     if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
         eprint!("{}", usage());
         return Ok(());
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] => {}
+        ["fx", "import", file] => {
+            return commands::fx_import::run(std::path::Path::new(file)).await;
+        }
+        _ => {
+            eprint!("{}", usage());
+            eyre::bail!("unknown arguments: {}", args.join(" "));
+        }
     }
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -13,6 +13,7 @@ use serde_json::Number;
 
 use crate::{
     Result,
+    fx::LiveFx,
     indexer::IndexerStatus,
     store::{MachineState, Store},
 };
@@ -43,6 +44,8 @@ pub struct Computed {
     pub last_updated: Option<u64>,
     /// The `now` scored at.
     pub now: u64,
+    /// The latest UTC day of a non-USD revenue event (what new FX rates can change).
+    pub fx_last_day: Option<i64>,
 }
 
 impl Computed {
@@ -117,6 +120,11 @@ pub async fn compute_for(
     let machine_id = machine.machine_id;
     let events = store.score_events(machine_id).await?;
     let last_updated = events.iter().map(|e| e.block_timestamp).max();
+    let fx_last_day = events
+        .iter()
+        .filter(|e| e.event_type == peaqos_mcr_model::EVENT_TYPE_REVENUE && e.currency != "USD")
+        .map(|e| peaqos_mcr_model::date::utc_day(e.timestamp))
+        .max();
     let records: Vec<EventRecord> = events.into_iter().map(EventRecord::from).collect();
     let admin = AdminState {
         negative_flag_at: machine.flagged_at,
@@ -137,6 +145,7 @@ pub async fn compute_for(
         negative_flag,
         last_updated,
         now,
+        fx_last_day,
     })
 }
 
@@ -146,29 +155,34 @@ struct Entry {
     expires: Instant,
     generation: u64,
     indexed_at: Option<u64>,
+    fx_generation: u64,
 }
 
 /// The `/mcr` result cache, keyed by machine wallet. An entry is used while its TTL runs, no
-/// rollback happened since it was computed, and the indexer has not changed the machine since.
+/// rollback happened since it was computed, the indexer has not changed the machine since,
+/// and no FX rate its non-USD revenue depends on changed since.
 #[derive(Debug)]
 pub struct McrCache {
     ttl: Duration,
     entries: RwLock<HashMap<Address, Entry>>,
+    fx: Option<Arc<LiveFx>>,
 }
 
-/// The indexer position a result was computed at (read **before** the store).
+/// The indexer and FX position a result was computed at (read **before** the store).
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {
     generation: u64,
     indexed_at: Option<u64>,
+    fx_generation: u64,
 }
 
 impl Stamp {
-    /// The current position of `status`.
+    /// The current position of `status` (with no live FX: see [`McrCache::stamp`]).
     pub fn of(status: &IndexerStatus) -> Self {
         Self {
             generation: status.generation(),
             indexed_at: status.indexed_block(),
+            fx_generation: 0,
         }
     }
 }
@@ -180,6 +194,22 @@ impl McrCache {
             // `Instant + ttl` panics on overflow; a century is "forever" for a cache.
             ttl: ttl.min(MAX_TTL),
             entries: RwLock::new(HashMap::new()),
+            fx: None,
+        }
+    }
+
+    /// Invalidates entries when `fx`'s rates change under them.
+    #[must_use]
+    pub fn with_fx(mut self, fx: Arc<LiveFx>) -> Self {
+        self.fx = Some(fx);
+        self
+    }
+
+    /// The indexer and FX position now, to pass to [`McrCache::put`] after computing.
+    pub fn stamp(&self, status: &IndexerStatus) -> Stamp {
+        Stamp {
+            fx_generation: self.fx.as_ref().map_or(0, |fx| fx.generation()),
+            ..Stamp::of(status)
         }
     }
 
@@ -194,7 +224,13 @@ impl McrCache {
             && e.generation == status.generation()
             && status
                 .changed_at(e.value.machine.machine_id)
-                .is_none_or(|changed| e.indexed_at.is_some_and(|at| changed <= at));
+                .is_none_or(|changed| e.indexed_at.is_some_and(|at| changed <= at))
+            && self.fx.as_ref().is_none_or(|fx| {
+                match (fx.first_change_since(e.fx_generation), e.value.fx_last_day) {
+                    (Some(changed), Some(last)) => last < changed,
+                    _ => true,
+                }
+            });
         fresh.then(|| e.value.clone())
     }
 
@@ -220,6 +256,7 @@ impl McrCache {
                 expires: now + self.ttl,
                 generation: stamp.generation,
                 indexed_at: stamp.indexed_at,
+                fx_generation: stamp.fx_generation,
             },
         );
     }
@@ -264,6 +301,7 @@ mod tests {
             negative_flag: false,
             last_updated: None,
             now: 0,
+            fx_last_day: None,
         });
         cache.put(value.machine.wallet, value.clone(), Stamp::of(&status));
         assert_eq!(cache.len(), 1);

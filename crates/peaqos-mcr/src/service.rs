@@ -3,12 +3,13 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use peaqos_mcr_model::{EcbFx, FxSource};
-use peaqos_service::ServiceHandle;
+use peaqos_service::{RedactedUrl, ServiceHandle};
 
 use crate::{
     Error, McrConfig, Result,
     api::{self, Shared},
     chain::Chain,
+    fx::LiveFx,
     indexer::{Indexer, IndexerStatus},
     store::Store,
 };
@@ -28,13 +29,18 @@ pub struct RunningMcr {
 
 impl McrService {
     /// Connects the store (applying migrations), starts the indexer (unless in test mode) and
-    /// serves the API on `config.bind`, with the embedded ECB FX history.
+    /// serves the API on `config.bind`, scoring with the ECB rates stored in the database
+    /// (seeded from the shipped history, kept current by the FX refresher: see [`crate::fx`]).
     pub async fn spawn(config: McrConfig) -> Result<RunningMcr> {
-        Self::spawn_with_fx(config, Arc::new(EcbFx::embedded())).await
+        Self::start(config, None).await
     }
 
-    /// [`McrService::spawn`] with another FX source.
+    /// [`McrService::spawn`] with a fixed FX source instead of the stored rates (no refresher).
     pub async fn spawn_with_fx(config: McrConfig, fx: Arc<dyn FxSource>) -> Result<RunningMcr> {
+        Self::start(config, Some(fx)).await
+    }
+
+    async fn start(config: McrConfig, fixed_fx: Option<Arc<dyn FxSource>>) -> Result<RunningMcr> {
         let store = Store::connect(&config.database_url, config.db_max_connections).await?;
         let chain = match config.contracts {
             Some(_) => Some(Chain::new(&config.rpc_url)?),
@@ -46,6 +52,27 @@ impl McrService {
         };
         let status = Arc::new(IndexerStatus::default());
         let mut tasks = ServiceHandle::new();
+        let live_fx = match &fixed_fx {
+            Some(_) => None,
+            None => {
+                let live = LiveFx::open(&store, &config).await?;
+                if !config.fx_refresh_interval.is_zero() {
+                    tracing::info!(
+                        url = %RedactedUrl(&config.fx_url),
+                        every = ?config.fx_refresh_interval,
+                        "FX refresher on"
+                    );
+                }
+                let stop = tasks.stop_signal().into_receiver();
+                tasks.spawn(live.clone().run(store.clone(), config.clone(), stop));
+                Some(live)
+            }
+        };
+        let fx: Arc<dyn FxSource> = match (fixed_fx, &live_fx) {
+            (Some(fx), _) => fx,
+            (None, Some(live)) => live.clone(),
+            (None, None) => Arc::new(EcbFx::embedded()),
+        };
         if let (Some(chain), Some(contracts)) = (&chain, config.contracts) {
             let indexer = Indexer::new(
                 chain.clone(),
@@ -72,7 +99,11 @@ impl McrService {
             addr: config.bind.to_string(),
             source,
         })?;
-        let shared = Arc::new(Shared::new(config, store, chain, status, fx, chain_id));
+        let mut shared = Shared::new(config, store, chain, status, fx, chain_id);
+        if let Some(live) = live_fx {
+            shared = shared.with_live_fx(live);
+        }
+        let shared = Arc::new(shared);
         // `serve` gives handlers `ConnectInfo<SocketAddr>` (the rate limit's client address).
         let app = api::router(shared.clone());
         let mut limits = peaqos_service::http::ServerLimits::default();
@@ -102,6 +133,11 @@ impl RunningMcr {
     /// The indexer's progress.
     pub fn status(&self) -> &IndexerStatus {
         &self.shared.status
+    }
+
+    /// The stored FX rates in use (`None` with a fixed source).
+    pub fn live_fx(&self) -> Option<&Arc<LiveFx>> {
+        self.shared.live_fx.as_ref()
     }
 
     /// The store.

@@ -16,8 +16,14 @@ use sqlx::{AnyPool, Row, any::AnyRow};
 use crate::{Error, Result};
 
 /// The embedded migrations (`migrations/NNNN_name.sql`).
-const MIGRATIONS: &[EmbeddedMigration] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[EmbeddedMigration] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        "fx_rates",
+        include_str!("../migrations/0002_fx_rates.sql"),
+    ),
+];
 
 /// Rows per multi-row `INSERT` on PostgreSQL (well under its 65,535 bind parameters).
 const PG_INSERT_ROWS: usize = 400;
@@ -603,6 +609,103 @@ impl Store {
         Ok(())
     }
 
+    /// The FX rates' version (`fx_meta.version`): it moves whenever a stored day changes.
+    pub async fn fx_version(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT version FROM fx_meta WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("version")?,
+            None => 0,
+        })
+    }
+
+    /// How many FX days are stored up to `day` (inclusive).
+    pub async fn fx_day_count(&self, day: i64) -> Result<usize> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM fx_rates WHERE day <= $1")
+            .bind(day)
+            .fetch_one(&self.pool)
+            .await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    /// Every stored FX day `(day, encoded rates)`, ascending, with a version they are at least
+    /// as new as (read first, so a concurrent write is at worst reloaded once more).
+    pub async fn fx_days(&self) -> Result<(i64, Vec<(i64, String)>)> {
+        let version = self.fx_version().await?;
+        let rows = sqlx::query("SELECT day, rates FROM fx_rates ORDER BY day")
+            .fetch_all(&self.pool)
+            .await?;
+        let days = rows.iter().map(fx_row).collect::<Result<_>>()?;
+        Ok((version, days))
+    }
+
+    /// Writes FX days `(day, encoded rates)` in one transaction: a day already stored with
+    /// other rates is replaced (unless `only_missing`), a new day added; the version moves
+    /// when anything changed. Returns the days that changed, ascending.
+    pub async fn fx_write(&self, days: &[(i64, String)], only_missing: bool) -> Result<Vec<i64>> {
+        let now = i64_of(crate::scoring::unix_now(), "updated_at")?;
+        let mut tx = self.pool.begin().await?;
+        // Takes the row lock (PostgreSQL) or the write lock (SQLite) first, so concurrent
+        // writers (replicas refreshing at once) serialize instead of racing the comparison.
+        sqlx::query("UPDATE fx_meta SET updated_at = updated_at WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let (Some(lo), Some(hi)) = (
+            days.iter().map(|d| d.0).min(),
+            days.iter().map(|d| d.0).max(),
+        ) else {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        };
+        let stored: std::collections::HashMap<i64, String> =
+            sqlx::query("SELECT day, rates FROM fx_rates WHERE day >= $1 AND day <= $2")
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<i64, _>("day")?,
+                        r.try_get::<String, _>("rates")?,
+                    ))
+                })
+                .collect::<Result<_>>()?;
+        let changed: Vec<&(i64, String)> = days
+            .iter()
+            .filter(|(day, rates)| match stored.get(day) {
+                None => true,
+                Some(old) => !only_missing && old != rates,
+            })
+            .collect();
+        let rows = changed
+            .iter()
+            .map(|(day, rates)| vec![Val::I(*day), Val::T(rates.clone()), Val::I(now)])
+            .collect();
+        insert_with(
+            &mut tx,
+            self.backend,
+            "fx_rates (day, rates, updated_at)",
+            3,
+            rows,
+            "ON CONFLICT (day) DO UPDATE SET rates = excluded.rates, \
+             updated_at = excluded.updated_at",
+        )
+        .await?;
+        if !changed.is_empty() {
+            sqlx::query("UPDATE fx_meta SET version = version + 1, updated_at = $1 WHERE id = 1")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let mut out: Vec<i64> = changed.iter().map(|(d, _)| *d).collect();
+        out.sort_unstable();
+        Ok(out)
+    }
+
     /// The machine whose wallet is `wallet`.
     pub async fn machine_id_of_wallet(&self, wallet: Address) -> Result<Option<u64>> {
         let row = sqlx::query("SELECT machine_id FROM machines WHERE wallet = $1")
@@ -841,6 +944,10 @@ fn event_of_row(r: &AnyRow) -> Result<StoredEvent> {
     })
 }
 
+fn fx_row(r: &AnyRow) -> Result<(i64, String)> {
+    Ok((r.try_get("day")?, r.try_get("rates")?))
+}
+
 async fn set_checkpoint(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     to: Option<BlockRef>,
@@ -886,6 +993,18 @@ async fn insert(
     cols: usize,
     rows: Vec<Vec<Val>>,
 ) -> Result<()> {
+    insert_with(tx, backend, target, cols, rows, "").await
+}
+
+/// [`insert`] with a clause after the values (`ON CONFLICT …`).
+async fn insert_with(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    target: &str,
+    cols: usize,
+    rows: Vec<Vec<Val>>,
+    suffix: &str,
+) -> Result<()> {
     let per_statement = match backend {
         Backend::Sqlite => (SQLITE_INSERT_PARAMS / cols).max(1),
         Backend::Postgres => PG_INSERT_ROWS,
@@ -894,7 +1013,7 @@ async fn insert(
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_statement).collect();
         let sql = format!(
-            "INSERT INTO {target} VALUES {}",
+            "INSERT INTO {target} VALUES {} {suffix}",
             placeholders(chunk.len(), cols)
         );
         let mut q = sqlx::query(&sql);

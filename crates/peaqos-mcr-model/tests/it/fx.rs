@@ -18,6 +18,8 @@ fn embedded_history_loads_with_its_full_range() {
         h.date_range(),
         ("1999-01-04".to_owned(), "2026-10-30".to_owned())
     );
+    assert_eq!(h.last_day(), peaqos_mcr_model::fx::EMBEDDED_ECB_LAST_DAY);
+    assert_eq!(h.days().len(), peaqos_mcr_model::fx::EMBEDDED_ECB_DAYS);
     let cur = h.currencies();
     for c in ["EUR", "USD", "JPY", "GBP", "CHF", "HKD", "KRW"] {
         assert!(cur.contains(&c), "{c} missing");
@@ -224,4 +226,65 @@ fn a_custom_source_supplies_rate_and_provenance() {
         convert_to_usd_cents(1_000, "EUR", ts(2031, 5, 5), &FixedGbp).amount_status,
         AmountStatus::UnsupportedCurrency
     );
+}
+
+const DAILY_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+<gesmes:Envelope xmlns:gesmes=\"http://www.gesmes.org/xml/2002-08-01\" \
+xmlns=\"http://www.ecb.int/vocabulary/2002-08-01/eurofxref\">\n\
+\t<gesmes:subject>Reference rates</gesmes:subject>\n\
+\t<Cube>\n\t\t<Cube time='2026-12-04'>\n\
+\t\t\t<Cube currency='USD' rate='1.1000'/>\n\
+\t\t\t<Cube currency='JPY' rate='176.00'/>\n\
+\t\t</Cube>\n\t</Cube>\n</gesmes:Envelope>\n";
+
+#[test]
+fn every_ecb_form_parses_to_the_same_days() {
+    let xml = EcbHistory::from_xml(DAILY_XML).expect("daily XML");
+    let daily_csv = EcbHistory::parse(b"Date, USD, JPY, \n04 December 2026, 1.1000, 176.00, \n")
+        .expect("daily CSV");
+    let hist_csv =
+        EcbHistory::parse(b"Date,USD,JPY,\n2026-12-04,1.1,176,\n").expect("historical CSV");
+    assert_eq!(xml.days(), daily_csv.days());
+    assert_eq!(xml.days(), hist_csv.days());
+    assert_eq!(xml.date_range().1, "2026-12-04");
+    // The days round-trip through `from_days`.
+    let embedded = EcbFx::embedded();
+    let h = embedded.history().expect("embedded");
+    let again = EcbHistory::from_days(h.days()).expect("same days");
+    assert_eq!(again.days(), h.days());
+    assert_eq!(again.date_range(), h.date_range());
+}
+
+#[test]
+fn malformed_and_truncated_files_are_refused() {
+    let truncated_xml = &DAILY_XML[..DAILY_XML.len() - 25];
+    let bad_rate = DAILY_XML.replace("1.1000", "abc");
+    let bad_code = DAILY_XML.replace("'USD'", "'XXXX'");
+    let no_usd = DAILY_XML.replace("'USD'", "'GBP'");
+    let cases: [(&[u8], &str); 9] = [
+        (truncated_xml.as_bytes(), "FX_DATA_BAD_XML"),
+        (bad_rate.as_bytes(), "FX_DATA_BAD_XML"),
+        (bad_code.as_bytes(), "FX_DATA_BAD_XML"),
+        (no_usd.as_bytes(), "FX_DATA_INVALID"),
+        (
+            b"Date,USD,JPY,\n2026-12-04,1.1,176,\n2026-12-03,1.1,1",
+            "FX_DATA_BAD_CSV",
+        ),
+        (b"Date,USD,JPY,\n2026-12-04,1.1,-176,\n", "FX_DATA_BAD_CSV"),
+        (
+            b"Date,USD,JPY,\n2026-12-04,1.1,176,\n2026-12-04,1.1,176,\n",
+            "FX_DATA_INVALID",
+        ),
+        (b"Date,USD,JPY,\n", "FX_DATA_INVALID"),
+        (b"PK\x03\x04garbage", "FX_DATA_BAD_ZIP"),
+    ];
+    for (bytes, code) in cases {
+        let err = EcbHistory::parse(bytes).expect_err("refused");
+        assert_eq!(
+            err.code(),
+            code,
+            "{err}: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
 }

@@ -41,9 +41,10 @@ pub use profile::metadata_object;
 use crate::{
     McrConfig,
     chain::Chain,
+    fx::LiveFx,
     indexer::IndexerStatus,
     partner::PartnerFetcher,
-    scoring::{self, Computed, McrCache, Stamp},
+    scoring::{self, Computed, McrCache},
     store::Store,
 };
 
@@ -64,6 +65,8 @@ pub struct Shared {
     pub status: Arc<IndexerStatus>,
     /// The FX source of the model and of `event_data`.
     pub fx: Arc<dyn FxSource>,
+    /// The database-backed rates when the service runs live FX (`None` with a fixed source).
+    pub live_fx: Option<Arc<LiveFx>>,
     /// The `/mcr` cache.
     pub cache: McrCache,
     /// The chain id (0 until read).
@@ -113,7 +116,17 @@ impl Shared {
             chain,
             status,
             fx,
+            live_fx: None,
         }
+    }
+
+    /// Scores with `live` (the stored rates) and drops cached scores its changes affect.
+    #[must_use]
+    pub fn with_live_fx(mut self, live: Arc<LiveFx>) -> Self {
+        self.cache = McrCache::new(self.config.cache_ttl).with_fx(live.clone());
+        self.fx = live.clone();
+        self.live_fx = Some(live);
+        self
     }
 
     /// 503 unless the service can answer from the store: contracts configured, the indexer
@@ -144,7 +157,7 @@ impl Shared {
 
     /// The score of machine `id` (cached under its wallet), `None` when it is not registered.
     async fn score_machine(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
-        let stamp = Stamp::of(&self.status);
+        let stamp = self.cache.stamp(&self.status);
         let Some(c) =
             scoring::compute(&self.store, id, self.fx.as_ref(), scoring::unix_now()).await?
         else {
@@ -341,7 +354,7 @@ impl Shared {
     /// The score of machine `id`, from the cache when its wallet has a fresh entry.
     async fn score_machine_cached(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
         // Stamped before the store is read, like `score_machine`.
-        let stamp = Stamp::of(&self.status);
+        let stamp = self.cache.stamp(&self.status);
         let Some(m) = self.store.machine(id).await? else {
             return Ok(None);
         };

@@ -188,7 +188,8 @@ pub(super) struct ReadyCache {
 
 /// `GET /ready`: 200 when the RPC answers, every contract is there, the store answers, the
 /// indexer has caught up once and keeps up (fewer than `MCR_INDEXER_MAX_FAILURES` failed
-/// steps in a row, at most `MCR_MAX_LAG_BLOCKS` behind); else 503. Extras: `indexer` (lag,
+/// steps in a row, at most `MCR_MAX_LAG_BLOCKS` behind); else 503. Extras: `fx` (live rates, see
+/// `crate::fx`; never a reason for 503), `indexer` (lag,
 /// health) and `store`. Computed at most once per `MCR_READY_CACHE_MS`.
 pub(super) async fn ready(State(s): State<AppState>) -> Response {
     let mut last = s.ready_cache.last.lock().await;
@@ -316,6 +317,9 @@ async fn compute_ready(s: &AppState) -> (StatusCode, serde_json::Value) {
             "store".into(),
             json!({ "backend": backend, "connected": store_ok }),
         );
+        if let Some(fx) = &s.live_fx {
+            obj.insert("fx".into(), fx.ready_detail());
+        }
     }
     let status = if ready {
         StatusCode::OK
@@ -430,6 +434,58 @@ pub(super) async fn metrics(State(s): State<AppState>) -> Response {
             + s.ready_limiter.limited.load(Ordering::Relaxed))
         .to_string(),
     );
+    if let Some(fx) = &s.live_fx {
+        let age_days = fx.age_days();
+        gauge(
+            "mcr_fx_age_days",
+            "Whole days from the last FX fixing in use to today (UTC).",
+            "gauge",
+            age_days.map_or_else(|| "NaN".into(), |d| d.to_string()),
+        );
+        gauge(
+            "mcr_fx_age_seconds",
+            "Seconds since the start (00:00 UTC) of the last FX fixing day in use.",
+            "gauge",
+            fx.last_day().map_or_else(
+                || "NaN".into(),
+                |d| {
+                    let start = i128::from(d) * 86_400;
+                    (i128::from(crate::scoring::unix_now()) - start).to_string()
+                },
+            ),
+        );
+        gauge(
+            "mcr_fx_version",
+            "Version of the stored FX rates in use.",
+            "gauge",
+            fx.version().to_string(),
+        );
+        let st = &fx.status;
+        gauge(
+            "mcr_fx_refresh_last_success_timestamp_seconds",
+            "Unix time of the last successful FX refresh (0 = none since start).",
+            "gauge",
+            st.last_success_at().to_string(),
+        );
+        gauge(
+            "mcr_fx_refresh_consecutive_failures",
+            "FX refreshes failed since the last success.",
+            "gauge",
+            st.consecutive_failures().to_string(),
+        );
+        gauge(
+            "mcr_fx_refresh_attempts_total",
+            "FX downloads attempted.",
+            "counter",
+            st.attempts().to_string(),
+        );
+        gauge(
+            "mcr_fx_refresh_failures_total",
+            "FX downloads that failed (old rates kept).",
+            "counter",
+            st.failures().to_string(),
+        );
+    }
     let mut rows: Vec<_> = s
         .metrics
         .requests
