@@ -6,6 +6,7 @@ pub use peaqos_service::client_ip;
 pub mod config;
 pub mod error;
 pub mod indexer;
+pub mod leader;
 pub mod partner;
 pub mod scoring;
 pub mod service;

@@ -10,7 +10,8 @@ use crate::{
     api::{self, Shared},
     chain::Chain,
     indexer::{Indexer, IndexerStatus},
-    store::Store,
+    leader::{self, Fence, ReplicaOptions},
+    store::{Backend, Store},
 };
 
 /// The MCR service.
@@ -35,6 +36,17 @@ impl McrService {
 
     /// [`McrService::spawn`] with another FX source.
     pub async fn spawn_with_fx(config: McrConfig, fx: Arc<dyn FxSource>) -> Result<RunningMcr> {
+        Self::spawn_replica(config, fx, ReplicaOptions::default()).await
+    }
+
+    /// [`McrService::spawn_with_fx`] as one of several replicas (see [`crate::leader`]): with
+    /// `options.role` `api` it never indexes and follows the database; otherwise, on
+    /// PostgreSQL, it competes for the indexer's leadership (on SQLite it simply indexes).
+    pub async fn spawn_replica(
+        config: McrConfig,
+        fx: Arc<dyn FxSource>,
+        options: ReplicaOptions,
+    ) -> Result<RunningMcr> {
         let store = Store::connect(&config.database_url, config.db_max_connections).await?;
         let chain = match config.contracts {
             Some(_) => Some(Chain::new(&config.rpc_url)?),
@@ -58,9 +70,29 @@ impl McrService {
             let status = status.clone();
             let poll = config.poll_interval;
             let stop = tasks.stop_signal().into_receiver();
-            tasks.spawn(async move {
-                indexer.run(&status, poll, stop).await;
-            });
+            let elected = store.backend() == Backend::Postgres;
+            status.leader().configure(&options, elected);
+            match (options.role.indexes(), elected) {
+                (true, false) => {
+                    status.leader().set_leading(true);
+                    tasks.spawn(async move {
+                        indexer.run(&status, poll, stop).await;
+                    });
+                }
+                (true, true) => {
+                    store.fence().set(Fence::NONE);
+                    let url = config.database_url.clone();
+                    tasks.spawn(async move {
+                        leader::run_elected(&indexer, &url, &status, poll, stop).await;
+                    });
+                }
+                (false, _) => {
+                    let (store, chain) = (store.clone(), chain.clone());
+                    tasks.spawn(async move {
+                        leader::follow(&store, Some(&chain), &status, poll, stop).await;
+                    });
+                }
+            }
         }
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

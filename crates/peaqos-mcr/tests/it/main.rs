@@ -2,6 +2,7 @@
 
 mod api;
 mod common;
+mod failover;
 mod hardening;
 mod http_limits;
 mod indexer;
