@@ -8,8 +8,10 @@
 //!   cargo run --release -p peaqos-gas-station --example bench_gas_station
 //! ```
 //!
-//! Env: `BENCH_SKIPPED` (requests, 2000), `BENCH_TRANSFERS` (500), `BENCH_CONCURRENCY` (32).
-//! Prints a Markdown table (the one in docs/gas-station.md).
+//! Env: `BENCH_SKIPPED` (requests, 2000), `BENCH_TRANSFERS` (500), `BENCH_CONCURRENCY` (32),
+//! `BENCH_PROCESSES` (`1,3`: Gas Station instances on PostgreSQL, each with its own pool and
+//! nonce lock, requests spread round-robin; SQLite serves one process only).
+//! Prints a Markdown table (the one in docs/gas-station.md) and the 3-vs-1 ratios.
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::{
@@ -60,7 +62,14 @@ struct Run {
     p99: Duration,
 }
 
-async fn run(devnet: &Devnet, db_url: &str, n: usize, concurrency: usize, transfer: bool) -> Run {
+async fn run(
+    devnet: &Devnet,
+    db_url: &str,
+    n: usize,
+    concurrency: usize,
+    transfer: bool,
+    instances: usize,
+) -> Run {
     let mut config = GasStationConfig::for_devnet(
         &devnet.url,
         "local",
@@ -68,19 +77,25 @@ async fn run(devnet: &Devnet, db_url: &str, n: usize, concurrency: usize, transf
         db_url,
     );
     config.chains[0].amount = alloy::primitives::U256::from(PEAQ / 1000);
-    let station = GasStation::spawn(config).await.unwrap();
+    let mut stations = Vec::new();
+    for _ in 0..instances {
+        stations.push(GasStation::spawn(config.clone()).await.unwrap());
+    }
     let owners: Vec<Address> = (0..n).map(|_| random_address()).collect();
     let secret = Arc::new(totp::base32_decode(SECRET).unwrap().to_vec());
     for &o in &owners {
-        enroll_active(&station, o, &secret).await;
+        enroll_active(&stations[0], o, &secret).await;
     }
     let rich = devnet.accounts[2].address;
     let http = reqwest::Client::new();
-    let url = format!("{}/faucet/fund", station.url());
+    let urls: Vec<String> = stations
+        .iter()
+        .map(|s| format!("{}/faucet/fund", s.url()))
+        .collect();
     let started = Instant::now();
-    let mut latencies: Vec<Duration> = stream::iter(owners)
-        .map(|owner| {
-            let (http, url, secret) = (http.clone(), url.clone(), secret.clone());
+    let mut latencies: Vec<Duration> = stream::iter(owners.into_iter().enumerate())
+        .map(|(i, owner)| {
+            let (http, url, secret) = (http.clone(), urls[i % urls.len()].clone(), secret.clone());
             async move {
                 let target = if transfer { random_address() } else { rich };
                 let now = SystemTime::now()
@@ -117,7 +132,9 @@ async fn run(devnet: &Devnet, db_url: &str, n: usize, concurrency: usize, transf
         .collect()
         .await;
     let elapsed = started.elapsed();
-    station.shutdown().await;
+    for station in stations {
+        station.shutdown().await;
+    }
     latencies.sort();
     let pct = |p: f64| {
         latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
@@ -134,6 +151,12 @@ async fn main() {
     let skipped = env_usize("BENCH_SKIPPED", 2000);
     let transfers = env_usize("BENCH_TRANSFERS", 500);
     let concurrency = env_usize("BENCH_CONCURRENCY", 32);
+    let processes: Vec<usize> = std::env::var("BENCH_PROCESSES")
+        .unwrap_or_else(|_| "1,3".into())
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .filter(|p| *p >= 1)
+        .collect();
     let devnet = Devnet::spawn(DevnetConfig::ephemeral()).await.unwrap();
     let dir = std::env::temp_dir().join(format!("gs-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -160,18 +183,39 @@ async fn main() {
         eprintln!("PEAQOS_TEST_PG_URL unset: SQLite only");
     }
 
-    println!("| database | path | requests | concurrency | requests/s | p50 ms | p99 ms |");
-    println!("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    for (label, url, _) in &dbs {
+    println!(
+        "| database | processes | path | requests | concurrency | requests/s | p50 ms | p99 ms |"
+    );
+    println!("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+    let mut ratios = Vec::new();
+    for (label, url, pg) in &dbs {
+        let counts: &[usize] = if pg.is_some() { &processes } else { &[1] };
         for (path, n, transfer) in [("skipped", skipped, false), ("transfer", transfers, true)] {
-            let r = run(&devnet, url, n, concurrency, transfer).await;
-            println!(
-                "| {label} | {path} | {n} | {concurrency} | {:.0} | {:.1} | {:.1} |",
-                r.rps,
-                r.p50.as_secs_f64() * 1e3,
-                r.p99.as_secs_f64() * 1e3
-            );
+            let mut by_count = Vec::new();
+            for &k in counts {
+                let r = run(&devnet, url, n, concurrency, transfer, k).await;
+                println!(
+                    "| {label} | {k} | {path} | {n} | {concurrency} | {:.0} | {:.1} | {:.1} |",
+                    r.rps,
+                    r.p50.as_secs_f64() * 1e3,
+                    r.p99.as_secs_f64() * 1e3
+                );
+                by_count.push((k, r.rps));
+            }
+            if let (Some(first), Some(last)) = (by_count.first(), by_count.last())
+                && by_count.len() > 1
+            {
+                ratios.push(format!(
+                    "{label} {path}: {} processes / {} = {:.2}x",
+                    last.0,
+                    first.0,
+                    last.1 / first.1
+                ));
+            }
         }
+    }
+    for r in ratios {
+        println!("{r}");
     }
     for (_, _, pg) in dbs {
         if let Some((admin, name)) = pg {

@@ -139,6 +139,10 @@ pub struct GasStationConfig {
     /// How often in-flight transfers left behind are reconciled with the chain
     /// (`GAS_STATION_RECONCILE_SECS`, 5).
     pub reconcile_interval: Duration,
+    /// How long a request may stay claimed without its transfer persisted before the
+    /// reconciler (of any process) takes its handler as dead and releases it
+    /// (`GAS_STATION_CLAIM_TIMEOUT_SECS`, 300). A handler that outlives it sends nothing.
+    pub claim_timeout: Duration,
     /// Request body limit in bytes (`GAS_STATION_MAX_BODY_BYTES`, 16384).
     pub max_body_bytes: usize,
     /// Setups that write an enrollment, per client IP (IPv6: per /64) per `setup_window`
@@ -192,6 +196,7 @@ impl fmt::Debug for GasStationConfig {
             .field("rate_window", &self.rate_window)
             .field("receipt_timeout", &self.receipt_timeout)
             .field("reconcile_interval", &self.reconcile_interval)
+            .field("claim_timeout", &self.claim_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("setup_limit_per_ip", &self.setup_limit_per_ip)
             .field("setup_limit", &self.setup_limit)
@@ -237,6 +242,7 @@ impl GasStationConfig {
             rate_window: Duration::from_secs(3600),
             receipt_timeout: Duration::from_secs(60),
             reconcile_interval: Duration::from_secs(5),
+            claim_timeout: Duration::from_secs(300),
             max_body_bytes: 16 * 1024,
             setup_limit_per_ip: 10,
             setup_limit: 1000,
@@ -380,6 +386,7 @@ impl GasStationConfig {
             &mut config.receipt_timeout,
         )?;
         secs("GAS_STATION_RECONCILE_SECS", &mut config.reconcile_interval)?;
+        secs("GAS_STATION_CLAIM_TIMEOUT_SECS", &mut config.claim_timeout)?;
         secs("GAS_STATION_SETUP_WINDOW_SECS", &mut config.setup_window)?;
         secs("GAS_STATION_2FA_PENDING_TTL_SECS", &mut config.pending_ttl)?;
         secs(
@@ -499,10 +506,15 @@ impl GasStationConfig {
                 return Err(Error::Config(format!("{key} must be at least 1")));
             }
         }
-        if self.setup_window.is_zero() || self.pending_ttl.is_zero() || self.lockout.is_zero() {
+        if self.setup_window.is_zero()
+            || self.pending_ttl.is_zero()
+            || self.lockout.is_zero()
+            || self.claim_timeout.is_zero()
+        {
             return Err(Error::Config(
-                "GAS_STATION_SETUP_WINDOW_SECS, GAS_STATION_2FA_PENDING_TTL_SECS and \
-                 GAS_STATION_2FA_LOCKOUT_SECS must be at least 1"
+                "GAS_STATION_SETUP_WINDOW_SECS, GAS_STATION_2FA_PENDING_TTL_SECS, \
+                 GAS_STATION_2FA_LOCKOUT_SECS and GAS_STATION_CLAIM_TIMEOUT_SECS must be at \
+                 least 1"
                     .into(),
             ));
         }

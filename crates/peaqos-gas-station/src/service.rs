@@ -21,7 +21,6 @@ use crate::{
     address::{owner_key, parse_evm},
     chain::{ChainError, Funder},
     config::{Fault, GWEI, to_gwei},
-    limit::SetupLimiter,
     qr,
     store::{CapHit, Claim, CodeUse, DAY_MS, Enrollment, Store},
     totp,
@@ -56,7 +55,6 @@ pub struct Service {
     /// The database.
     pub store: Store,
     funders: Vec<Arc<Funder>>,
-    setup_limiter: SetupLimiter,
     /// The address the listener is bound to (set by [`GasStation::spawn`](crate::GasStation)).
     listen_addr: OnceLock<SocketAddr>,
 }
@@ -112,16 +110,10 @@ impl Service {
             .map(|c| Funder::new(c).map(Arc::new))
             .collect::<Result<Vec<_>, _>>()?;
         let store = Store::connect(&config.database_url).await?;
-        let setup_limiter = SetupLimiter::new(
-            config.setup_limit_per_ip,
-            config.setup_limit,
-            config.setup_window,
-        );
         Ok(Self {
             config,
             store,
             funders,
-            setup_limiter,
             listen_addr: OnceLock::new(),
         })
     }
@@ -224,14 +216,24 @@ impl Service {
         {
             return Err(ApiError::new(FaucetCode::TwoFaAlreadyConfigured));
         }
-        if !self.setup_limiter.admit(client) {
+        let now = now_ms();
+        let window = ms(self.config.setup_window).max(1);
+        if !self
+            .store
+            .admit_setup(
+                client,
+                now - now.rem_euclid(window),
+                i64::from(self.config.setup_limit_per_ip),
+                i64::from(self.config.setup_limit),
+            )
+            .await?
+        {
             tracing::info!(client, "2FA setup refused: setup limit");
             return Err(ApiError::with_detail(
                 FaucetCode::RateLimited,
                 "too many 2FA setups, retry later",
             ));
         }
-        let now = now_ms();
         self.store
             .purge_pending(now - ms(self.config.pending_ttl))
             .await?;
@@ -447,9 +449,18 @@ impl Service {
             return Err(ApiError::new(FaucetCode::TwoFaNotActive));
         }
         let target_key = format!("{target:#x}");
+        // This handler's claim: only it may persist a transfer for the request or release it.
+        let token = Uuid::new_v4().simple().to_string();
         match self
             .store
-            .claim(&request_id, &owner, &target_key, &funder.key, now_ms())
+            .claim(
+                &request_id,
+                &token,
+                &owner,
+                &target_key,
+                &funder.key,
+                now_ms(),
+            )
             .await?
         {
             Claim::New => {}
@@ -480,7 +491,7 @@ impl Service {
                 &owner,
                 &enrollment,
                 target,
-                &request_id,
+                (&request_id, &token),
                 Presented {
                     code: &req.two_factor_code,
                     client,
@@ -491,7 +502,7 @@ impl Service {
             Ok(v) => Ok(v),
             Err(Failure::Keep(e)) => Err(e),
             Err(Failure::Release(e)) => {
-                if let Err(release) = self.store.release(&request_id).await {
+                if let Err(release) = self.store.release_claim(&request_id, &token).await {
                     tracing::error!(error = %release, %request_id, "releasing a failed request");
                 }
                 Err(e)
@@ -505,7 +516,7 @@ impl Service {
         owner: &str,
         enrollment: &Enrollment,
         target: Address,
-        request_id: &str,
+        (request_id, token): (&str, &str),
         presented: Presented<'_>,
     ) -> Result<Value, Failure> {
         let target_key = format!("{target:#x}");
@@ -550,6 +561,7 @@ impl Service {
             .store
             .reserve(
                 request_id,
+                token,
                 &funder.key,
                 owner,
                 &target_key,
@@ -564,7 +576,7 @@ impl Service {
             Err(CapHit::Owner) => return Err(ApiError::new(FaucetCode::CapExceededOwner).into()),
             Err(CapHit::Wallet) => return Err(ApiError::new(FaucetCode::CapExceededWallet).into()),
         }
-        let hash = self.send(funder, target, request_id).await?;
+        let hash = self.send(funder, target, request_id, token).await?;
         match funder
             .await_receipt(hash, self.config.receipt_timeout)
             .await
@@ -595,22 +607,42 @@ impl Service {
     }
 
     /// Chooses the nonce, signs, persists the signed transfer, broadcasts: all under the
-    /// funder's nonce lock, so transfers reach the node in nonce order.
+    /// funder's nonce lock (in this process, and on PostgreSQL across processes), so no nonce
+    /// is used twice and transfers reach the node in nonce order.
     async fn send(
         &self,
         funder: &Funder,
         target: Address,
         request_id: &str,
+        token: &str,
     ) -> Result<B256, Failure> {
-        let _nonce = funder.nonce_lock.lock().await;
+        let _local = funder.nonce_lock.lock().await;
+        let funder_key = format!("{:#x}", funder.address);
+        let shared = self.store.lock_nonces(&funder.key, &funder_key).await?;
+        let sent = self
+            .send_locked(funder, target, (request_id, token), &funder_key)
+            .await;
+        shared.unlock().await;
+        sent
+    }
+
+    async fn send_locked(
+        &self,
+        funder: &Funder,
+        target: Address,
+        (request_id, token): (&str, &str),
+        funder_key: &str,
+    ) -> Result<B256, Failure> {
+        // The chain's pending nonce covers every transfer broadcast (by any process); the
+        // persisted ones cover those signed but not broadcast yet (a process that died between
+        // the two: the reconciler rebroadcasts them, so the gap closes).
         let pending = funder
             .pending_nonce()
             .await
             .map_err(|e| chain_failure(&e, "reading the funding nonce"))?;
-        let funder_key = format!("{:#x}", funder.address);
         let in_flight = self
             .store
-            .max_inflight_nonce(&funder.key, &funder_key)
+            .max_inflight_nonce(&funder.key, funder_key)
             .await?;
         let nonce = in_flight
             .and_then(|n| u64::try_from(n + 1).ok())
@@ -622,16 +654,28 @@ impl Service {
         let nonce_db =
             i64::try_from(nonce).map_err(|_| Error::Internal("nonce out of range".into()))?;
         // Write-ahead: a crash from here on is resolved from this row.
-        self.store
+        if !self
+            .store
             .mark_signed(
                 request_id,
-                &funder_key,
+                token,
+                funder_key,
                 nonce_db,
                 &format!("{:#x}", signed.hash),
                 &hex::encode(&signed.raw),
                 now_ms(),
             )
-            .await?;
+            .await?
+        {
+            // Taken as stale and released (the claim timeout): nothing was sent.
+            tracing::warn!(%request_id, "claim lost before sending; nothing sent");
+            return Err(Keep(ApiError::with_detail(
+                FaucetCode::InternalError,
+                "the request was held too long and released; nothing was sent: retry with the \
+                 same requestId",
+            ))
+            .into());
+        }
         self.fault_hook(Fault::ExitBeforeBroadcast);
         match funder.broadcast(&signed.raw).await {
             Ok(()) => {
@@ -652,16 +696,21 @@ impl Service {
 
     // ------------------------------------------------------------------------ reconciling
 
-    /// Resolves requests left unfinished. On `startup`, every claimed-but-unsigned request is
-    /// released (its handler died with the process) and every signed one is checked; later
-    /// runs check signed transfers older than the receipt timeout. A transfer is never signed
-    /// again: only the persisted transaction is rebroadcast, so at most one can land.
+    /// Resolves requests left unfinished. Claimed-but-unsigned requests untouched for
+    /// `claim_timeout` are released (their handler is taken as dead; one still alive then
+    /// cannot send: its claim is gone); on `startup` with SQLite (one process) all of them are.
+    /// On `startup` every signed transfer is checked; later runs check those older than the
+    /// receipt timeout. A transfer is never signed again: only the persisted transaction is
+    /// rebroadcast, so at most one can land. Several processes may reconcile at once.
     pub async fn reconcile(&self, startup: bool) -> Result<(), Error> {
         let now = now_ms();
-        if startup {
-            for id in self.store.pending_ids().await? {
-                self.store.release(&id).await?;
-            }
+        let stale = if startup && !self.store.is_postgres() {
+            i64::MAX
+        } else {
+            now - ms(self.config.claim_timeout)
+        };
+        for id in self.store.pending_ids(stale).await? {
+            self.store.release_stale(&id, stale).await?;
         }
         // Later passes take transfers whose handler has given up waiting (resolving one that is
         // still awaited is harmless: results are recorded once, releases need proof that the

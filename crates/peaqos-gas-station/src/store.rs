@@ -1,13 +1,15 @@
 //! Persistence: one set of migrations and portable queries for SQLite and PostgreSQL through
 //! `sqlx::Any`. Every check-and-update that must not race is a single conditional statement
-//! (or one transaction of them), so concurrent requests and several connections stay exact.
+//! (or one transaction of them), so concurrent requests, several connections and, on
+//! PostgreSQL, several processes stay exact. A SQLite database serves one process only: a
+//! second process on the same file is refused (see [`Store::connect`]).
 
-use std::time::Duration;
+use std::{fs::File, sync::Arc, time::Duration};
 
 use peaqos_service::database::{
-    ConnectOptions, DatabaseError, EmbeddedMigration, connect_and_migrate,
+    Backend, ConnectOptions, DatabaseError, EmbeddedMigration, connect_and_migrate,
 };
-use sqlx::{AnyPool, Row, any::AnyRow};
+use sqlx::{Any, AnyPool, Row, any::AnyRow, pool::PoolConnection};
 
 use crate::Error;
 
@@ -18,6 +20,83 @@ pub const DAY_MS: i64 = 86_400_000;
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    backend: Option<Backend>,
+    /// SQLite: the exclusive lock on `<file>.instance-lock` held for the life of the process.
+    _instance: Option<Arc<File>>,
+}
+
+/// The funder's nonce lock across processes: on PostgreSQL a session advisory lock held on a
+/// dedicated connection from [`Store::lock_nonces`] until [`NonceLock::unlock`]. Dropped
+/// without `unlock` (a cancelled or failed handler), the connection is closed instead of
+/// returned to the pool, which ends the session and so releases the lock. On SQLite (one
+/// process) it holds nothing.
+#[derive(Debug)]
+pub struct NonceLock {
+    conn: Option<PoolConnection<Any>>,
+    key: i64,
+}
+
+impl NonceLock {
+    /// Releases the lock.
+    pub async fn unlock(mut self) {
+        if let Some(mut conn) = self.conn.take() {
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1) AS ok")
+                .bind(self.key)
+                .fetch_one(&mut *conn)
+                .await
+                .and_then(|r| r.try_get::<bool, _>("ok"));
+            if !matches!(unlocked, Ok(true)) {
+                tracing::warn!(?unlocked, "nonce lock: unlock failed, closing the session");
+                drop(conn.detach());
+            }
+        }
+    }
+}
+
+impl Drop for NonceLock {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // Closing the session is what releases a session lock.
+            drop(conn.detach());
+        }
+    }
+}
+
+/// The advisory lock key of a funder's nonces: the first 8 bytes of a keccak of its chain and
+/// address (one namespace string, so other users of advisory locks do not collide).
+fn nonce_lock_key(chain: &str, funder: &str) -> i64 {
+    let hash = alloy::primitives::keccak256(format!("peaqos-gas-station/nonce|{chain}|{funder}"));
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// The file of a SQLite URL (`sqlite://PATH?…` or `sqlite:PATH`), `None` for in-memory ones.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    let memory = path.is_empty() || path == ":memory:" || url.contains("mode=memory");
+    (!memory).then_some(path)
+}
+
+/// Takes the one-process lock of a SQLite database file: an exclusive `flock` on
+/// `<file>.instance-lock`, released by the OS when the process ends (also on SIGKILL).
+fn lock_sqlite_instance(path: &str) -> Result<File, Error> {
+    let lock_path = format!("{path}.instance-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Config(format!(
+            "another Gas Station uses the SQLite database {path} ({lock_path} is locked): a \
+             SQLite database serves one process; use PostgreSQL for several"
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -103,6 +182,17 @@ pub struct QrToken {
     pub expires_ms: i64,
 }
 
+/// Which unfinished request [`Store::release`] and its variants may delete.
+#[derive(Debug, Clone, Copy)]
+enum Release<'a> {
+    /// Any unfinished one.
+    Unfinished,
+    /// One still held by this claim token.
+    Claim(&'a str),
+    /// A pending one last touched before this time (unix ms).
+    StalePending(i64),
+}
+
 /// Why a cap reservation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CapHit {
@@ -118,6 +208,11 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         2,
         "hardening",
         include_str!("../migrations/0002_hardening.sql"),
+    ),
+    (
+        3,
+        "replicas",
+        include_str!("../migrations/0003_replicas.sql"),
     ),
 ];
 
@@ -140,13 +235,82 @@ impl Store {
             sqlite_pragmas: &["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 60000"],
             create_sqlite_file: false,
         };
-        let (pool, _) = connect_and_migrate(url, &options, MIGRATIONS)
+        // The lock comes first: a second process must not even migrate the file. (PostgreSQL
+        // migrations run under sqlx's advisory lock, so concurrent starts are safe there.)
+        let instance = match Backend::of(url) {
+            Some(Backend::Sqlite) => match sqlite_file(url) {
+                Some(path) if std::path::Path::new(path).exists() || url.contains("mode=rwc") => {
+                    Some(Arc::new(lock_sqlite_instance(path)?))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let (pool, backend) = connect_and_migrate(url, &options, MIGRATIONS)
             .await
             .map_err(|e| match e {
                 DatabaseError::Connect(e) => Error::Database(e),
                 DatabaseError::Migrate(e) => Error::Migrate(e),
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            backend,
+            _instance: instance,
+        })
+    }
+
+    /// Whether the database is PostgreSQL (several processes may share it).
+    pub fn is_postgres(&self) -> bool {
+        self.backend == Some(Backend::Postgres)
+    }
+
+    /// Takes the nonce lock of `funder` on `chain` (see [`NonceLock`]); waits for another
+    /// process holding it.
+    pub async fn lock_nonces(&self, chain: &str, funder: &str) -> Result<NonceLock, Error> {
+        let key = nonce_lock_key(chain, funder);
+        if !self.is_postgres() {
+            return Ok(NonceLock { conn: None, key });
+        }
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("SELECT 1 AS one FROM (SELECT pg_advisory_lock($1)) AS locked")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(NonceLock {
+            conn: Some(conn),
+            key,
+        })
+    }
+
+    /// Counts one 2FA setup from client `ip` in the window starting at `window_start`, against
+    /// `per_ip` and `global` (both counted in the database, so shared by every process);
+    /// `false`, and nothing counted, when either is reached.
+    pub async fn admit_setup(
+        &self,
+        ip: &str,
+        window_start: i64,
+        per_ip: i64,
+        global: i64,
+    ) -> Result<bool, Error> {
+        let mut tx = self.pool.begin().await?;
+        for (scope, limit) in [("*".to_owned(), global), (format!("ip|{ip}"), per_ip)] {
+            let done = sqlx::query(
+                "INSERT INTO setup_windows (scope, window_start, hits) VALUES ($1, $2, 1) \
+                 ON CONFLICT (scope, window_start) DO UPDATE SET hits = setup_windows.hits + 1 \
+                 WHERE setup_windows.hits < $3",
+            )
+            .bind(&scope)
+            .bind(window_start)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The pool (for tests and tools).
@@ -500,6 +664,10 @@ impl Store {
             .bind(now - 7 * DAY_MS)
             .execute(&self.pool)
             .await?;
+        sqlx::query("DELETE FROM setup_windows WHERE window_start < $1")
+            .bind(now - 7 * DAY_MS)
+            .execute(&self.pool)
+            .await?;
         sqlx::query("DELETE FROM cap_ledger WHERE day < $1")
             .bind(now / DAY_MS - 7)
             .execute(&self.pool)
@@ -509,24 +677,27 @@ impl Store {
 
     // -------------------------------------------------------------------------- requests
 
-    /// Claims `request_id` for this request, or says what holds it.
+    /// Claims `request_id` for this request under `token` (unique per handler), or says what
+    /// holds it.
     pub async fn claim(
         &self,
         request_id: &str,
+        token: &str,
         owner: &str,
         target: &str,
         chain: &str,
         now: i64,
     ) -> Result<Claim, Error> {
         let done = sqlx::query(
-            "INSERT INTO requests (request_id, owner, target, chain, state, created_ms, updated_ms) \
-             VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT DO NOTHING",
+            "INSERT INTO requests (request_id, owner, target, chain, state, created_ms, updated_ms, \
+             claim_token) VALUES ($1, $2, $3, $4, 'pending', $5, $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind(request_id)
         .bind(owner)
         .bind(target)
         .bind(chain)
         .bind(now)
+        .bind(token)
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 1 {
@@ -571,11 +742,13 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Reserves `amount_gwei` against both daily caps for request `request_id`, atomically.
+    /// Reserves `amount_gwei` against both daily caps for request `request_id` still held by
+    /// claim `token`, atomically (a claim lost meanwhile reserves nothing: `Err(Error::Internal)`).
     #[allow(clippy::too_many_arguments)]
     pub async fn reserve(
         &self,
         request_id: &str,
+        token: &str,
         chain: &str,
         owner: &str,
         target: &str,
@@ -611,12 +784,22 @@ impl Store {
                 return Ok(Err(hit));
             }
         }
-        sqlx::query("UPDATE requests SET day = $2, reserved_gwei = $3 WHERE request_id = $1")
-            .bind(request_id)
-            .bind(day)
-            .bind(amount_gwei)
-            .execute(&mut *tx)
-            .await?;
+        let held = sqlx::query(
+            "UPDATE requests SET day = $2, reserved_gwei = $3 \
+             WHERE request_id = $1 AND claim_token = $4 AND state = 'pending'",
+        )
+        .bind(request_id)
+        .bind(day)
+        .bind(amount_gwei)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?;
+        if held.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(Error::Internal(
+                "the request's claim was released meanwhile".into(),
+            ));
+        }
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -634,19 +817,22 @@ impl Store {
         })
     }
 
-    /// Persists the signed transfer of `request_id` before it is broadcast.
+    /// Persists the signed transfer of `request_id` before it is broadcast, if claim `token`
+    /// still holds it (pending); `false` when it does not (the transfer must not be sent).
+    #[allow(clippy::too_many_arguments)]
     pub async fn mark_signed(
         &self,
         request_id: &str,
+        token: &str,
         funder: &str,
         nonce: i64,
         tx_hash: &str,
         raw_tx: &str,
         now: i64,
-    ) -> Result<(), Error> {
-        sqlx::query(
+    ) -> Result<bool, Error> {
+        let done = sqlx::query(
             "UPDATE requests SET state = 'signed', funder = $2, nonce = $3, tx_hash = $4, raw_tx = $5, \
-             updated_ms = $6 WHERE request_id = $1",
+             updated_ms = $6 WHERE request_id = $1 AND claim_token = $7 AND state = 'pending'",
         )
         .bind(request_id)
         .bind(funder)
@@ -654,9 +840,10 @@ impl Store {
         .bind(tx_hash)
         .bind(raw_tx)
         .bind(now)
+        .bind(token)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// The highest nonce in flight for `funder` on `chain`.
@@ -692,14 +879,39 @@ impl Store {
     /// Forgets an unfinished request and gives back its cap reservation, in one transaction;
     /// the id may then be used again. Does nothing to a finished request.
     pub async fn release(&self, request_id: &str) -> Result<(), Error> {
+        self.release_if(request_id, Release::Unfinished).await
+    }
+
+    /// [`release`](Self::release), only while claim `token` holds the request.
+    pub async fn release_claim(&self, request_id: &str, token: &str) -> Result<(), Error> {
+        self.release_if(request_id, Release::Claim(token)).await
+    }
+
+    /// [`release`](Self::release), only while the request is claimed with no transfer
+    /// persisted and was last touched before `before_ms` (its handler is taken as dead).
+    pub async fn release_stale(&self, request_id: &str, before_ms: i64) -> Result<(), Error> {
+        self.release_if(request_id, Release::StalePending(before_ms))
+            .await
+    }
+
+    async fn release_if(&self, request_id: &str, only: Release<'_>) -> Result<(), Error> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(
-            "DELETE FROM requests WHERE request_id = $1 AND state <> 'done' \
-             RETURNING owner, target, chain, day, reserved_gwei",
-        )
-        .bind(request_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let condition = match only {
+            Release::Unfinished => "state <> 'done'",
+            Release::Claim(_) => "state <> 'done' AND claim_token = $2",
+            Release::StalePending(_) => "state = 'pending' AND updated_ms < $2",
+        };
+        let query = format!(
+            "DELETE FROM requests WHERE request_id = $1 AND {condition} \
+             RETURNING owner, target, chain, day, reserved_gwei"
+        );
+        let query = sqlx::query(&query).bind(request_id);
+        let query = match only {
+            Release::Unfinished => query,
+            Release::Claim(token) => query.bind(token),
+            Release::StalePending(before) => query.bind(before),
+        };
+        let row = query.fetch_optional(&mut *tx).await?;
         if let Some(r) = row {
             let reserved: i64 = r.try_get("reserved_gwei")?;
             if reserved > 0 {
@@ -724,11 +936,14 @@ impl Store {
         Ok(())
     }
 
-    /// Requests claimed but with no transfer persisted (left by a crash).
-    pub async fn pending_ids(&self) -> Result<Vec<String>, Error> {
-        let rows = sqlx::query("SELECT request_id FROM requests WHERE state = 'pending'")
-            .fetch_all(&self.pool)
-            .await?;
+    /// Requests claimed with no transfer persisted, last touched before `before_ms`.
+    pub async fn pending_ids(&self, before_ms: i64) -> Result<Vec<String>, Error> {
+        let rows = sqlx::query(
+            "SELECT request_id FROM requests WHERE state = 'pending' AND updated_ms < $1",
+        )
+        .bind(before_ms)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| r.try_get("request_id").map_err(Error::from))
             .collect()

@@ -54,6 +54,9 @@ pub enum Error {
     /// The service is shutting down or its indexer stopped.
     #[error("the service stopped: {0}")]
     Stopped(String),
+    /// This process no longer leads the indexer (another took over): nothing was written.
+    #[error("not the indexer's leader: {0}")]
+    NotLeader(String),
 }
 
 impl Error {
@@ -70,6 +73,7 @@ impl Error {
             Self::Timeout(_) => "TIMEOUT",
             Self::FxData(e) => e.code(),
             Self::Stopped(_) => "STOPPED",
+            Self::NotLeader(_) => "NOT_LEADER",
         }
     }
 

@@ -69,6 +69,9 @@ pub struct IndexerStatus {
     last_error: Mutex<Option<String>>,
     /// machine id → the indexed block at which its data last changed.
     changed: Mutex<HashMap<u64, u64>>,
+    /// Whole-cache invalidations (another process wrote: see [`crate::leader`]).
+    invalidations: AtomicU64,
+    leader: crate::leader::LeaderStatus,
 }
 
 impl Default for IndexerStatus {
@@ -86,6 +89,8 @@ impl Default for IndexerStatus {
             steps: AtomicU64::new(0),
             last_error: Mutex::new(None),
             changed: Mutex::new(HashMap::new()),
+            invalidations: AtomicU64::new(0),
+            leader: crate::leader::LeaderStatus::default(),
         }
     }
 }
@@ -196,10 +201,50 @@ impl IndexerStatus {
         }
     }
 
-    /// How many rollbacks happened: anything derived from the store before the last one is
-    /// stale.
+    /// How many rollbacks and invalidations happened: anything derived from the store before
+    /// the last one is stale.
     pub fn generation(&self) -> u64 {
-        self.reorgs.load(Ordering::Acquire)
+        self.reorgs.load(Ordering::Acquire) + self.invalidations.load(Ordering::Acquire)
+    }
+
+    /// Who leads the indexer (replicas on PostgreSQL).
+    pub const fn leader(&self) -> &crate::leader::LeaderStatus {
+        &self.leader
+    }
+
+    /// Makes everything derived from the store so far stale (another process changed it).
+    pub(crate) fn invalidate(&self) {
+        self.invalidations.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A follow pass succeeded: what the database and the chain say.
+    pub(crate) fn followed(&self, indexed: Option<u64>, head: Option<u64>) {
+        let now = now_millis();
+        if let Some(head) = head {
+            self.head.store(head, Ordering::Relaxed);
+            self.last_ok_ms.store(now, Ordering::Relaxed);
+        }
+        self.last_step_ms.store(now, Ordering::Relaxed);
+        self.failures_in_a_row.store(0, Ordering::Relaxed);
+        if indexed != self.indexed_block() {
+            self.set_indexed(indexed);
+        }
+        // Caught up: the leader indexes up to head − confirmations; "synced" here means the
+        // database has been indexed at least once (the lag is judged by `healthy`).
+        if indexed.is_some() {
+            self.synced.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// A follow pass failed.
+    pub(crate) fn follow_failed(&self, e: &Error) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        self.failures_in_a_row.fetch_add(1, Ordering::Relaxed);
+        let text = redact_urls_in(&e.to_string());
+        tracing::warn!(code = e.code(), "following the database failed: {text}");
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(text);
+        }
     }
 
     fn rolled_back(&self) {
@@ -251,6 +296,16 @@ impl Indexer {
             confirmations,
             max_block_range: max_block_range.max(1),
         }
+    }
+
+    /// The store it writes into.
+    pub const fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The chain it reads.
+    pub const fn chain(&self) -> &Chain {
+        &self.chain
     }
 
     /// Runs until `stop` turns true: steps while there is work, sleeps `poll` when caught up,

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod fx;
 pub mod indexer;
+pub mod leader;
 pub mod partner;
 pub mod scoring;
 pub mod service;

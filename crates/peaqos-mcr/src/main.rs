@@ -3,7 +3,11 @@
 mod commands;
 
 use eyre::WrapErr;
-use peaqos_mcr::{McrConfig, McrService, config::ENV_VARS};
+use peaqos_mcr::{
+    McrConfig, McrService,
+    config::ENV_VARS,
+    leader::{ENV_INSTANCE_ID, ENV_ROLE, ReplicaOptions},
+};
 
 fn usage() -> String {
     let mut out = String::from(
@@ -16,9 +20,13 @@ fn usage() -> String {
     for (name, default) in ENV_VARS {
         out.push_str(&format!("  {name:<24} default {default}\n"));
     }
+    out.push_str(&format!(
+        "  {ENV_ROLE:<24} default all (api: serve only; indexer: index only)\n  \
+         {ENV_INSTANCE_ID:<24} default HOSTNAME-PID\n"
+    ));
     out.push_str(
         "\nSubcommands:\n  fx import FILE           load ECB reference rates (XML, CSV or zip) into \
-         the database\n\nSee docs/mcr.md.\n",
+         the database\n\nSee docs/mcr.md and docs/operations.md.\n",
     );
     out
 }
@@ -53,7 +61,10 @@ async fn main() -> eyre::Result<()> {
     if config.contracts.is_none() {
         tracing::warn!("IDENTITY_REGISTRY_ADDRESS is not set: test mode (nothing is indexed)");
     }
-    let running = McrService::spawn(config).await.wrap_err("starting")?;
+    let replica = ReplicaOptions::from_env().wrap_err("configuration")?;
+    let running = McrService::spawn_replica(config, None, replica)
+        .await
+        .wrap_err("starting")?;
     // Before the URL is announced: Ctrl-C or SIGTERM from then on stops cleanly.
     let signals = peaqos_service::ShutdownSignals::install().wrap_err("signal handlers")?;
     // The first stdout line is the URL, for scripts and tests.

@@ -11,7 +11,8 @@ use crate::{
     chain::Chain,
     fx::LiveFx,
     indexer::{Indexer, IndexerStatus},
-    store::Store,
+    leader::{self, Fence, ReplicaOptions},
+    store::{Backend, Store},
 };
 
 /// The MCR service.
@@ -32,15 +33,31 @@ impl McrService {
     /// serves the API on `config.bind`, scoring with the ECB rates stored in the database
     /// (seeded from the shipped history, kept current by the FX refresher: see [`crate::fx`]).
     pub async fn spawn(config: McrConfig) -> Result<RunningMcr> {
-        Self::start(config, None).await
+        Self::start(config, None, ReplicaOptions::default()).await
     }
 
     /// [`McrService::spawn`] with a fixed FX source instead of the stored rates (no refresher).
     pub async fn spawn_with_fx(config: McrConfig, fx: Arc<dyn FxSource>) -> Result<RunningMcr> {
-        Self::start(config, Some(fx)).await
+        Self::start(config, Some(fx), ReplicaOptions::default()).await
     }
 
-    async fn start(config: McrConfig, fixed_fx: Option<Arc<dyn FxSource>>) -> Result<RunningMcr> {
+    /// One of several replicas (see [`crate::leader`]): with `options.role` `api` it never
+    /// indexes and follows the database; otherwise, on PostgreSQL, it competes for the indexer's
+    /// leadership (on SQLite it simply indexes). `fx: None` scores with the stored rates and runs
+    /// the FX refresher, as [`McrService::spawn`] does.
+    pub async fn spawn_replica(
+        config: McrConfig,
+        fx: Option<Arc<dyn FxSource>>,
+        options: ReplicaOptions,
+    ) -> Result<RunningMcr> {
+        Self::start(config, fx, options).await
+    }
+
+    async fn start(
+        config: McrConfig,
+        fixed_fx: Option<Arc<dyn FxSource>>,
+        options: ReplicaOptions,
+    ) -> Result<RunningMcr> {
         let store = Store::connect(&config.database_url, config.db_max_connections).await?;
         let chain = match config.contracts {
             Some(_) => Some(Chain::new(&config.rpc_url)?),
@@ -85,9 +102,29 @@ impl McrService {
             let status = status.clone();
             let poll = config.poll_interval;
             let stop = tasks.stop_signal().into_receiver();
-            tasks.spawn(async move {
-                indexer.run(&status, poll, stop).await;
-            });
+            let elected = store.backend() == Backend::Postgres;
+            status.leader().configure(&options, elected);
+            match (options.role.indexes(), elected) {
+                (true, false) => {
+                    status.leader().set_leading(true);
+                    tasks.spawn(async move {
+                        indexer.run(&status, poll, stop).await;
+                    });
+                }
+                (true, true) => {
+                    store.fence().set(Fence::NONE);
+                    let url = config.database_url.clone();
+                    tasks.spawn(async move {
+                        leader::run_elected(&indexer, &url, &status, poll, stop).await;
+                    });
+                }
+                (false, _) => {
+                    let (store, chain) = (store.clone(), chain.clone());
+                    tasks.spawn(async move {
+                        leader::follow(&store, Some(&chain), &status, poll, stop).await;
+                    });
+                }
+            }
         }
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

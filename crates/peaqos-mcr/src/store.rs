@@ -23,6 +23,7 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         "fx_rates",
         include_str!("../migrations/0002_fx_rates.sql"),
     ),
+    (3, "leader", include_str!("../migrations/0003_leader.sql")),
 ];
 
 /// Rows per multi-row `INSERT` on PostgreSQL (well under its 65,535 bind parameters).
@@ -298,6 +299,8 @@ pub struct EventStats {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The indexer's fencing token, checked by every write transaction (see [`crate::leader`]).
+    fence: std::sync::Arc<crate::leader::Fence>,
 }
 
 /// Lowercase `0x`-hex of bytes.
@@ -387,7 +390,21 @@ impl Store {
                 DatabaseError::Connect(e) => Error::Database(e),
                 DatabaseError::Migrate(e) => Error::Migration(e),
             })?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            fence: std::sync::Arc::default(),
+        })
+    }
+
+    /// The indexer's fencing token of this process.
+    pub fn fence(&self) -> &crate::leader::Fence {
+        &self.fence
+    }
+
+    /// The pool (leadership queries).
+    pub(crate) const fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Which database this is.
@@ -449,6 +466,13 @@ impl Store {
     /// Writes `batch` and moves the checkpoint to `batch.to`, in one transaction.
     pub async fn apply(&self, batch: &Batch) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        let changed = !(batch.machines.is_empty()
+            && batch.changes.is_empty()
+            && batch.events.is_empty()
+            && batch.mints.is_empty()
+            && batch.transfers.is_empty()
+            && batch.did.is_empty());
+        crate::leader::check_fence(&mut tx, &self.fence, changed).await?;
         let mut blocks: BTreeMap<u64, BlockRef> = BTreeMap::new();
         for b in batch.blocks.iter().chain(batch.to.iter()) {
             blocks.insert(b.number, *b);
@@ -589,6 +613,7 @@ impl Store {
     /// `None` = undo everything) and moves the checkpoint there, in one transaction.
     pub async fn rollback(&self, keep: Option<BlockRef>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        crate::leader::check_fence(&mut tx, &self.fence, true).await?;
         let above = match keep {
             Some(b) => i64_of(b.number, "number")?,
             None => -1,

@@ -6,68 +6,11 @@
 
 use crate::common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use std::process::Stdio;
 
-use common::*;
-use peaqos_devnet::Devnet;
+use common::{process::*, *};
 use peaqos_gas_station::{FaucetCode, service::FAULT_EXIT_CODE};
 use sqlx::{Connection as _, Row as _};
-
-/// The server binary, without the caller's `GAS_STATION_*` settings.
-fn binary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peaqos-gas-station"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GAS_STATION_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("GAS_STATION_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    cmd
-}
-
-/// The server process; killed when dropped (also when a test fails half-way).
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Spawns `cmd` and reads the base URL from its first stdout line.
-fn spawn_and_read_url(mut cmd: Command) -> (Server, String) {
-    let mut child = cmd.spawn().expect("start the server binary");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the listening line");
-    let url = line.trim().rsplit(' ').next().expect("a URL").to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (Server(child), url)
-}
-
-/// Starts the server binary on `devnet` with `db_url`; returns the child and its base URL.
-fn start(devnet: &Devnet, db_url: &str, server_key: &str, fault: Option<&str>) -> (Server, String) {
-    let mut cmd = binary();
-    cmd.env("GAS_STATION_SERVER_KEY", server_key)
-        .env("GAS_STATION_CHAINS", "local")
-        .env("GAS_STATION_CHAIN_LOCAL_RPC_URL", &devnet.url)
-        .env("GAS_STATION_CHAIN_LOCAL_FUNDING_KEY", funding_key(devnet))
-        .env("GAS_STATION_DATABASE_URL", db_url)
-        .env("GAS_STATION_BIND", "127.0.0.1:0")
-        .env("GAS_STATION_LOG", "warn");
-    if let Some(fault) = fault {
-        cmd.env("GAS_STATION_FAULT", fault);
-    }
-    spawn_and_read_url(cmd)
-}
 
 /// The configured amount (the file/env default: 1 PEAQ).
 fn amount() -> alloy::primitives::U256 {

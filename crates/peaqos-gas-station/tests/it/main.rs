@@ -7,4 +7,5 @@ mod error_codes;
 mod hardening;
 mod http_limits;
 mod interop;
+mod replicas;
 mod two_factor;

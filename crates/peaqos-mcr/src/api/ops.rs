@@ -311,6 +311,7 @@ async fn compute_ready(s: &AppState) -> (StatusCode, serde_json::Value) {
                 "consecutive_failures": s.status.consecutive_failures(),
                 "last_step_age_seconds": s.status.since_last_step().map(|d| d.as_secs()),
                 "last_error": s.status.last_error(),
+                "leader": crate::leader::ready_json(s.status.leader()),
             }),
         );
         obj.insert(
@@ -486,6 +487,7 @@ pub(super) async fn metrics(State(s): State<AppState>) -> Response {
             st.failures().to_string(),
         );
     }
+    crate::leader::write_metrics(&mut out, st.leader());
     let mut rows: Vec<_> = s
         .metrics
         .requests

@@ -152,6 +152,15 @@ async fn reorg(db_url: &str) {
 
 /// The `peaqos-mcr` binary for `devnet` on `db_url`, indexing one block per step.
 fn spawn_binary(devnet: &peaqos_devnet::Devnet, db_url: &str) -> Child {
+    mcr_command(devnet, db_url)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("peaqos-mcr starts")
+}
+
+/// The `peaqos-mcr` command for `devnet` on `db_url`: one block per step, 20 ms polls, logs to
+/// stderr with `MCR_TEST_LOG`.
+pub(crate) fn mcr_command(devnet: &peaqos_devnet::Devnet, db_url: &str) -> Command {
     let c = contracts(devnet);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_peaqos-mcr"));
     cmd.env_clear()
@@ -169,41 +178,27 @@ fn spawn_binary(devnet: &peaqos_devnet::Devnet, db_url: &str) -> Child {
         cmd.env(name, address.to_string());
     }
     cmd.stdin(Stdio::null())
-        .stdout(Stdio::null())
         .stderr(if std::env::var_os("MCR_TEST_LOG").is_some() {
             Stdio::inherit()
         } else {
             Stdio::null()
-        })
-        .spawn()
-        .expect("peaqos-mcr starts")
+        });
+    cmd
 }
 
 async fn killed_at_random(db_url: &str) {
     let devnet = devnet().await;
     let owner = client(&devnet, 0);
-    let submitters: Vec<PeaqosClient> = (2..6).map(|i| client(&devnet, i)).collect();
-    let mut ids = Vec::new();
-    for s in &submitters {
-        ids.push(register(s).await);
-    }
+    let (submitters, ids) = registered_submitters(&devnet).await;
     let now = chain_now(&owner).await;
     // 80 blocks of events before the first start.
-    for round in 0..20u64 {
-        for (s, id) in submitters.iter().zip(&ids) {
-            submit(s, &events(*id, 8, now, 20, round), 8).await;
-        }
-    }
+    submit_rounds(&submitters, &ids, now, 0..20, 8).await;
     // More blocks arrive while the indexer is being killed.
     let writer = {
         let submitters = submitters.clone();
         let ids = ids.clone();
         tokio::spawn(async move {
-            for round in 100..115u64 {
-                for (s, id) in submitters.iter().zip(&ids) {
-                    submit(s, &events(*id, 5, now, 20, round), 5).await;
-                }
-            }
+            submit_rounds(&submitters, &ids, now, 100..115, 5).await;
         })
     };
     let mut rng = rand::rng();

@@ -3,6 +3,7 @@
 mod api;
 mod common;
 mod fx;
+mod failover;
 mod hardening;
 mod http_limits;
 mod indexer;

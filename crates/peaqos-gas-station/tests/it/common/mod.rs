@@ -20,6 +20,8 @@ use serde_json::{Value, json};
 
 pub use peaqos_test_utils::devnet::spawn_devnet as devnet;
 
+pub mod process;
+
 /// The funding key the tests give the Gas Station: dev account 9 (untouched by the stack).
 pub fn funding_key(devnet: &Devnet) -> String {
     devnet.accounts[9].private_key.to_string()
@@ -327,4 +329,35 @@ pub async fn nonce(devnet: &Devnet, who: Address) -> u64 {
 /// `n` PEAQ in wei.
 pub fn peaq(n: u128) -> U256 {
     U256::from(n * PEAQ)
+}
+
+/// Tallies the answers to many sends of one fund request: each is `SUCCESS`,
+/// `REQUEST_ALREADY_PROCESSED` or `DUPLICATE_REQUEST` with its status, and every transaction
+/// hash named is the same one. Returns the count per code.
+pub fn tally_one_request(
+    replies: impl IntoIterator<Item = (u16, Value)>,
+) -> std::collections::BTreeMap<String, usize> {
+    let mut by_code = std::collections::BTreeMap::<String, usize>::new();
+    let mut tx_hashes = Vec::new();
+    for (status, body) in replies {
+        let code = body["code"].as_str().expect("code").to_owned();
+        match code.as_str() {
+            "SUCCESS" => {
+                assert_eq!(status, 200);
+                tx_hashes.push(body["data"]["txHash"].clone());
+            }
+            "REQUEST_ALREADY_PROCESSED" => {
+                assert_eq!(status, FaucetCode::RequestAlreadyProcessed.http_status());
+                tx_hashes.push(body["data"]["result"]["data"]["txHash"].clone());
+            }
+            "DUPLICATE_REQUEST" => assert_eq!(status, FaucetCode::DuplicateRequest.http_status()),
+            other => panic!("unexpected answer {other}: {body}"),
+        }
+        *by_code.entry(code).or_default() += 1;
+    }
+    assert!(
+        tx_hashes.windows(2).all(|w| w[0] == w[1]),
+        "one transaction hash for all: {tx_hashes:?}"
+    );
+    by_code
 }

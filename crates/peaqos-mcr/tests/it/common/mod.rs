@@ -717,3 +717,29 @@ pub async fn spawn_test_mode(dir: &ScratchDir, change: impl FnOnce(&mut McrConfi
         .await
         .expect("starts in test mode")
 }
+
+/// Dev accounts 2–5 as submitters, each with a self-managed machine registered: the clients
+/// and the machine ids.
+pub async fn registered_submitters(devnet: &Devnet) -> (Vec<PeaqosClient>, Vec<U256>) {
+    let submitters: Vec<PeaqosClient> = (2..6).map(|i| client(devnet, i)).collect();
+    let mut ids = Vec::new();
+    for s in &submitters {
+        ids.push(register(s).await);
+    }
+    (submitters, ids)
+}
+
+/// For each round of `rounds`, `per` events for every machine (one transaction each).
+pub async fn submit_rounds(
+    submitters: &[PeaqosClient],
+    ids: &[U256],
+    now: u64,
+    rounds: std::ops::Range<u64>,
+    per: usize,
+) {
+    for round in rounds {
+        for (s, id) in submitters.iter().zip(ids) {
+            submit(s, &events(*id, per, now, 20, round), per).await;
+        }
+    }
+}
