@@ -1,9 +1,10 @@
 //! The MCR HTTP API (axum): every endpoint of the original (`/health`, `/ready`, `/mcr/{did}`,
 //! `/machine/{did}`, `/metadata/{token_id}`, `/machines/{machine_id}`,
 //! `/operator/{did}/machines`) with its statuses and `{"detail": …}` bodies, plus the additive
-//! `/mcr/{did}/explain`, `/metrics` and `/openapi.json`. Data comes from the store only.
+//! `/mcr/{did}/explain`, `/mcr/{did}/history`, `/metrics` and `/openapi.json`. Data comes from the store only.
 
 mod errors;
+pub mod history;
 mod ops;
 mod profile;
 
@@ -66,6 +67,8 @@ pub struct Shared {
     pub fx: Arc<dyn FxSource>,
     /// The `/mcr` cache.
     pub cache: McrCache,
+    /// The `/mcr/{did}/history` cache (entries live as long as their `/mcr` result).
+    pub history_cache: history::HistoryCache,
     /// The chain id (0 until read).
     pub chain_id: AtomicU64,
     /// The client of partner `data_api`s.
@@ -102,6 +105,7 @@ impl Shared {
         Self {
             contracts: config.contracts,
             cache: McrCache::new(config.cache_ttl),
+            history_cache: history::HistoryCache::default(),
             limiter: RateLimiter::new(config.rate_limit_per_minute),
             ready_limiter: RateLimiter::new(config.ready_rate_limit_per_minute),
             ready_cache: ReadyCache::default(),
@@ -163,6 +167,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     let limited = Router::new()
         .route("/mcr/{did}", get(get_mcr))
         .route("/mcr/{did}/explain", get(get_explain))
+        .route("/mcr/{did}/history", get(history::get_history))
         .route("/machine/{did}", get(profile::get_machine))
         .route("/metadata/{token_id}", get(profile::get_metadata))
         .route("/machines/{machine_id}", get(profile::get_machine_card))

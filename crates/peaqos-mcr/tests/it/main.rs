@@ -3,6 +3,7 @@
 mod api;
 mod common;
 mod hardening;
+mod history;
 mod http_limits;
 mod indexer;
 mod interop;
