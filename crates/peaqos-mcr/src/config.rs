@@ -62,9 +62,14 @@ pub const ENV_INDEXER_MAX_FAILURES: &str = "MCR_INDEXER_MAX_FAILURES";
 /// `/ready` answers 503.
 pub const ENV_MAX_LAG_BLOCKS: &str = "MCR_MAX_LAG_BLOCKS";
 
+/// `MCR_UI`: `true` serves the operator dashboard under `/ui` (HTML pages on the API's
+/// port; `false`, the production default, leaves the service JSON-only; `peaqos dev` turns it
+/// on).
+pub const ENV_UI: &str = "MCR_UI";
+
 /// Every environment variable [`McrConfig::from_env`] reads besides the contract addresses,
 /// with its default (for `--help` and the docs).
-pub const ENV_VARS: [(&str, &str); 19] = [
+pub const ENV_VARS: [(&str, &str); 20] = [
     (ENV_RPC_URL, peaqos_types::network::LOCAL_RPC_URL),
     (ENV_DATABASE_URL, "sqlite://peaqos-mcr.db"),
     (ENV_START_BLOCK, "0"),
@@ -84,6 +89,7 @@ pub const ENV_VARS: [(&str, &str); 19] = [
     (ENV_READY_RATE_LIMIT, "60"),
     (ENV_INDEXER_MAX_FAILURES, "5"),
     (ENV_MAX_LAG_BLOCKS, "100"),
+    (ENV_UI, "false"),
 ];
 
 /// How to run the MCR service. Its `Debug` output shows the RPC and database URLs redacted.
@@ -132,6 +138,8 @@ pub struct McrConfig {
     pub indexer_max_failures: u32,
     /// Blocks the indexer may lag behind head − confirmations before `/ready` answers 503.
     pub max_lag_blocks: u64,
+    /// Whether the dashboard is served under `/ui` (`crate::ui`).
+    pub ui: bool,
 }
 
 impl std::fmt::Debug for McrConfig {
@@ -164,6 +172,7 @@ impl std::fmt::Debug for McrConfig {
             )
             .field("indexer_max_failures", &self.indexer_max_failures)
             .field("max_lag_blocks", &self.max_lag_blocks)
+            .field("ui", &self.ui)
             .finish()
     }
 }
@@ -195,6 +204,7 @@ impl McrConfig {
             ready_rate_limit_per_minute: 0,
             indexer_max_failures: 5,
             max_lag_blocks: 100,
+            ui: true,
         }
     }
 
@@ -273,17 +283,17 @@ impl McrConfig {
                 message: "must be at least 1".into(),
             });
         }
-        let allow_loopback = text(ENV_PARTNER_ALLOW_LOOPBACK);
-        let partner_data_allow_loopback = match allow_loopback.trim() {
-            "true" | "1" => true,
-            "false" | "0" => false,
-            other => {
-                return Err(Error::Config {
-                    name: ENV_PARTNER_ALLOW_LOOPBACK,
+        let flag = |name: &'static str| -> Result<bool> {
+            match text(name).trim() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                other => Err(Error::Config {
+                    name,
                     message: format!("expected true or false, got {other:?}"),
-                });
+                }),
             }
         };
+        let partner_data_allow_loopback = flag(ENV_PARTNER_ALLOW_LOOPBACK)?;
         let trusted_proxies = crate::client_ip::parse_ranges(
             &get(ENV_TRUSTED_PROXIES).unwrap_or_default(),
         )
@@ -313,6 +323,7 @@ impl McrConfig {
             ready_rate_limit_per_minute: small(ENV_READY_RATE_LIMIT)?,
             indexer_max_failures: small(ENV_INDEXER_MAX_FAILURES)?.max(1),
             max_lag_blocks: number(ENV_MAX_LAG_BLOCKS)?,
+            ui: flag(ENV_UI)?,
         })
     }
 }
@@ -338,6 +349,16 @@ mod tests {
         assert_eq!(c.rate_limit_per_minute, 90);
         assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
         assert_eq!(c.database_url, "sqlite://peaqos-mcr.db");
+        assert!(
+            !c.ui,
+            "the dashboard is off in production unless MCR_UI=true"
+        );
+        assert!(
+            McrConfig::from_lookup(lookup(&[(ENV_UI, "true")]))
+                .expect("ui")
+                .ui
+        );
+        assert!(McrConfig::from_lookup(lookup(&[(ENV_UI, "yes")])).is_err());
         assert_eq!(c.confirmations, 2);
     }
 

@@ -6,7 +6,7 @@
 mod errors;
 pub mod history;
 mod ops;
-mod profile;
+pub(crate) mod profile;
 
 use std::{
     collections::HashMap,
@@ -123,7 +123,7 @@ impl Shared {
     /// 503 unless the service can answer from the store: contracts configured, the indexer
     /// caught up once, and it completed a step (chain read and store write) recently, so the
     /// store is not stale.
-    fn ensure_ready(&self) -> Result<(), ApiError> {
+    pub(crate) fn ensure_ready(&self) -> Result<(), ApiError> {
         if self.contracts.is_none() || !self.status.synced() {
             return Err(ApiError::not_initialised());
         }
@@ -134,7 +134,10 @@ impl Shared {
     }
 
     /// The machine score for `wallet`'s machine (cached), `None` when it is not registered.
-    async fn score_wallet(&self, wallet: Address) -> Result<Option<Arc<Computed>>, ApiError> {
+    pub(crate) async fn score_wallet(
+        &self,
+        wallet: Address,
+    ) -> Result<Option<Arc<Computed>>, ApiError> {
         if let Some(hit) = self.cache.get(wallet, &self.status) {
             self.metrics.cache_hit();
             return Ok(Some(hit));
@@ -160,7 +163,7 @@ impl Shared {
     }
 }
 
-type AppState = Arc<Shared>;
+pub(crate) type AppState = Arc<Shared>;
 
 /// The router with every endpoint and the rate-limit and metrics layers.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -183,7 +186,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 shared.clone(),
                 ops::rate_limit_ready,
             ));
-    Router::new()
+    let ui = shared.config.ui.then(|| {
+        crate::ui::router().route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            ops::rate_limit,
+        ))
+    });
+    let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
@@ -191,8 +200,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(limited)
         .fallback(not_found)
         // Inside `track`, so the metrics count the statuses clients get.
-        .layer(middleware::from_fn(errors::envelope))
-        .layer(middleware::from_fn_with_state(shared.clone(), track))
+        .layer(middleware::from_fn(errors::envelope));
+    // The dashboard answers HTML, errors included: outside the JSON envelope.
+    let app = match ui {
+        Some(ui) => app.merge(ui),
+        None => app,
+    };
+    app.layer(middleware::from_fn_with_state(shared.clone(), track))
         .with_state(shared)
 }
 
@@ -307,11 +321,7 @@ async fn get_operator_machines(
     )?;
     let operator = parse_did(&did)?;
     s.ensure_ready()?;
-    let attrs = s.store.did_attributes(operator).await?;
-    let ids = attrs
-        .get(DID_ATTR_MACHINES.as_bytes())
-        .map(|v| machine_ids_of_attribute(v))
-        .unwrap_or_default();
+    let ids = s.operator_machine_ids(operator).await?;
     let total = ids.len() as u64;
     let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
     let end = start
@@ -343,8 +353,24 @@ async fn get_operator_machines(
 }
 
 impl Shared {
+    /// The ids of `operator`'s fleet in listing order: what `/operator/{did}/machines` pages
+    /// through and the dashboard's fleet page shows.
+    pub(crate) async fn operator_machine_ids(
+        &self,
+        operator: Address,
+    ) -> Result<Vec<u64>, ApiError> {
+        let attrs = self.store.did_attributes(operator).await?;
+        Ok(attrs
+            .get(DID_ATTR_MACHINES.as_bytes())
+            .map(|v| machine_ids_of_attribute(v))
+            .unwrap_or_default())
+    }
+
     /// The score of machine `id`, from the cache when its wallet has a fresh entry.
-    async fn score_machine_cached(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
+    pub(crate) async fn score_machine_cached(
+        &self,
+        id: u64,
+    ) -> Result<Option<Arc<Computed>>, ApiError> {
         // Stamped before the store is read, like `score_machine`.
         let stamp = Stamp::of(&self.status);
         let Some(m) = self.store.machine(id).await? else {

@@ -175,6 +175,7 @@ pub(super) fn route_label(path: &str) -> &'static str {
         ["metadata", _] => "/metadata/{token_id}",
         ["machines", _] => "/machines/{machine_id}",
         ["operator", _, "machines"] => "/operator/{did}/machines",
+        ["ui", ..] => "/ui",
         _ => "other",
     }
 }

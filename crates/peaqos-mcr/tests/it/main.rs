@@ -7,3 +7,4 @@ mod history;
 mod http_limits;
 mod indexer;
 mod interop;
+mod ui;
