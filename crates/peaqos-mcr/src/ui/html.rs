@@ -86,7 +86,7 @@ pub(super) fn page(title: &str, body: &str, live: Option<&str>) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{title} · peaqOS MCR</title>\
-<link rel=\"stylesheet\" href=\"{css}\"><script src=\"{js}\" defer></script></head>\
+<link rel=\"icon\" href=\"{icon}\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"{css}\"><script src=\"{js}\" defer></script></head>\
 <body><a class=\"skip\" href=\"#main\">Skip to content</a>\
 <header><nav aria-label=\"Site\"><a href=\"/ui\">peaqOS MCR dashboard</a></nav>\
 <p id=\"live-status\" role=\"status\" aria-live=\"polite\"></p></header>\
@@ -95,6 +95,7 @@ pub(super) fn page(title: &str, body: &str, live: Option<&str>) -> String {
 <a href=\"/openapi.json\">API</a></p></footer></body></html>\n",
         title = esc(title),
         css = super::CSS_PATH,
+        icon = super::ICON_PATH,
         js = super::JS_PATH,
         model = peaqos_mcr_model::MODEL_VERSION,
     )

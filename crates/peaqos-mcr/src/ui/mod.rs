@@ -34,6 +34,8 @@ use crate::api::{ApiError, AppState, MAX_URI_BYTES, Shared, parse_did};
 pub const CSS_PATH: &str = "/ui/assets/ui.css";
 /// The script's path.
 pub const JS_PATH: &str = "/ui/assets/ui.js";
+/// The icon's path (browsers ask for one; without it they log a 404).
+pub const ICON_PATH: &str = "/ui/assets/favicon.svg";
 /// The path the script polls for the indexer position.
 pub const LIVE_PATH: &str = "/ui/live";
 
@@ -45,6 +47,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 
 const CSS: &str = include_str!("assets/ui.css");
 const JS: &str = include_str!("assets/ui.js");
+const ICON: &str = include_str!("assets/favicon.svg");
 
 /// The dashboard's routes (the API adds its rate limit).
 pub fn router() -> Router<AppState> {
@@ -57,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route(LIVE_PATH, get(live))
         .route(CSS_PATH, get(css))
         .route(JS_PATH, get(js))
+        .route(ICON_PATH, get(icon))
         .route("/ui/{*rest}", get(not_found))
         .layer(middleware::from_fn(headers))
 }
@@ -167,4 +171,8 @@ async fn css() -> Response {
 
 async fn js() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+async fn icon() -> Response {
+    asset("image/svg+xml", ICON)
 }
