@@ -52,6 +52,24 @@ done_step
 step "ROS 2 Jazzy rclpy + Fast DDS from PyPI (.venv-ros2, Python 3.11) and peaq_ros2_interfaces built with colcon (.ros2-ws) for the peaqos-ros2 tests"
 scripts/ros2-env.sh
 export PEAQOS_ROS2_VENV="$ROOT/.venv-ros2" PEAQOS_ROS2_WS="$ROOT/.ros2-ws"
+done_step
+
+step "Chromium (Debian's package) for the dashboard tests in a headless browser"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null \
+      || { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null; }
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null
+  fi
+else
+  echo "    chromium is installed"
+fi
+export PEAQOS_CHROMIUM="${PEAQOS_CHROMIUM:-$(command -v chromium)}"
+"$PEAQOS_CHROMIUM" --version | sed 's/^/    /'
+"$PEAQOS_INTEROP_PYTHON" -c "import websockets" \
+  || .venv-interop/bin/pip install --quiet --disable-pip-version-check "websockets>=12"
+done_step
 
 # ---------------------------------------------------------------- static checks
 if [ -z "${SKIP_LINT:-}" ]; then

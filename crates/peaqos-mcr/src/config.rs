@@ -80,9 +80,14 @@ pub const ENV_FX_MAX_STALENESS_DAYS: &str = "MCR_FX_MAX_STALENESS_DAYS";
 /// The default `MCR_FX_URL`: the ECB's last 90 days of reference rates (about 25 KB).
 pub const DEFAULT_FX_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist-90d.xml";
 
+/// `MCR_UI`: `true` serves the operator dashboard under `/ui` (HTML pages on the API's
+/// port; `false`, the production default, leaves the service JSON-only; `peaqos dev` turns it
+/// on).
+pub const ENV_UI: &str = "MCR_UI";
+
 /// Every environment variable [`McrConfig::from_env`] reads besides the contract addresses,
 /// with its default (for `--help` and the docs).
-pub const ENV_VARS: [(&str, &str); 25] = [
+pub const ENV_VARS: [(&str, &str); 26] = [
     (ENV_RPC_URL, peaqos_types::network::LOCAL_RPC_URL),
     (ENV_DATABASE_URL, "sqlite://peaqos-mcr.db"),
     (ENV_START_BLOCK, "0"),
@@ -108,6 +113,7 @@ pub const ENV_VARS: [(&str, &str); 25] = [
     (ENV_FX_MAX_BYTES, "16777216"),
     (ENV_FX_SYNC_SECS, "10"),
     (ENV_FX_MAX_STALENESS_DAYS, "45"),
+    (ENV_UI, "false"),
 ];
 
 /// How to run the MCR service. Its `Debug` output shows the RPC and database URLs redacted.
@@ -169,6 +175,8 @@ pub struct McrConfig {
     pub fx_sync_interval: Duration,
     /// The FX staleness limit in days (`DEFAULT_FX_MAX_STALENESS_DAYS`).
     pub fx_max_staleness_days: u32,
+    /// Whether the dashboard is served under `/ui` (`crate::ui`).
+    pub ui: bool,
 }
 
 impl std::fmt::Debug for McrConfig {
@@ -207,6 +215,7 @@ impl std::fmt::Debug for McrConfig {
             .field("fx_max_bytes", &self.fx_max_bytes)
             .field("fx_sync_interval", &self.fx_sync_interval)
             .field("fx_max_staleness_days", &self.fx_max_staleness_days)
+            .field("ui", &self.ui)
             .finish()
     }
 }
@@ -245,6 +254,7 @@ impl McrConfig {
             fx_max_bytes: 16 * 1024 * 1024,
             fx_sync_interval: Duration::from_secs(2),
             fx_max_staleness_days: peaqos_mcr_model::fx::DEFAULT_FX_MAX_STALENESS_DAYS,
+            ui: true,
         }
     }
 
@@ -323,17 +333,17 @@ impl McrConfig {
                 message: "must be at least 1".into(),
             });
         }
-        let allow_loopback = text(ENV_PARTNER_ALLOW_LOOPBACK);
-        let partner_data_allow_loopback = match allow_loopback.trim() {
-            "true" | "1" => true,
-            "false" | "0" => false,
-            other => {
-                return Err(Error::Config {
-                    name: ENV_PARTNER_ALLOW_LOOPBACK,
+        let flag = |name: &'static str| -> Result<bool> {
+            match text(name).trim() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                other => Err(Error::Config {
+                    name,
                     message: format!("expected true or false, got {other:?}"),
-                });
+                }),
             }
         };
+        let partner_data_allow_loopback = flag(ENV_PARTNER_ALLOW_LOOPBACK)?;
         let trusted_proxies = crate::client_ip::parse_ranges(
             &get(ENV_TRUSTED_PROXIES).unwrap_or_default(),
         )
@@ -369,6 +379,7 @@ impl McrConfig {
             fx_max_bytes: usize::try_from(number(ENV_FX_MAX_BYTES)?.max(1)).unwrap_or(usize::MAX),
             fx_sync_interval: Duration::from_secs(number(ENV_FX_SYNC_SECS)?.max(1)),
             fx_max_staleness_days: small(ENV_FX_MAX_STALENESS_DAYS)?,
+            ui: flag(ENV_UI)?,
         })
     }
 }
@@ -394,6 +405,16 @@ mod tests {
         assert_eq!(c.rate_limit_per_minute, 90);
         assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
         assert_eq!(c.database_url, "sqlite://peaqos-mcr.db");
+        assert!(
+            !c.ui,
+            "the dashboard is off in production unless MCR_UI=true"
+        );
+        assert!(
+            McrConfig::from_lookup(lookup(&[(ENV_UI, "true")]))
+                .expect("ui")
+                .ui
+        );
+        assert!(McrConfig::from_lookup(lookup(&[(ENV_UI, "yes")])).is_err());
         assert_eq!(c.confirmations, 2);
         assert_eq!(c.fx_url, DEFAULT_FX_URL);
         assert_eq!(c.fx_refresh_interval, Duration::from_secs(3600));

@@ -12,6 +12,7 @@ pub mod partner;
 pub mod scoring;
 pub mod service;
 pub mod store;
+pub mod ui;
 
 pub use config::McrConfig;
 pub use error::{Error, Result};

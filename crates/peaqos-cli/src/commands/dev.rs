@@ -87,6 +87,7 @@ fn print_banner(ui: &Ui, stack: &LocalStack) {
         &[
             ("Chain RPC", format!("{}  (chain id {})", d.url, d.chain_id)),
             ("MCR API", stack.mcr.url()),
+            ("Dashboard", format!("{}/ui", stack.mcr.url())),
             ("Gas Station", stack.gas_station.url()),
             ("Data", stack.data_dir.display().to_string()),
         ],

@@ -1,6 +1,8 @@
 //! The integration tests of `peaqos-cli`, one binary (one link on 2 cores; see DESIGN.md §7).
 
 mod common;
+#[cfg(feature = "dev")]
+mod dashboard;
 mod e2e;
 mod exit_codes;
 #[cfg(feature = "dev")]

@@ -1,11 +1,12 @@
 //! The MCR HTTP API (axum): every endpoint of the original (`/health`, `/ready`, `/mcr/{did}`,
 //! `/machine/{did}`, `/metadata/{token_id}`, `/machines/{machine_id}`,
 //! `/operator/{did}/machines`) with its statuses and `{"detail": …}` bodies, plus the additive
-//! `/mcr/{did}/explain`, `/metrics` and `/openapi.json`. Data comes from the store only.
+//! `/mcr/{did}/explain`, `/mcr/{did}/history`, `/metrics` and `/openapi.json`. Data comes from the store only.
 
 mod errors;
+pub mod history;
 mod ops;
-mod profile;
+pub(crate) mod profile;
 
 use std::{
     collections::HashMap,
@@ -69,6 +70,8 @@ pub struct Shared {
     pub live_fx: Option<Arc<LiveFx>>,
     /// The `/mcr` cache.
     pub cache: McrCache,
+    /// The `/mcr/{did}/history` cache (entries live as long as their `/mcr` result).
+    pub history_cache: history::HistoryCache,
     /// The chain id (0 until read).
     pub chain_id: AtomicU64,
     /// The client of partner `data_api`s.
@@ -105,6 +108,7 @@ impl Shared {
         Self {
             contracts: config.contracts,
             cache: McrCache::new(config.cache_ttl),
+            history_cache: history::HistoryCache::default(),
             limiter: RateLimiter::new(config.rate_limit_per_minute),
             ready_limiter: RateLimiter::new(config.ready_rate_limit_per_minute),
             ready_cache: ReadyCache::default(),
@@ -132,7 +136,7 @@ impl Shared {
     /// 503 unless the service can answer from the store: contracts configured, the indexer
     /// caught up once, and it completed a step (chain read and store write) recently, so the
     /// store is not stale.
-    fn ensure_ready(&self) -> Result<(), ApiError> {
+    pub(crate) fn ensure_ready(&self) -> Result<(), ApiError> {
         if self.contracts.is_none() || !self.status.synced() {
             return Err(ApiError::not_initialised());
         }
@@ -143,7 +147,10 @@ impl Shared {
     }
 
     /// The machine score for `wallet`'s machine (cached), `None` when it is not registered.
-    async fn score_wallet(&self, wallet: Address) -> Result<Option<Arc<Computed>>, ApiError> {
+    pub(crate) async fn score_wallet(
+        &self,
+        wallet: Address,
+    ) -> Result<Option<Arc<Computed>>, ApiError> {
         if let Some(hit) = self.cache.get(wallet, &self.status) {
             self.metrics.cache_hit();
             return Ok(Some(hit));
@@ -169,13 +176,14 @@ impl Shared {
     }
 }
 
-type AppState = Arc<Shared>;
+pub(crate) type AppState = Arc<Shared>;
 
 /// The router with every endpoint and the rate-limit and metrics layers.
 pub fn router(shared: Arc<Shared>) -> Router {
     let limited = Router::new()
         .route("/mcr/{did}", get(get_mcr))
         .route("/mcr/{did}/explain", get(get_explain))
+        .route("/mcr/{did}/history", get(history::get_history))
         .route("/machine/{did}", get(profile::get_machine))
         .route("/metadata/{token_id}", get(profile::get_metadata))
         .route("/machines/{machine_id}", get(profile::get_machine_card))
@@ -191,7 +199,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 shared.clone(),
                 ops::rate_limit_ready,
             ));
-    Router::new()
+    let ui = shared.config.ui.then(|| {
+        crate::ui::router().route_layer(middleware::from_fn_with_state(
+            shared.clone(),
+            ops::rate_limit,
+        ))
+    });
+    let app = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
@@ -199,8 +213,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(limited)
         .fallback(not_found)
         // Inside `track`, so the metrics count the statuses clients get.
-        .layer(middleware::from_fn(errors::envelope))
-        .layer(middleware::from_fn_with_state(shared.clone(), track))
+        .layer(middleware::from_fn(errors::envelope));
+    // The dashboard answers HTML, errors included: outside the JSON envelope.
+    let app = match ui {
+        Some(ui) => app.merge(ui),
+        None => app,
+    };
+    app.layer(middleware::from_fn_with_state(shared.clone(), track))
         .with_state(shared)
 }
 
@@ -315,11 +334,7 @@ async fn get_operator_machines(
     )?;
     let operator = parse_did(&did)?;
     s.ensure_ready()?;
-    let attrs = s.store.did_attributes(operator).await?;
-    let ids = attrs
-        .get(DID_ATTR_MACHINES.as_bytes())
-        .map(|v| machine_ids_of_attribute(v))
-        .unwrap_or_default();
+    let ids = s.operator_machine_ids(operator).await?;
     let total = ids.len() as u64;
     let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
     let end = start
@@ -351,8 +366,24 @@ async fn get_operator_machines(
 }
 
 impl Shared {
+    /// The ids of `operator`'s fleet in listing order: what `/operator/{did}/machines` pages
+    /// through and the dashboard's fleet page shows.
+    pub(crate) async fn operator_machine_ids(
+        &self,
+        operator: Address,
+    ) -> Result<Vec<u64>, ApiError> {
+        let attrs = self.store.did_attributes(operator).await?;
+        Ok(attrs
+            .get(DID_ATTR_MACHINES.as_bytes())
+            .map(|v| machine_ids_of_attribute(v))
+            .unwrap_or_default())
+    }
+
     /// The score of machine `id`, from the cache when its wallet has a fresh entry.
-    async fn score_machine_cached(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
+    pub(crate) async fn score_machine_cached(
+        &self,
+        id: u64,
+    ) -> Result<Option<Arc<Computed>>, ApiError> {
         // Stamped before the store is read, like `score_machine`.
         let stamp = self.cache.stamp(&self.status);
         let Some(m) = self.store.machine(id).await? else {

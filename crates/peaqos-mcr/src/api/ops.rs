@@ -22,7 +22,7 @@ use axum::{
 use peaqos_types::api::{ReadyContracts, ReadyResponse};
 use serde_json::json;
 
-use super::{ApiError, AppState, client_ip};
+use super::{ApiError, AppState, client_ip, history};
 use crate::store::Backend;
 
 /// Clients (IPv4 addresses, IPv6 /64s) a [`RateLimiter`] tracks per minute; past that,
@@ -170,10 +170,12 @@ pub(super) fn route_label(path: &str) -> &'static str {
         ["openapi.json"] => "/openapi.json",
         ["mcr", _] => "/mcr/{did}",
         ["mcr", _, "explain"] => "/mcr/{did}/explain",
+        ["mcr", _, "history"] => "/mcr/{did}/history",
         ["machine", _] => "/machine/{did}",
         ["metadata", _] => "/metadata/{token_id}",
         ["machines", _] => "/machines/{machine_id}",
         ["operator", _, "machines"] => "/operator/{did}/machines",
+        ["ui", ..] => "/ui",
         _ => "other",
     }
 }
@@ -566,6 +568,12 @@ pub fn openapi_document() -> serde_json::Value {
             "/ready": {"get": {"summary": "Readiness (RPC, contracts, store, indexer lag)", "responses": {"200": ok("Ready"), "503": ok("Ready"), "429": {"description": "Rate limit exceeded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/mcr/{did}": {"get": {"summary": "Machine Credit Rating", "parameters": [did], "responses": with("Mcr", &common)}},
             "/mcr/{did}/explain": {"get": {"summary": "The rating with each factor's contribution", "parameters": [did], "responses": with("Mcr", &common)}},
+            "/mcr/{did}/history": {"get": {"summary": "Rating history: the score and letter the published model gives at each point in time, from the events known then (points at to, to-step, ... not before from; oldest first; the last point of a history ending now is the /mcr answer)",
+                "parameters": [did,
+                    {"name": "from", "in": "query", "description": "Unix seconds; default to - 90 steps", "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "to", "in": "query", "description": "Unix seconds; default now (a to past now reads as now)", "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "step", "in": "query", "description": "Seconds between points", "schema": {"type": "integer", "minimum": history::HISTORY_MIN_STEP_SECS, "maximum": history::HISTORY_MAX_RANGE_SECS, "default": history::HISTORY_DEFAULT_STEP_SECS}}],
+                "responses": with("History", &[("400", "Empty DID / Invalid Ethereum address format / History range too large / Too many history points"), ("404", "Machine not registered"), ("422", "Validation error"), ("429", "Rate limit exceeded"), ("503", "Service not initialised / Chain unavailable / Store unavailable")])}},
             "/machine/{did}": {"get": {"summary": "Machine profile (NFT metadata v1.0)", "parameters": [did], "responses": with("Profile", &common)}},
             "/metadata/{token_id}": {"get": {"summary": "Machine NFT metadata (tokenURI target)",
                 "parameters": [{"name": "token_id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
@@ -596,6 +604,15 @@ pub fn openapi_document() -> serde_json::Value {
                     "total_revenue": {"type": "number", "description": "USD cents"},
                     "average_revenue_per_event": {"type": "number", "description": "USD cents"},
                     "last_updated": {"type": ["integer", "null"]}}},
+            "History": {"type": "object", "required": ["did", "machine_id", "model_version", "from", "to", "step", "points"],
+                "description": format!("At most {} points; step at least {} s; to - from at most {} s", history::HISTORY_MAX_POINTS, history::HISTORY_MIN_STEP_SECS, history::HISTORY_MAX_RANGE_SECS),
+                "properties": {
+                    "did": {"type": "string"}, "machine_id": {"type": "integer"}, "model_version": {"type": "string"},
+                    "from": {"type": "integer"}, "to": {"type": "integer"}, "step": {"type": "integer"},
+                    "points": {"type": "array", "items": {"type": "object", "required": ["at", "mcr_score", "mcr", "mcr_degraded", "event_count"],
+                        "properties": {"at": {"type": "integer"}, "mcr_score": {"type": "integer", "minimum": 0, "maximum": 100},
+                            "mcr": {"enum": ["AAA", "AA", "A", "BBB", "BB", "B", "NR", "Provisioned"]},
+                            "mcr_degraded": {"type": "boolean"}, "event_count": {"type": "integer"}}}}}},
             "Profile": {"type": "object", "required": ["schema_version", "name", "peaqos"]},
             "MachineCard": {"type": "object", "required": ["type", "name", "description", "did", "active", "services", "data_visibility", "documentation_url", "operator", "bond_status", "event_count", "registrations"]},
             "OperatorMachines": {"type": "object", "required": ["operator_did", "machines", "pagination"]}

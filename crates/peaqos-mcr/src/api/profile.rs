@@ -33,14 +33,14 @@ use crate::{scoring::Computed, store::StoredEvent};
 
 type Attributes = BTreeMap<Vec<u8>, Vec<u8>>;
 
-fn attr(attrs: &Attributes, name: &str) -> Option<String> {
+pub(crate) fn attr(attrs: &Attributes, name: &str) -> Option<String> {
     attrs
         .get(name.as_bytes())
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// The `data_visibility` attribute; `private` when missing or unrecognised.
-fn visibility(attrs: &Attributes) -> DataVisibility {
+pub(crate) fn visibility(attrs: &Attributes) -> DataVisibility {
     attr(attrs, DID_ATTR_DATA_VISIBILITY)
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(DataVisibility::Private)
@@ -79,7 +79,7 @@ pub(super) async fn get_metadata(
 }
 
 /// The profile of a scored machine.
-async fn profile(
+pub(crate) async fn profile(
     s: &Shared,
     c: &Arc<Computed>,
     token: Option<u64>,
@@ -127,7 +127,7 @@ async fn profile(
 }
 
 /// An `event_data` entry: metadata parsed, revenue converted to USD cents.
-fn event_entry(s: &Shared, e: &StoredEvent) -> EventEntry {
+pub(crate) fn event_entry(s: &Shared, e: &StoredEvent) -> EventEntry {
     let origin_value = u128::try_from(e.value).unwrap_or(u128::MAX);
     let kind = if e.event_type == u8::from(EventType::Revenue) {
         let conv = convert_to_usd_cents(origin_value, &e.currency, e.timestamp, s.fx.as_ref());

@@ -5,6 +5,8 @@ mod common;
 mod fx;
 mod failover;
 mod hardening;
+mod history;
 mod http_limits;
 mod indexer;
 mod interop;
+mod ui;
