@@ -6,6 +6,8 @@ mod common;
 mod e2e;
 mod exit_codes;
 #[cfg(feature = "dev")]
+mod fleet;
+#[cfg(feature = "dev")]
 mod interop;
 mod mcr_reads;
 #[cfg(feature = "dev")]
