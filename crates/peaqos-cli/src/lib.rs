@@ -20,7 +20,8 @@ use clap::{Parser, Subcommand};
 use crate::commands::{demo, dev};
 use crate::{
     commands::{
-        activate, init, qualify_event, qualify_mcr, show_machine, show_operator, wallet, whoami,
+        activate, admin, init, qualify_event, qualify_mcr, show_machine, show_operator, wallet,
+        whoami,
     },
     env::Env,
     error::{CliError, CliResult},
@@ -76,6 +77,10 @@ enum Command {
     /// Manage wallets in the encrypted OWS vault.
     #[command(subcommand)]
     Wallet(wallet::Command),
+    /// AdminFlags owner actions: flag, unflag, trust override (the dev account on the local
+    /// stack).
+    #[command(subcommand)]
+    Admin(admin::Command),
     /// Run the whole local peaqOS stack in one process: devnet, MCR API, Gas Station.
     #[cfg(feature = "dev")]
     Dev(dev::Args),
@@ -189,6 +194,7 @@ async fn run(ui: &Ui, command: Command) -> CliResult {
             show_operator::run(ui, &env, &args).await
         }
         Command::Wallet(cmd) => wallet::run(ui, &env, cmd).await,
+        Command::Admin(cmd) => admin::run(ui, &env, cmd).await,
         #[cfg(feature = "dev")]
         Command::Dev(args) => dev::run(ui, &env, args).await,
         #[cfg(feature = "dev")]

@@ -15,6 +15,9 @@ use sqlx::{AnyPool, Row, any::AnyRow};
 
 use crate::{Error, Result};
 
+/// The on-chain operator relation (issue 15).
+mod operators;
+
 /// The embedded migrations (`migrations/NNNN_name.sql`).
 const MIGRATIONS: &[EmbeddedMigration] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
@@ -24,6 +27,11 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         include_str!("../migrations/0002_fx_rates.sql"),
     ),
     (3, "leader", include_str!("../migrations/0003_leader.sql")),
+    (
+        4,
+        "operator_index",
+        include_str!("../migrations/0004_operator_index.sql"),
+    ),
 ];
 
 /// Rows per multi-row `INSERT` on PostgreSQL (well under its 65,535 bind parameters).

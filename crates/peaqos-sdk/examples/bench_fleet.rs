@@ -184,6 +184,29 @@ async fn events(devnet: &Devnet) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The chain head (the devnet automines: one block per transaction or per batch of them).
+async fn head(devnet: &Devnet) -> Result<u64, BoxError> {
+    Ok(client(devnet, Signer::from(devnet.accounts[0].signer()))?
+        .provider()
+        .get_block_number()
+        .await?)
+}
+
+/// Transactions in the blocks after `from` up to the head.
+async fn transactions_since(devnet: &Devnet, from: u64) -> Result<u64, BoxError> {
+    let reader = client(devnet, Signer::from(devnet.accounts[0].signer()))?;
+    let to = reader.provider().get_block_number().await?;
+    let mut n = 0;
+    for number in from + 1..=to {
+        n += reader
+            .provider()
+            .get_block_transaction_count_by_number(number.into())
+            .await?
+            .unwrap_or(0);
+    }
+    Ok(n)
+}
+
 async fn run() -> Result<(), BoxError> {
     let mut machines = 100usize;
     let mut skip_official = false;
@@ -204,6 +227,7 @@ async fn run() -> Result<(), BoxError> {
     );
 
     let proxy = client(&devnet, Signer::from(devnet.accounts[1].signer()))?;
+    let start = head(&devnet).await?;
     let t = Instant::now();
     let report = proxy
         .onboard_fleet(
@@ -215,29 +239,37 @@ async fn run() -> Result<(), BoxError> {
         .await?;
     let ours = t.elapsed();
     assert_eq!(report.machines.len(), machines);
-    println!("ours, concurrent (onboard_fleet):  {ours:.2?}");
+    let ours_txs = transactions_since(&devnet, start).await?;
+    println!("ours, concurrent (onboard_fleet):  {ours:.2?}, {ours_txs} transactions");
 
     let proxy = client(&devnet, Signer::from(devnet.accounts[3].signer()))?;
+    let start = head(&devnet).await?;
     let t = Instant::now();
     sequential(&devnet, &proxy, machines).await?;
     let ours_seq = t.elapsed();
-    println!("ours, one machine at a time:       {ours_seq:.2?}");
+    let seq_txs = transactions_since(&devnet, start).await?;
+    println!("ours, one machine at a time:       {ours_seq:.2?}, {seq_txs} transactions");
 
     if skip_official {
         println!("official SDK: skipped");
     } else {
+        let start = head(&devnet).await?;
         let theirs = official(&devnet, 2, machines).await?;
-        println!("official peaq-os-sdk 0.1.0:        {theirs:.2?}");
+        let their_txs = transactions_since(&devnet, start).await?;
+        println!("official peaq-os-sdk 0.1.0:        {theirs:.2?}, {their_txs} transactions");
         println!();
-        println!("| {machines}-machine proxy fleet | wall time | vs official |");
-        println!("| --- | --- | --- |");
-        println!("| official peaq-os-sdk 0.1.0 (Python, sequential) | {theirs:.2?} | 1.0× |");
+        println!("| {machines}-machine proxy fleet | wall time | transactions | vs official |");
+        println!("| --- | --- | --- | --- |");
         println!(
-            "| peaqos-sdk, one machine at a time | {ours_seq:.2?} | {:.1}× faster |",
+            "| official peaq-os-sdk 0.1.0 (Python, sequential) | {theirs:.2?} | {their_txs} | \
+             1.0× |"
+        );
+        println!(
+            "| peaqos-sdk, one machine at a time | {ours_seq:.2?} | {seq_txs} | {:.1}× faster |",
             theirs.as_secs_f64() / ours_seq.as_secs_f64()
         );
         println!(
-            "| peaqos-sdk `onboard_fleet` (concurrent) | {ours:.2?} | {:.1}× faster |",
+            "| peaqos-sdk `onboard_fleet` (concurrent) | {ours:.2?} | {ours_txs} | {:.1}× faster |",
             theirs.as_secs_f64() / ours.as_secs_f64()
         );
     }

@@ -917,7 +917,8 @@ impl Prepared {
             .map_err(|_| ActivationError::MachineIdTooLarge { machine_id })?;
         let listed = ids.contains(&id);
         if !listed {
-            ids.push(id);
+            // The documented cap: the newest 100, older ones pushed out.
+            ids = crate::did::append_machines(&ids, &[id]);
         }
         let list = machines_list(&ids);
         let mut calls: Vec<Bytes> = Vec::new();
@@ -978,7 +979,7 @@ pub fn machines_list(ids: &[u64]) -> String {
 
 /// `addAttribute` (or `updateAttribute`) calldata for `name = value` on `did_account`, valid
 /// for ever.
-fn did_write(update: bool, did_account: Address, name: &str, value: &str) -> Bytes {
+pub(crate) fn did_write(update: bool, did_account: Address, name: &str, value: &str) -> Bytes {
     let name = Bytes::copy_from_slice(name.as_bytes());
     let value = Bytes::copy_from_slice(value.as_bytes());
     let call = if update {

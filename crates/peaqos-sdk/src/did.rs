@@ -20,7 +20,11 @@
 //!
 //! Proxy DID ([`PeaqosClient::write_proxy_did_attributes`]): `machineId` (the proxy's own
 //! machine id), then `machines`, a JSON list as Python's `json.dumps` prints it: `[42, 43]`.
-
+//! The list holds the newest [`MACHINES_ATTRIBUTE_CAP`] (100) ids, oldest first: newer
+//! registrations push older ones out (the documented cap). The whole fleet, past 100, is the
+//! on-chain operator relation (`IdentityRegistry.operatorOf`, `OperatorSet` events), which the
+//! MCR API's operator endpoint pages through.
+/// [`PeaqosClient::append_proxy_machines`] grows an existing list under the cap.
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     sol_types::SolCall,
@@ -43,6 +47,42 @@ use crate::{
         validate_proxy_did_attrs,
     },
 };
+
+/// Most machine ids a proxy DID's `machines` attribute holds; newer ones push older ones out.
+pub const MACHINES_ATTRIBUTE_CAP: usize = 100;
+
+/// The newest [`MACHINES_ATTRIBUTE_CAP`] of `ids` (the list is oldest first: its tail).
+pub fn newest_machines<T>(ids: &[T]) -> &[T] {
+    &ids[ids.len().saturating_sub(MACHINES_ATTRIBUTE_CAP)..]
+}
+
+/// `existing` with the ids of `new` it does not list yet appended in order, capped to the
+/// newest [`MACHINES_ATTRIBUTE_CAP`].
+pub fn append_machines<T: PartialEq + Clone>(existing: &[T], new: &[T]) -> Vec<T> {
+    let mut out = existing.to_vec();
+    for id in new {
+        if !out.contains(id) {
+            out.push(id.clone());
+        }
+    }
+    newest_machines(&out).to_vec()
+}
+
+/// The ids of a `machines` attribute value: a JSON array of non-negative integers or decimal
+/// strings; `None` when it is anything else.
+pub fn parse_machines_list(value: &str) -> Option<Vec<U256>> {
+    let serde_json::Value::Array(items) = serde_json::from_str(value).ok()? else {
+        return None;
+    };
+    items
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::Number(n) => n.as_u64().map(U256::from),
+            serde_json::Value::String(s) if !s.is_empty() && s.len() <= 78 => s.parse().ok(),
+            _ => None,
+        })
+        .collect()
+}
 
 /// The revert text of the DID precompile for a missing attribute.
 pub const NOT_FOUND_REASON: &str = "Cannot find the item";
@@ -112,7 +152,10 @@ pub fn proxy_did_attributes(
 ) -> [(&'static str, String); 2] {
     [
         (DID_ATTR_MACHINE_ID, proxy_machine_id.to_string()),
-        (DID_ATTR_MACHINES, machines_json(machine_ids)),
+        (
+            DID_ATTR_MACHINES,
+            machines_json(newest_machines(machine_ids)),
+        ),
     ]
 }
 
@@ -218,8 +261,8 @@ impl PeaqosClient {
     }
 
     /// Writes the two attributes of a proxy operator's DID: `machineId` = `machine_id` (the
-    /// proxy's own machine id) and `machines` = `machines` as a JSON list (`[42, 43]`), in one
-    /// transaction; returns its hash.
+    /// proxy's own machine id) and `machines` = the newest [`MACHINES_ATTRIBUTE_CAP`] of
+    /// `machines` as a JSON list (`[42, 43]`), in one transaction; returns its hash.
     ///
     /// Errors: [`Error::Validation`] (as [`validate_proxy_did_attrs`], with the official field
     /// names): `proxy_machine_id` 0, `machine_ids` empty, `machine_ids[i]` 0, the JSON over 2560
@@ -229,9 +272,79 @@ impl PeaqosClient {
         machine_id: U256,
         machines: &[U256],
     ) -> Result<B256> {
-        validate_proxy_did_attrs(machine_id, machines)?;
+        validate_proxy_did_attrs(machine_id, newest_machines(machines))?;
         self.write_did_attributes(&proxy_did_attributes(machine_id, machines))
             .await
+    }
+
+    /// Adds `machine_ids` to the signer's proxy DID: its `machines` list grows by the ids it
+    /// does not hold yet and keeps the newest [`MACHINES_ATTRIBUTE_CAP`] (older ones are pushed
+    /// out; the on-chain operator relation still has them), and `machineId` =
+    /// `proxy_machine_id` is written when missing. One transaction (`addAttribute` for a new
+    /// attribute, `updateAttribute` for the existing list); `None` when nothing changed.
+    ///
+    /// Errors: [`Error::Validation`] as [`validate_proxy_did_attrs`], and field `machines` for
+    /// an existing value that is not a list of ids (left alone: rewriting it would lose it);
+    /// [`Error::Rpc`] when the transaction reverts.
+    pub async fn append_proxy_machines(
+        &self,
+        proxy_machine_id: U256,
+        machine_ids: &[U256],
+    ) -> Result<Option<B256>> {
+        validate_proxy_did_attrs(proxy_machine_id, newest_machines(machine_ids))?;
+        let me = self.address();
+        let has_id = self
+            .read_attribute(me, DID_ATTR_MACHINE_ID)
+            .await?
+            .is_some();
+        let existing = self.read_attribute(me, DID_ATTR_MACHINES).await?;
+        let listed = match &existing {
+            Some(a) => parse_machines_list(&a.value).ok_or_else(|| {
+                Error::Validation(
+                    ValidationError::new(
+                        DID_ATTR_MACHINES,
+                        "JSON list of machine ids",
+                        "the proxy DID's machines attribute is not a list of machine ids; it is \
+                         left as it is",
+                    )
+                    .with_value(a.value.clone()),
+                )
+            })?,
+            None => Vec::new(),
+        };
+        let list = append_machines(&listed, machine_ids);
+        let did = self.contracts().did_registry;
+        let mut calls = Vec::new();
+        if !has_id {
+            let value = proxy_machine_id.to_string();
+            calls.push(crate::activation::did_write(
+                false,
+                me,
+                DID_ATTR_MACHINE_ID,
+                &value,
+            ));
+        }
+        if existing.is_none() || list != listed {
+            let value = machines_json(&list);
+            validate_did_attribute(DID_ATTR_MACHINES, &value)?;
+            calls.push(crate::activation::did_write(
+                existing.is_some(),
+                me,
+                DID_ATTR_MACHINES,
+                &value,
+            ));
+        }
+        if calls.is_empty() {
+            return Ok(None);
+        }
+        let outcome = self
+            .send_call(
+                self.contracts().batch_precompile,
+                encode_batch_all(did, calls),
+                U256::ZERO,
+            )
+            .await?;
+        Ok(Some(outcome.tx_hash))
     }
 
     /// Reads attribute `name` of the DID of `did_address` (an `eth_call` of `readAttribute`).

@@ -13,9 +13,7 @@ use alloy::{
 use peaqos_types::{DataVisibility, Did};
 use tokio::task::JoinSet;
 
-use crate::{
-    Error, Result, RpcCode, client::PeaqosClient, signer::PrivateKey, validation::machines_json,
-};
+use crate::{Error, Result, RpcCode, client::PeaqosClient, signer::PrivateKey};
 
 /// One machine to onboard.
 #[derive(Debug, Clone)]
@@ -72,7 +70,7 @@ pub struct FleetReport {
     pub proxy_machine_id: U256,
     /// The machines, in the order given.
     pub machines: Vec<OnboardedMachine>,
-    /// The proxy DID transaction (`None` when the list was written before).
+    /// The proxy DID transaction (`None` when the list held these machines already).
     pub proxy_did_tx: Option<B256>,
 }
 
@@ -82,8 +80,9 @@ impl PeaqosClient {
     /// machine's six DID attributes with `operator = did:peaq:<proxy>`, then the proxy's
     /// `machineId` and `machines` attributes.
     ///
-    /// The proxy's `machines` list is written once (DID attributes are added, not updated):
-    /// when it exists already with other ids, the error names the field `machines`.
+    /// The machines are appended to the proxy's `machines` list, which keeps the newest 100
+    /// ([`append_proxy_machines`](Self::append_proxy_machines)); the MCR API's operator
+    /// endpoint lists the whole fleet from the on-chain operator relation.
     pub async fn onboard_fleet(
         &self,
         machines: &[FleetMachine],
@@ -119,24 +118,7 @@ impl PeaqosClient {
         }
 
         let ids: Vec<U256> = onboarded.iter().map(|m| m.machine_id).collect();
-        let proxy_did_tx = match self.read_attribute(self.address(), "machines").await? {
-            Some(listed) if listed.value == machines_json(&ids) => None,
-            Some(listed) => {
-                return Err(Error::validation(
-                    "machines",
-                    "written once",
-                    format!(
-                        "the proxy's DID already lists machines {} (DID attributes are written \
-                         once); use another proxy key",
-                        listed.value
-                    ),
-                ));
-            }
-            None => Some(
-                self.write_proxy_did_attributes(proxy_machine_id, &ids)
-                    .await?,
-            ),
-        };
+        let proxy_did_tx = self.append_proxy_machines(proxy_machine_id, &ids).await?;
         Ok(FleetReport {
             proxy_machine_id,
             machines: onboarded,

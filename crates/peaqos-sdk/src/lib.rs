@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod activation;
+pub mod admin;
 pub mod bridge;
 pub mod client;
 pub mod did;

@@ -33,6 +33,7 @@ use peaqos_types::{
     Did,
     api::{
         MachineProfileResponse, McrResponse, OPERATOR_MACHINES_MAX_LIMIT, OperatorMachinesResponse,
+        Pagination,
     },
 };
 use serde::de::DeserializeOwned;
@@ -199,6 +200,45 @@ impl McrClient {
         self.get("query_operator_machines", &path).await
     }
 
+    /// Every page of `GET /operator/{did}/machines` (20 at a time, until `pagination.total`):
+    /// the whole fleet in one response whose `pagination` is `{offset: 0, limit: total,
+    /// total}` (the last page's `total`). At most [`MAX_OPERATOR_PAGES`] pages are read.
+    pub async fn query_all_operator_machines(&self, did: &str) -> Result<OperatorMachinesResponse> {
+        let mut offset = 0u64;
+        let mut machines = Vec::new();
+        let mut pages = 0u64;
+        loop {
+            let page = self
+                .query_operator_machines(did, Some(offset), Some(OPERATOR_MACHINES_MAX_LIMIT))
+                .await?;
+            let total = page.pagination.total;
+            machines.extend(page.machines);
+            offset = offset.saturating_add(OPERATOR_MACHINES_MAX_LIMIT);
+            pages += 1;
+            if offset >= total {
+                return Ok(OperatorMachinesResponse {
+                    operator_did: page.operator_did,
+                    machines,
+                    pagination: Pagination {
+                        offset: 0,
+                        limit: total,
+                        total,
+                    },
+                });
+            }
+            if pages >= MAX_OPERATOR_PAGES {
+                return Err(Error::api(
+                    McrErrorCode::BadResponse,
+                    format!(
+                        "query_all_operator_machines: more than {MAX_OPERATOR_PAGES} pages \
+                         (total {total})"
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+
     async fn get<T: DeserializeOwned>(&self, op: &'static str, path: &str) -> Result<T> {
         let (url, reply) = self
             .service
@@ -281,6 +321,10 @@ fn detail(body: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+/// Most pages [`McrClient::query_all_operator_machines`] reads: 50,000 × 20 = one million
+/// machines.
+pub const MAX_OPERATOR_PAGES: u64 = 50_000;
 
 impl PeaqosClient {
     /// An [`McrClient`] for this client's MCR API URL ([`api_url`](Self::api_url)) and HTTP

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod admin;
 pub mod bridge;
 pub mod env;
 pub mod stack;

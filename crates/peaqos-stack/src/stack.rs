@@ -95,6 +95,9 @@ pub enum StackError {
     /// The devnet stopped while a call waited for its chain.
     #[error("devnet: {0}")]
     Stopping(#[from] peaqos_devnet::NodeStopping),
+    /// Preparing the deployed stack for local use (e.g. the AdminFlags handover) failed.
+    #[error("stack setup: {0}")]
+    Setup(String),
 }
 
 impl StackError {
@@ -106,6 +109,7 @@ impl StackError {
             Self::GasStation(_) => "GAS_STATION_FAILED",
             Self::DataDir { .. } | Self::NoDeployment(_) => "DATA_DIR_FAILED",
             Self::Bridge(_) => "BRIDGE_FAILED",
+            Self::Setup(_) => "SETUP_FAILED",
         }
     }
 }
@@ -167,6 +171,7 @@ impl LocalStack {
             .as_ref()
             .map(peaqos_contracts::Deployment::contract_addresses)
             .ok_or(StackError::NoDeployment(chain_file))?;
+        crate::admin::hand_admin_flags_to_env_account(&devnet).await?;
         progress("starting the MCR service (indexer + API)");
         let mut mcr_config = McrConfig::for_devnet(
             &devnet.url,
@@ -203,6 +208,12 @@ impl LocalStack {
     /// The contract addresses.
     pub const fn contracts(&self) -> ContractAddresses {
         self.contracts
+    }
+
+    /// The AdminFlags owner on the local stack: dev account [`ENV_ACCOUNT`], the `.env` key
+    /// (the deployer hands it over on first start).
+    pub fn admin(&self) -> Address {
+        self.devnet.accounts[ENV_ACCOUNT].address
     }
 
     /// The Gas Station's test owner (dev account [`ENV_ACCOUNT`]).

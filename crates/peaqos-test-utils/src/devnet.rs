@@ -74,3 +74,36 @@ pub async fn chain_now(client: &PeaqosClient) -> u64 {
         .header
         .timestamp
 }
+
+/// A machine that registered itself (bonded) through a fresh key funded by `funder`, with one
+/// hardware-signed activity event a day for the last `days` days of chain time (oldest first):
+/// enough history for the MCR to rate it (`days` ≥ 30). Its client and machine id.
+pub async fn rated_machine(funder: &PeaqosClient, days: u64) -> (PeaqosClient, U256) {
+    use peaqos_sdk::validation::SubmitEventParams;
+    use peaqos_types::{EventType, TrustLevel};
+    const DAY: u64 = 86_400;
+    let key = funded_key(funder, 100).await;
+    let machine = funder.with_signer(key.signer()).expect("machine client");
+    let machine_id = machine.register_machine().await.expect("registered");
+    let now = chain_now(&machine).await;
+    let events: Vec<SubmitEventParams> = (1..=days)
+        .rev()
+        .map(|back| {
+            SubmitEventParams::new(
+                machine_id,
+                EventType::Activity,
+                U256::ZERO,
+                now - back * DAY,
+            )
+            .with_currency("")
+            .with_trust_level(TrustLevel::HardwareSigned)
+        })
+        .collect();
+    for chunk in events.chunks(100) {
+        machine
+            .batch_submit_events(chunk)
+            .await
+            .expect("events submitted");
+    }
+    (machine, machine_id)
+}

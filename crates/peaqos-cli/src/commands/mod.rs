@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod activate;
+pub(crate) mod admin;
 #[cfg(feature = "dev")]
 pub(crate) mod demo;
 #[cfg(feature = "dev")]

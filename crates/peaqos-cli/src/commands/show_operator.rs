@@ -1,5 +1,5 @@
 //! `peaqos show operator machines DID`: one page of an operator's fleet with ratings
-//! (`--offset`/`--limit` choose the page).
+//! (`--offset`/`--limit` choose the page), or the whole fleet with `--all` (every page).
 
 use crate::{
     env::Env,
@@ -13,11 +13,15 @@ pub(crate) struct Args {
     /// The operator's DID: did:peaq:0x + 40 hex.
     did: String,
     /// First machine to list (0-based).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "all")]
     offset: Option<u64>,
     /// Machines per page (1-20; the API's default is 20).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20), conflicts_with = "all")]
     limit: Option<u64>,
+    /// Walk every page: the whole fleet (the on-chain operator relation, past the 100 ids of
+    /// the `machines` attribute).
+    #[arg(long)]
+    all: bool,
     /// Print the API object as JSON.
     #[arg(long)]
     json: bool,
@@ -26,10 +30,13 @@ pub(crate) struct Args {
 pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
     check_did(&args.did)?;
     let spinner = ui.spinner("Querying the MCR API");
-    let result = env
-        .mcr()
-        .query_operator_machines(&args.did, args.offset, args.limit)
-        .await;
+    let mcr = env.mcr();
+    let result = if args.all {
+        mcr.query_all_operator_machines(&args.did).await
+    } else {
+        mcr.query_operator_machines(&args.did, args.offset, args.limit)
+            .await
+    };
     drop(spinner);
     let page = result.map_err(|e| {
         mcr_api_error(
@@ -64,7 +71,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
         ui.out(line);
     }
     let shown_to = page.pagination.offset + page.machines.len() as u64;
-    if shown_to < page.pagination.total {
+    if !args.all && shown_to < page.pagination.total {
         ui.out("");
         ui.out(format!(
             "    Showing {}-{} of {}; next page: --offset {}",

@@ -1,10 +1,14 @@
 //! The integration tests of `peaqos-cli`, one binary (one link on 2 cores; see DESIGN.md §7).
 
+#[cfg(feature = "dev")]
+mod admin;
 mod common;
 #[cfg(feature = "dev")]
 mod dashboard;
 mod e2e;
 mod exit_codes;
+#[cfg(feature = "dev")]
+mod fleet;
 #[cfg(feature = "dev")]
 mod interop;
 mod mcr_reads;

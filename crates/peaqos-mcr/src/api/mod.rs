@@ -334,14 +334,34 @@ async fn get_operator_machines(
     )?;
     let operator = parse_did(&did)?;
     s.ensure_ready()?;
-    let ids = s.operator_machine_ids(operator).await?;
-    let total = ids.len() as u64;
-    let start = usize::try_from(offset).unwrap_or(usize::MAX).min(ids.len());
-    let end = start
-        .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
-        .min(ids.len());
-    let mut machines = Vec::with_capacity(end - start);
-    for id in &ids[start..end] {
+    let attrs = s.store.did_attributes(operator).await?;
+    // First the ids of the `machines` attribute (its order, as before), then every other
+    // machine the operator operates on chain (`OperatorSet`), by id: the whole fleet.
+    let listed = attrs
+        .get(DID_ATTR_MACHINES.as_bytes())
+        .map(|v| machine_ids_of_attribute(v))
+        .unwrap_or_default();
+    let on_chain_only = s.store.operator_machine_count(operator, &listed).await?;
+    let total = listed.len() as u64 + on_chain_only;
+    let end_at = offset.saturating_add(limit).min(total);
+    let mut ids: Vec<u64> = listed
+        .iter()
+        .copied()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    let listed_len = listed.len() as u64;
+    if end_at > listed_len {
+        let tail_offset = offset.saturating_sub(listed_len);
+        let tail_limit = end_at - offset.max(listed_len);
+        ids.extend(
+            s.store
+                .operator_machine_ids(operator, &listed, tail_offset, tail_limit)
+                .await?,
+        );
+    }
+    let mut machines = Vec::with_capacity(ids.len());
+    for id in &ids {
         let Some(c) = s.score_machine_cached(*id).await? else {
             continue;
         };
@@ -373,10 +393,21 @@ impl Shared {
         operator: Address,
     ) -> Result<Vec<u64>, ApiError> {
         let attrs = self.store.did_attributes(operator).await?;
-        Ok(attrs
+        let mut ids: Vec<u64> = attrs
             .get(DID_ATTR_MACHINES.as_bytes())
             .map(|v| machine_ids_of_attribute(v))
-            .unwrap_or_default())
+            .unwrap_or_default();
+        // The whole fleet: the attribute's ids first, then every other machine the operator
+        // operates on chain (`OperatorSet`), as `/operator/{did}/machines` pages them.
+        let rest = self.store.operator_machine_count(operator, &ids).await?;
+        if rest > 0 {
+            let tail = self
+                .store
+                .operator_machine_ids(operator, &ids, 0, rest)
+                .await?;
+            ids.extend(tail);
+        }
+        Ok(ids)
     }
 
     /// The score of machine `id`, from the cache when its wallet has a fresh entry.

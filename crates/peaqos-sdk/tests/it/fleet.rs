@@ -5,7 +5,6 @@ use crate::common;
 use alloy::primitives::U256;
 use common::{client, devnet, nonce};
 use peaqos_sdk::{
-    Error,
     fleet::{FleetMachine, FleetOptions},
     signer::PrivateKey,
 };
@@ -82,13 +81,39 @@ async fn onboards_and_a_rerun_sends_nothing() {
         "no proxy transaction on a re-run"
     );
 
-    // Another fleet for the same proxy: the machines list is written once.
-    let err = proxy
-        .onboard_fleet(&specs(1), options)
+    // Another fleet for the same proxy: appended to the list (one DID update).
+    let more = proxy
+        .onboard_fleet(&specs(2), options)
         .await
-        .expect_err("list already written");
-    match err {
-        Error::Validation(v) => assert_eq!(v.field, "machines"),
-        other => panic!("expected a validation error, got {other}"),
-    }
+        .expect("second fleet");
+    assert!(more.proxy_did_tx.is_some());
+    let listed = proxy
+        .read_attribute(proxy.address(), "machines")
+        .await
+        .expect("read")
+        .expect("machines");
+    let all: Vec<String> = report
+        .machines
+        .iter()
+        .chain(&more.machines)
+        .map(|m| m.machine_id.to_string())
+        .collect();
+    assert_eq!(listed.value, format!("[{}]", all.join(", ")));
+}
+
+#[test]
+fn the_machines_list_keeps_the_newest_hundred() {
+    use peaqos_sdk::did::{MACHINES_ATTRIBUTE_CAP, append_machines, newest_machines};
+    let old: Vec<u64> = (1..=99).collect();
+    assert_eq!(
+        append_machines(&old, &[5, 100]),
+        (1..=100).collect::<Vec<_>>()
+    );
+    let grown = append_machines(&old, &[100, 101, 102]);
+    assert_eq!(grown.len(), MACHINES_ATTRIBUTE_CAP);
+    assert_eq!(grown.first(), Some(&3));
+    assert_eq!(grown.last(), Some(&102));
+    let many: Vec<u64> = (1..=250).collect();
+    assert_eq!(newest_machines(&many), &many[150..]);
+    assert_eq!(newest_machines(&many[..3]), &many[..3]);
 }

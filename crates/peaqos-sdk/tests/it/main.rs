@@ -1,6 +1,7 @@
 //! The integration tests of `peaqos-sdk`, one binary (one link on 2 cores; see DESIGN.md §7).
 
 mod activation;
+mod admin;
 mod bridge;
 mod client;
 mod common;
