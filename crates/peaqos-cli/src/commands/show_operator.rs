@@ -18,9 +18,6 @@ pub(crate) struct Args {
     /// Machines per page (1-20; the API's default is 20).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20))]
     limit: Option<u64>,
-    /// Print the API object as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
@@ -38,7 +35,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
             &env.mcr_api_url(),
         )
     })?;
-    if args.json {
+    if ui.json {
         return print_json(&page);
     }
     ui.out(format!("  Operator: {}", args.did));

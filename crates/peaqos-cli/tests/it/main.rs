@@ -1,5 +1,7 @@
 //! The integration tests of `peaqos-cli`, one binary (one link on 2 cores; see DESIGN.md §7).
 
+#[cfg(feature = "dev")]
+mod agents;
 mod common;
 mod e2e;
 mod exit_codes;
