@@ -112,17 +112,22 @@ pub(crate) fn invalid_config(err: peaqos_sdk::Error) -> CliError {
         peaqos_sdk::Error::Validation(v) => CliError::config(format!(
             "Invalid configuration: {} — {}",
             v.field, v.message
-        )),
+        ))
+        .with_field(v.field.clone()),
         _ => CliError::config(format!("Failed to initialize SDK client: {err}")),
     }
 }
 
 /// Exit 3 with the official multi-line hint.
 pub(crate) fn missing_env(name: &str) -> CliError {
-    CliError::config(format!(
-        "Missing required env var: {name}\n  Add it to your .env file or set it in your \
+    CliError::new(
+        crate::error::ErrorCode::MissingConfig,
+        format!(
+            "Missing required env var: {name}\n  Add it to your .env file or set it in your \
          shell:\n    export {name}=...\n\n  Or run 'peaqos init' to generate your configuration."
-    ))
+        ),
+    )
+    .with_field(name)
 }
 
 /// Parses `.env` text with the one `.env` reader ([`peaqos_service::EnvFile`]): `KEY=VALUE`

@@ -6,51 +6,83 @@ use alloy::sol_types::SolError;
 use peaqos_sdk::{ApiCode, FaucetCode, mcr::McrErrorCode};
 use peaqos_sdk::{Error as SdkError, Revert, RpcCode, RpcFailure};
 
-/// The documented exit codes (0 is success).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Exit {
-    /// 1: bad input, a declined prompt, a validation error, an operational limit.
-    User = 1,
-    /// 2: RPC, transaction, HTTP API (MCR, Gas Station) failures.
-    Network = 2,
-    /// 3: configuration (missing or invalid env vars, wallet loading).
-    Config = 3,
-}
+pub(crate) use crate::catalogue::{ErrorCode, Exit};
 
-/// An error that ends the command with `exit` after printing `Error: message`.
+/// An error that ends the command: a catalogue code (which fixes the exit code), a message,
+/// and the flag or env var it is about. Printed as `Error: message` on stderr, and with
+/// `--json` also as the one JSON error object on stdout ([`CliError::json`]).
 #[derive(Debug)]
 pub(crate) struct CliError {
-    pub(crate) exit: Exit,
+    pub(crate) code: ErrorCode,
     pub(crate) message: String,
+    pub(crate) field: Option<String>,
+    /// The command already printed its report (`doctor`): only the exit code and the stderr
+    /// line remain, no JSON error object.
+    pub(crate) reported: bool,
 }
 
 pub(crate) type CliResult<T = ()> = Result<T, CliError>;
 
 impl CliError {
+    /// An error with `code`.
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+            reported: false,
+        }
+    }
+
+    /// The same error, its report already printed on stdout.
+    #[must_use]
+    pub(crate) const fn reported(mut self) -> Self {
+        self.reported = true;
+        self
+    }
+
+    /// The same error about `field` (a flag such as `--doc-url`, or an env var name).
+    #[must_use]
+    pub(crate) fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Bad input (`INVALID_INPUT`, exit 1).
     pub(crate) fn user(message: impl Into<String>) -> Self {
-        Self {
-            exit: Exit::User,
-            message: message.into(),
-        }
+        Self::new(ErrorCode::InvalidInput, message)
     }
 
+    /// A network, chain or API failure with no more specific code (`NETWORK_ERROR`, exit 2).
     pub(crate) fn network(message: impl Into<String>) -> Self {
-        Self {
-            exit: Exit::Network,
-            message: message.into(),
-        }
+        Self::new(ErrorCode::NetworkError, message)
     }
 
+    /// An invalid configuration (`INVALID_CONFIG`, exit 3).
     pub(crate) fn config(message: impl Into<String>) -> Self {
-        Self {
-            exit: Exit::Config,
-            message: message.into(),
-        }
+        Self::new(ErrorCode::InvalidConfig, message)
     }
 
-    /// An I/O failure on a local file: the user's environment (exit 1).
+    /// An I/O failure on a local file: the user's environment (`FILE_ERROR`, exit 1).
     pub(crate) fn io(what: &str, err: &std::io::Error) -> Self {
-        Self::user(format!("{what}: {err}"))
+        Self::new(ErrorCode::FileError, format!("{what}: {err}"))
+    }
+
+    /// The exit code (fixed by the code).
+    pub(crate) fn exit(&self) -> Exit {
+        self.code.exit()
+    }
+
+    /// The one JSON error shape: `{"error": {"code", "message", "field", "exit_code"}}`.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "code": self.code.as_str(),
+                "message": self.message,
+                "field": self.field,
+                "exit_code": self.exit() as u8,
+            }
+        })
     }
 }
 
@@ -100,12 +132,18 @@ pub(crate) fn mcr_api_error(err: peaqos_sdk::Error, not_found: String, url: &str
         return err.into();
     }
     match McrErrorCode::of(&err) {
-        Some(McrErrorCode::NotFound) => CliError::network(not_found),
-        Some(McrErrorCode::ServiceUnavailable) => CliError::network("MCR API unavailable"),
-        Some(McrErrorCode::NetworkError | McrErrorCode::Timeout) => CliError::network(format!(
-            "Could not connect to {url}. Check PEAQOS_MCR_API_URL (is the MCR API running?)."
-        )),
-        _ => CliError::network(format!("MCR API error — {err}")),
+        Some(McrErrorCode::NotFound) => CliError::new(ErrorCode::McrNotFound, not_found),
+        Some(McrErrorCode::ServiceUnavailable) => {
+            CliError::new(ErrorCode::McrUnavailable, "MCR API unavailable")
+        }
+        Some(McrErrorCode::NetworkError | McrErrorCode::Timeout) => CliError::new(
+            ErrorCode::McrUnreachable,
+            format!(
+                "Could not connect to {url}. Check PEAQOS_MCR_API_URL (is the MCR API running?)."
+            ),
+        )
+        .with_field(crate::env::ENV_MCR_API_URL),
+        _ => CliError::new(ErrorCode::McrError, format!("MCR API error — {err}")),
     }
 }
 
@@ -146,32 +184,50 @@ impl From<SdkError> for CliError {
             SdkError::Validation(v) => Self::user(format!(
                 "{} — {} (constraint: {})",
                 v.field, v.message, v.constraint
-            )),
-            SdkError::ValueCapExceeded { value, cap } => Self::user(format!(
-                "Event value {value} exceeds configured cap of {cap}"
-            )),
+            ))
+            .with_field(v.field.clone()),
+            SdkError::ValueCapExceeded { value, cap } => Self::new(
+                ErrorCode::LimitExceeded,
+                format!("Event value {value} exceeds configured cap of {cap}"),
+            ),
             SdkError::RateLimitExceeded {
                 machine_id,
                 count,
                 max_events,
                 window_seconds,
-            } => Self::user(format!(
-                "Rate limit reached for machine {machine_id} — {count}/{max_events} events in \
-                 {window_seconds}s"
-            )),
+            } => Self::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "Rate limit reached for machine {machine_id} — {count}/{max_events} events \
+                     in {window_seconds}s"
+                ),
+            ),
             SdkError::Rpc {
                 failure, message, ..
             } => match err.revert().and_then(revert_message) {
-                Some(friendly) => Self::network(format!("{friendly} ({})", failure.code())),
-                None if matches!(failure, RpcFailure::Other(RpcCode::RpcError)) => Self::network(
-                    format!("{message}. Check PEAQOS_RPC_URL and that the node is running."),
+                Some(friendly) => Self::new(
+                    ErrorCode::TxReverted,
+                    format!("{friendly} ({})", failure.code()),
                 ),
-                None => Self::network(format!("Transaction failed — {message}")),
+                None if matches!(failure, RpcFailure::Other(RpcCode::RpcError)) => Self::new(
+                    ErrorCode::RpcUnreachable,
+                    format!("{message}. Check PEAQOS_RPC_URL and that the node is running."),
+                )
+                .with_field(crate::env::ENV_RPC_URL),
+                None if err.revert().is_some() => Self::new(
+                    ErrorCode::TxReverted,
+                    format!("Transaction failed — {message}"),
+                ),
+                None => Self::new(
+                    ErrorCode::TxFailed,
+                    format!("Transaction failed — {message}"),
+                ),
             },
             SdkError::Api { code, message, .. } => match code {
-                ApiCode::NetworkError | ApiCode::Mcr(McrErrorCode::Timeout) => {
-                    Self::network(format!("{message}. Check your RPC URL or API URL."))
-                }
+                ApiCode::NetworkError | ApiCode::Mcr(McrErrorCode::Timeout) => Self::new(
+                    ErrorCode::NetworkError,
+                    format!("{message}. Check your RPC URL or API URL."),
+                ),
                 _ => Self::network(format!("API error {code} — {message}")),
             },
             _ => Self::network(err.to_string()),

@@ -2,11 +2,13 @@
 // A command-line program: its output is the point.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod catalogue;
 mod commands;
 mod env;
 mod error;
 mod identity;
 mod journal;
+mod llms;
 mod output;
 mod presets;
 mod signer;
@@ -20,8 +22,8 @@ use clap::{Parser, Subcommand};
 use crate::commands::{demo, dev};
 use crate::{
     commands::{
-        activate, admin, init, qualify_event, qualify_mcr, show_machine, show_operator, wallet,
-        whoami,
+        activate, admin, doctor, init, qualify_event, qualify_mcr, show_machine, show_operator,
+        skill, wallet, whoami,
     },
     env::Env,
     error::{CliError, CliResult},
@@ -42,7 +44,8 @@ const VERSION_LINE: &str = concat!(
 ///
 /// Configuration comes from `./.env` and the environment (the environment wins); `peaqos init`
 /// writes the `.env`. Exit codes: 0 success, 1 bad input, 2 network / chain / API, 3
-/// configuration.
+/// configuration. With `--json` every result is one JSON document on stdout and every error
+/// is `{"error": {"code", "message", "field", "exit_code"}}` on stdout.
 #[derive(Debug, Parser)]
 #[command(name = "peaqos", disable_version_flag = true)]
 struct Cli {
@@ -55,6 +58,15 @@ struct Cli {
     /// Only errors and results: no progress lines.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Machine-readable output: one JSON document on stdout (errors as
+    /// {"error": {"code", "message", "field", "exit_code"}}). Also PEAQOS_JSON=1.
+    #[arg(
+        long,
+        global = true,
+        env = "PEAQOS_JSON",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    json: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -74,6 +86,13 @@ enum Command {
     /// Read machine profiles and operator fleets from the MCR API.
     #[command(subcommand)]
     Show(Show),
+    /// Check the configuration, the RPC, the MCR API, the Gas Station, the key and its
+    /// balance; print what to fix.
+    Doctor(doctor::Args),
+    /// The `peaqos` agent skill: install it for Claude Code, Cursor or Windsurf, print it for
+    /// hosted assistants.
+    #[command(subcommand)]
+    Skill(skill::Command),
     /// Manage wallets in the encrypted OWS vault.
     #[command(subcommand)]
     Wallet(wallet::Command),
@@ -113,27 +132,29 @@ enum Operator {
     Machines(show_operator::Args),
 }
 
+/// The clap definition (the generated CLI reference walks it).
+pub(crate) fn cli_command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the CLI on the process arguments and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            let _ = e.print();
-            return match e.kind() {
-                ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
-                // Usage errors are user errors (1), not "network" (2) as in the original.
-                _ => ExitCode::from(error::Exit::User as u8),
-            };
-        }
+        Err(e) => return usage_error(&e),
     };
     if cli.version {
-        println!("{VERSION_LINE}");
+        if cli.json {
+            println!(
+                "{}",
+                serde_json::json!({"cli": env!("CARGO_PKG_VERSION"), "sdk": env!("CARGO_PKG_VERSION")})
+            );
+        } else {
+            println!("{VERSION_LINE}");
+        }
         return ExitCode::SUCCESS;
     }
-    let ui = Ui::new(cli.quiet, cli.verbose);
+    let ui = Ui::new(cli.quiet, cli.verbose, cli.json);
     init_logging(&ui);
     let Some(command) = cli.command else {
         use clap::CommandFactory;
@@ -147,17 +168,57 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            ui.error(&CliError::config(format!("cannot start the runtime: {e}")));
-            return ExitCode::from(error::Exit::Config as u8);
+            let err = CliError::config(format!("cannot start the runtime: {e}"));
+            ui.error(&err);
+            return ExitCode::from(err.exit() as u8);
         }
     };
     match runtime.block_on(run(&ui, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             ui.error(&err);
-            ExitCode::from(err.exit as u8)
+            ExitCode::from(err.exit() as u8)
         }
     }
+}
+
+/// Help and version exit 0; any other parse failure is `USAGE` (exit 1, not "network" (2) as
+/// in the original), as the JSON error object too when `--json` (or `PEAQOS_JSON`) is given.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let _ = e.print();
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return ExitCode::SUCCESS;
+    }
+    let json = std::env::args_os().any(|a| a == "--json")
+        || std::env::var("PEAQOS_JSON")
+            .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"));
+    let mut err = CliError::new(error::ErrorCode::Usage, usage_message(e));
+    if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+        // `--limit <LIMIT>` → `--limit`.
+        let flag = arg.split_whitespace().next().unwrap_or(arg);
+        err = err.with_field(flag);
+    }
+    if json {
+        println!("{}", err.json());
+    }
+    ExitCode::from(err.exit() as u8)
+}
+
+/// clap's message without the `error: ` prefix, the usage block and the help hint.
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .trim()
+        .to_owned()
 }
 
 fn init_logging(ui: &Ui) {
@@ -195,6 +256,8 @@ async fn run(ui: &Ui, command: Command) -> CliResult {
         }
         Command::Wallet(cmd) => wallet::run(ui, &env, cmd).await,
         Command::Admin(cmd) => admin::run(ui, &env, cmd).await,
+        Command::Doctor(args) => doctor::run(ui, &env, &args).await,
+        Command::Skill(cmd) => skill::run(ui, &env, cmd).await,
         #[cfg(feature = "dev")]
         Command::Dev(args) => dev::run(ui, &env, args).await,
         #[cfg(feature = "dev")]

@@ -84,13 +84,14 @@ pub(crate) fn parse_address(what: &str, text: &str) -> CliResult<Address> {
             CliError::user(format!(
                 "{what}: '{t}' is not an address (expected 0x followed by 40 hex characters)"
             ))
+            .with_field(what)
         })
 }
 
 /// `^did:peaq:0x[0-9a-fA-F]{40}$`, exit 1 otherwise.
 pub(crate) fn check_did(did: &str) -> CliResult<()> {
     if did.trim().is_empty() {
-        return Err(CliError::user("DID must not be empty."));
+        return Err(CliError::user("DID must not be empty.").with_field("DID"));
     }
     // `Did` is the rule; the CLI also wants the lowercase `0x` the docs show.
     if did.starts_with("did:peaq:0x") && did.parse::<peaqos_types::Did>().is_ok() {
@@ -98,7 +99,8 @@ pub(crate) fn check_did(did: &str) -> CliResult<()> {
     }
     Err(CliError::user(format!(
         "Invalid DID '{did}': expected did:peaq:0x followed by 40 hex characters."
-    )))
+    ))
+    .with_field("DID"))
 }
 
 /// Prints `value` as pretty JSON (2-space indent) on stdout.

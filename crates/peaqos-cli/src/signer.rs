@@ -13,7 +13,7 @@ use peaqos_wallet::{ENV_PASSPHRASE, ENV_VAULT_PATH, SecretString, Vault, WalletC
 
 use crate::{
     env::Env,
-    error::{CliError, CliResult, Exit},
+    error::{CliError, CliResult, ErrorCode, Exit},
     ui::Ui,
 };
 
@@ -48,7 +48,7 @@ pub(crate) fn vault(env: &Env) -> Vault {
 pub(crate) fn passphrase(ui: &Ui, env: &Env) -> CliResult<String> {
     match env.get(ENV_PASSPHRASE) {
         Some(p) => Ok(p),
-        None => ui.prompt_hidden("Vault passphrase"),
+        None => ui.prompt_hidden("Vault passphrase", ENV_PASSPHRASE),
     }
 }
 
@@ -61,14 +61,19 @@ pub(crate) fn wallet_error(e: &WalletError, lookup_exit: Exit) -> CliError {
         WalletCode::PolicyDenied => format!("Signing blocked by OWS policy: {e}"),
         _ => format!("Wallet operation failed ({}): {e}", e.code()),
     };
-    let exit = match e.kind() {
-        WalletCode::WalletNotFound | WalletCode::InvalidPassphrase => lookup_exit,
-        WalletCode::InvalidInput | WalletCode::PolicyDenied | WalletCode::ChainNotSupported => {
-            Exit::User
+    let code = match (e.kind(), lookup_exit) {
+        (WalletCode::WalletNotFound | WalletCode::InvalidPassphrase, Exit::Config) => {
+            ErrorCode::WalletUnavailable
         }
-        _ => Exit::Config,
+        (WalletCode::WalletNotFound, _) => ErrorCode::WalletNotFound,
+        (WalletCode::InvalidPassphrase, _) => ErrorCode::WalletPassphrase,
+        (
+            WalletCode::InvalidInput | WalletCode::PolicyDenied | WalletCode::ChainNotSupported,
+            _,
+        ) => ErrorCode::InvalidInput,
+        _ => ErrorCode::WalletUnavailable,
     };
-    CliError { exit, message }
+    CliError::new(code, message)
 }
 
 /// Uses wallet `name` when it exists, creates it otherwise (`init`'s wallet key source).
@@ -111,11 +116,13 @@ pub(crate) fn wallet_client(
 ) -> CliResult<PeaqosClient> {
     if wallet.passphrase.is_none() {
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            return Err(CliError::config(
+            return Err(CliError::new(
+                ErrorCode::WalletUnavailable,
                 "No vault passphrase available. Set OWS_PASSPHRASE or run the command in a terminal.",
-            ));
+            )
+            .with_field(ENV_PASSPHRASE));
         }
-        let typed = Ui::default().prompt_hidden("Vault passphrase")?;
+        let typed = Ui::default().prompt_hidden("Vault passphrase", ENV_PASSPHRASE)?;
         wallet.passphrase = Some(SecretString::new(typed));
     }
     let network = network()?;
@@ -124,12 +131,21 @@ pub(crate) fn wallet_client(
         .resolve()
         .and_then(|signer| PeaqosClient::new(ClientConfig::new(network, signer)))
         .map_err(|e| match peaqos_sdk::wallet::ows_error_code(&e) {
-            Some(WalletCode::WalletNotFound) => CliError::config(format!(
-                "Failed to load wallet '{name}': Wallet not found. Run 'peaqos wallet list'."
-            )),
-            Some(WalletCode::InvalidPassphrase) => CliError::config(format!(
-                "Failed to load wallet '{name}': invalid vault passphrase."
-            )),
-            _ => CliError::config(format!("Failed to load wallet '{name}': {e}")),
+            Some(WalletCode::WalletNotFound) => CliError::new(
+                ErrorCode::WalletUnavailable,
+                format!(
+                    "Failed to load wallet '{name}': Wallet not found. Run 'peaqos wallet list'."
+                ),
+            )
+            .with_field(crate::env::ENV_OWS_WALLET),
+            Some(WalletCode::InvalidPassphrase) => CliError::new(
+                ErrorCode::WalletUnavailable,
+                format!("Failed to load wallet '{name}': invalid vault passphrase."),
+            )
+            .with_field(ENV_PASSPHRASE),
+            _ => CliError::new(
+                ErrorCode::WalletUnavailable,
+                format!("Failed to load wallet '{name}': {e}"),
+            ),
         })
 }

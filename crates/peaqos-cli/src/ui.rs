@@ -1,5 +1,7 @@
 //! Terminal I/O: results on stdout, progress on stderr, prompts, spinners, colour (only on a
-//! TTY, never with `NO_COLOR`).
+//! TTY, never with `NO_COLOR`). No question is asked when stdin is not a terminal: a visible
+//! prompt is then an `INPUT_REQUIRED` error naming the flag that answers it, and a hidden one
+//! (a secret) reads one line from the pipe.
 
 use std::{
     io::{BufRead as _, IsTerminal as _, Write as _},
@@ -8,13 +10,15 @@ use std::{
     time::Duration,
 };
 
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, ErrorCode};
 
 /// Verbosity and colour for one run.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Ui {
     pub(crate) quiet: bool,
     pub(crate) verbose: bool,
+    /// `--json`: results as one JSON document on stdout, errors as the JSON error object.
+    pub(crate) json: bool,
     color_out: bool,
     color_err: bool,
     spin: bool,
@@ -51,12 +55,13 @@ impl Ui {
         self.color_err
     }
 
-    pub(crate) fn new(quiet: bool, verbose: bool) -> Self {
+    pub(crate) fn new(quiet: bool, verbose: bool, json: bool) -> Self {
         let allowed = color_allowed();
         let err_tty = std::io::stderr().is_terminal();
         Self {
             quiet,
             verbose,
+            json,
             color_out: allowed && std::io::stdout().is_terminal(),
             color_err: allowed && err_tty,
             spin: err_tty && !quiet,
@@ -108,8 +113,11 @@ impl Ui {
         eprintln!("{}", self.err_style(Style::Yellow, line.as_ref()));
     }
 
-    /// The error line on stderr.
+    /// The error line on stderr; with `--json` also the JSON error object on stdout.
     pub(crate) fn error(&self, err: &CliError) {
+        if self.json && !err.reported {
+            println!("{}", err.json());
+        }
         eprintln!("{} {}", self.err_style(Style::Red, "Error:"), err.message);
     }
 
@@ -118,8 +126,15 @@ impl Ui {
         Spinner::start(self.spin, label)
     }
 
-    /// Asks for a line on stderr; empty input takes `default`.
-    pub(crate) fn prompt(&self, label: &str, default: Option<&str>) -> CliResult<String> {
+    /// Asks for a line on stderr; empty input takes `default`. Not a terminal: `INPUT_REQUIRED`
+    /// naming `flag`.
+    pub(crate) fn prompt(
+        &self,
+        label: &str,
+        default: Option<&str>,
+        flag: &str,
+    ) -> CliResult<String> {
+        require_terminal(label, flag)?;
         match default {
             Some(d) if !d.is_empty() => eprint!("{label} [{d}]: "),
             _ => eprint!("{label}: "),
@@ -134,27 +149,45 @@ impl Ui {
     }
 
     /// Asks for one of `choices` (case-insensitive).
-    pub(crate) fn choose(&self, label: &str, choices: &[&str], default: &str) -> CliResult<String> {
+    pub(crate) fn choose(
+        &self,
+        label: &str,
+        choices: &[&str],
+        default: &str,
+        flag: &str,
+    ) -> CliResult<String> {
         loop {
-            let answer =
-                self.prompt(&format!("{label} ({})", choices.join(", ")), Some(default))?;
+            let answer = self.prompt(
+                &format!("{label} ({})", choices.join(", ")),
+                Some(default),
+                flag,
+            )?;
             if let Some(c) = choices.iter().find(|c| c.eq_ignore_ascii_case(&answer)) {
                 return Ok((*c).to_owned());
-            }
-            if !std::io::stdin().is_terminal() {
-                return Err(CliError::user(format!(
-                    "{label}: '{answer}' is not one of {}",
-                    choices.join(", ")
-                )));
             }
             eprintln!("Error: '{answer}' is not one of {}.", choices.join(", "));
         }
     }
 
-    /// Asks for a secret without echoing it (terminal echo off when stdin is a TTY).
-    pub(crate) fn prompt_hidden(&self, label: &str) -> CliResult<String> {
-        eprint!("{label}: ");
+    /// Asks for a secret without echoing it (terminal echo off when stdin is a TTY). Not a
+    /// terminal: reads one line from the pipe; none there is `INPUT_REQUIRED` naming `source`
+    /// (the env var or flag that supplies it instead).
+    pub(crate) fn prompt_hidden(&self, label: &str, source: &str) -> CliResult<String> {
         let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return match read_line() {
+                Ok(line) => Ok(line.trim().to_owned()),
+                Err(_) => Err(CliError::new(
+                    ErrorCode::InputRequired,
+                    format!(
+                        "{label}: stdin is not a terminal and holds no line. Pipe it on stdin \
+                         or use {source}."
+                    ),
+                )
+                .with_field(source)),
+            };
+        }
+        eprint!("{label}: ");
         let saved = if stdin.is_terminal() {
             rustix::termios::tcgetattr(&stdin).ok()
         } else {
@@ -174,14 +207,26 @@ impl Ui {
         Ok(line?.trim().to_owned())
     }
 
-    /// Asks yes/no; `yes` skips the question.
-    pub(crate) fn confirm(&self, question: &str, yes: bool) -> CliResult<bool> {
+    /// Asks yes/no; `yes` (the value of `flag`) skips the question.
+    pub(crate) fn confirm(&self, question: &str, yes: bool, flag: &str) -> CliResult<bool> {
         if yes {
             return Ok(true);
         }
-        let answer = self.prompt(&format!("{question} [y/N]"), None)?;
+        let answer = self.prompt(&format!("{question} [y/N]"), None, flag)?;
         Ok(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
     }
+}
+
+/// `INPUT_REQUIRED` naming `flag` unless stdin is a terminal.
+fn require_terminal(label: &str, flag: &str) -> CliResult {
+    if std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    Err(CliError::new(
+        ErrorCode::InputRequired,
+        format!("{label}: stdin is not a terminal, so the CLI does not ask. Pass {flag}."),
+    )
+    .with_field(flag))
 }
 
 fn read_line() -> CliResult<String> {

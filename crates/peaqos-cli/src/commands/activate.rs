@@ -12,7 +12,7 @@ use std::{cell::RefCell, ops::ControlFlow, path::PathBuf};
 
 use alloy::primitives::{Address, U256};
 use peaqos_sdk::{
-    ApiCode, Error as SdkError, PeaqosClient, ValidationError,
+    ApiCode, Error as SdkError, FaucetCode, PeaqosClient, ValidationError,
     activation::{
         Activation, ActivationError, CodeRequest, FundEntry, FundError, FundFuture, FundResume,
         FundStatus, Funder, FundingJournal, FundingProgress, GasStationError, GasStationFunder,
@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 
 use crate::{
     env::{ENV_GAS_STATION_URL, ENV_NETWORK, Env, missing_env},
-    error::{CliError, CliResult, faucet_message},
+    error::{CliError, CliResult, ErrorCode, faucet_message},
     journal::{JOURNAL_FILE, Journal},
     output::{parse_address, peaq, rows, short},
     signer::read_key_file,
@@ -142,6 +142,16 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
     let report = result.map_err(activation_error)?;
 
     // ---- summary (stdout)
+    if ui.json {
+        return crate::output::print_json(&json!({
+            "mode": if proxy { "proxy" } else { "self" },
+            "machine": report.machine.to_string(),
+            "machine_id": u256_json(report.machine_id),
+            "token_id": u256_json(report.token_id),
+            "machine_did": format!("did:peaq:{}", report.machine),
+            "operator_did": report.operator_did,
+        }));
+    }
     ui.out("");
     let mut summary = Vec::new();
     if proxy {
@@ -169,7 +179,8 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
 fn activation_error(e: ActivationError) -> CliError {
     match e {
         ActivationError::Sdk(e) => e.into(),
-        ActivationError::ProxyNotRegistered { .. } => CliError::network(
+        ActivationError::ProxyNotRegistered { .. } => CliError::new(
+            ErrorCode::NotRegistered,
             "Proxy operator is not registered on IdentityRegistry. Register the proxy first \
              (run 'peaqos activate' without --for using the operator key).",
         ),
@@ -177,25 +188,34 @@ fn activation_error(e: ActivationError) -> CliError {
             operator,
             balance,
             bond,
-        } => CliError::network(format!(
-            "Operator {operator} holds {} PEAQ: not enough for the {} PEAQ bond plus gas. Fund \
-             it or drop --skip-funding to use the Gas Station.",
-            peaq(balance),
-            peaq(bond)
-        )),
-        ActivationError::MachineUnfunded { machine } => CliError::network(format!(
-            "Machine {machine} holds 0 PEAQ and cannot pay for its DID transaction. Fund it or \
-             drop --skip-funding to use the Gas Station."
-        )),
+        } => CliError::new(
+            ErrorCode::InsufficientFunds,
+            format!(
+                "Operator {operator} holds {} PEAQ: not enough for the {} PEAQ bond plus gas. \
+                 Fund it or drop --skip-funding to use the Gas Station.",
+                peaq(balance),
+                peaq(bond)
+            ),
+        ),
+        ActivationError::MachineUnfunded { machine } => CliError::new(
+            ErrorCode::InsufficientFunds,
+            format!(
+                "Machine {machine} holds 0 PEAQ and cannot pay for its DID transaction. Fund it \
+                 or drop --skip-funding to use the Gas Station."
+            ),
+        ),
         ActivationError::StillLow {
             role,
             address,
             balance,
-        } => CliError::network(format!(
-            "{} {address} still holds only {} PEAQ after funding (need 0.5).",
-            role.as_str(),
-            peaq(balance)
-        )),
+        } => CliError::new(
+            ErrorCode::InsufficientFunds,
+            format!(
+                "{} {address} still holds only {} PEAQ after funding (need 0.5).",
+                role.as_str(),
+                peaq(balance)
+            ),
+        ),
         ActivationError::BalanceUnreadable(e) => {
             CliError::network(format!("eth_getBalance failed: {e}"))
         }
@@ -221,9 +241,10 @@ fn activation_error(e: ActivationError) -> CliError {
         ActivationError::MachineIdTooLarge { machine_id } => {
             CliError::network(format!("machine id {machine_id} is too large"))
         }
-        ActivationError::MachinesListTooLong { max } => CliError::user(format!(
-            "The operator's machines list would exceed {max} bytes."
-        )),
+        ActivationError::MachinesListTooLong { max } => CliError::new(
+            ErrorCode::LimitExceeded,
+            format!("The operator's machines list would exceed {max} bytes."),
+        ),
         other => CliError::network(other.to_string()),
     }
 }
@@ -569,6 +590,7 @@ fn flag_error(v: ValidationError) -> CliError {
         "{flag}: {} (constraint: {})",
         v.message, v.constraint
     ))
+    .with_field(flag)
 }
 
 fn u256_json(v: U256) -> Value {
@@ -642,7 +664,9 @@ impl TwoFactorCodes for Prompt<'_> {
             CodeRequest::Expired => "2FA code expired. Enter a fresh 6-digit code",
             _ => "Enter the 6-digit 2FA code from your authenticator app",
         };
-        let code = ui.prompt_hidden(label).map_err(FundError::from);
+        let code = ui
+            .prompt_hidden(label, "a 6-digit code piped on stdin")
+            .map_err(FundError::from);
         Box::pin(std::future::ready(code))
     }
 }
@@ -697,14 +721,32 @@ impl FundingJournal for FundJournal<'_> {
 /// (and code-shaped ones a newer faucet may send), the SDK error's otherwise.
 fn faucet_error(e: SdkError) -> CliError {
     match e.api_code() {
-        Some(code @ ApiCode::Faucet(_)) => CliError::network(faucet_message(code)),
+        Some(code @ ApiCode::Faucet(_)) => CliError::new(faucet_code(code), faucet_message(code)),
         Some(code @ ApiCode::Unknown(c))
             if !c.is_empty()
                 && c.chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
         {
-            CliError::network(faucet_message(code))
+            CliError::new(ErrorCode::GasStationRefused, faucet_message(code))
         }
+        Some(ApiCode::NetworkError) => CliError::new(
+            ErrorCode::GasStationUnreachable,
+            format!("Could not reach the Gas Station: {e}. Check PEAQOS_GAS_STATION_URL."),
+        )
+        .with_field(ENV_GAS_STATION_URL),
         _ => e.into(),
+    }
+}
+
+/// The catalogue code for a faucet code: the 2FA ones are the user's to fix with a fresh code.
+fn faucet_code(code: &ApiCode) -> ErrorCode {
+    match code {
+        ApiCode::Faucet(
+            FaucetCode::Invalid2fa
+            | FaucetCode::TwoFaExpired
+            | FaucetCode::TwoFaNotActive
+            | FaucetCode::TwoFaNotConfigured,
+        ) => ErrorCode::TwoFactorInvalid,
+        _ => ErrorCode::GasStationRefused,
     }
 }

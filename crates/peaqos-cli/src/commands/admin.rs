@@ -33,9 +33,6 @@ pub(crate) enum Command {
 pub(crate) struct Target {
     /// The machine: its id, its address, or its DID (did:peaq:0x + 40 hex).
     machine: String,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -94,7 +91,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, command: Command) -> CliResult {
         state,
         admin_flags_owner: owner.to_string(),
     };
-    if target.json {
+    if ui.json {
         return print_json(&outcome);
     }
     let mut lines = vec![("Machine ID", outcome.machine_id.clone())];

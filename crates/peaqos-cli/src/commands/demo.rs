@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use crate::{
     env::{ENV_MCR_API_URL, ENV_RPC_URL, Env, http_client},
     error::{CliError, CliResult},
-    output::{peaq, short_did, table},
+    output::{peaq, print_json, short_did, table},
     ui::{Style, Ui},
 };
 
@@ -131,7 +131,12 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
             );
             let stack = LocalStack::start(StackConfig::ephemeral(), |s| ui.info(format!("  {s}")))
                 .await
-                .map_err(|e| CliError::config(format!("cannot start the local stack: {e}")))?;
+                .map_err(|e| {
+                    CliError::new(
+                        crate::error::ErrorCode::StackFailed,
+                        format!("cannot start the local stack: {e}"),
+                    )
+                })?;
             Target::InProcess(Box::new(stack))
         }
     };
@@ -278,6 +283,35 @@ async fn demo(ui: &Ui, target: &Target, args: &Args, started: Instant) -> CliRes
     }
     drop(spinner);
 
+    let operator_did = format!("did:peaq:{}", operator.address());
+    if ui.json {
+        let machines: Vec<serde_json::Value> = report
+            .machines
+            .iter()
+            .zip(&ratings)
+            .enumerate()
+            .map(|(i, (m, r))| {
+                serde_json::json!({
+                    "profile": PROFILES[i % PROFILES.len()].name,
+                    "machine_id": m.machine_id.to_string(),
+                    "did": format!("did:peaq:{}", m.address),
+                    "revenue_events": r.revenue_event_count,
+                    "activity_events": r.activity_event_count,
+                    "total_revenue_usd_cents": r.total_revenue,
+                    "revenue_trend": r.revenue_trend.to_string(),
+                    "mcr_score": r.mcr_score,
+                    "mcr": r.mcr.to_string(),
+                })
+            })
+            .collect();
+        return print_json(&serde_json::json!({
+            "operator_did": operator_did,
+            "machines": machines,
+            "events": total,
+            "seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+            "stack": if matches!(target, Target::External { .. }) { "external" } else { "in_process" },
+        }));
+    }
     ui.out("");
     ui.out(ui.out_style(Style::Bold, "Machine credit ratings"));
     let body: Vec<Vec<String>> = report
@@ -318,7 +352,6 @@ async fn demo(ui: &Ui, target: &Target, args: &Args, started: Instant) -> CliRes
         ui.out(line);
     }
 
-    let operator_did = format!("did:peaq:{}", operator.address());
     let mut rows = Vec::new();
     let mut offset = 0;
     loop {

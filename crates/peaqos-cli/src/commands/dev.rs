@@ -21,13 +21,13 @@ pub(crate) struct Args {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// JSON-RPC port on 127.0.0.1.
-    #[arg(long, default_value_t = 8545)]
+    #[arg(long, default_value_t = 8545, env = "PEAQOS_DEV_RPC_PORT")]
     rpc_port: u16,
     /// MCR API port on 127.0.0.1 (8000 is the SDKs' default MCR URL).
-    #[arg(long, default_value_t = 8000)]
+    #[arg(long, default_value_t = 8000, env = "PEAQOS_DEV_MCR_PORT")]
     mcr_port: u16,
     /// Gas Station port on 127.0.0.1.
-    #[arg(long, default_value_t = 8001)]
+    #[arg(long, default_value_t = 8001, env = "PEAQOS_DEV_GAS_STATION_PORT")]
     gas_station_port: u16,
     /// Where to write the .env (an existing one not written by `peaqos dev` is kept unless
     /// --force).
@@ -53,20 +53,35 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
         |step| ui.info(format!("  {step}")),
     )
     .await
-    .map_err(|e| CliError::config(format!("cannot start the local stack: {e}")))?;
+    .map_err(|e| {
+        CliError::new(
+            crate::error::ErrorCode::StackFailed,
+            format!("cannot start the local stack: {e}"),
+        )
+    })?;
     drop(spinner);
     // Before anything is printed: Ctrl-C or SIGTERM from then on stops the stack cleanly.
     let signals = ShutdownSignals::install()
         .map_err(|e| CliError::config(format!("cannot wait for Ctrl-C or SIGTERM: {e}")))?;
-    print_banner(ui, &stack);
-    if !args.no_env {
-        write_env(ui, &args.env_file, &stack.env_file(), args.force)?;
+    if ui.json {
+        let written = if args.no_env {
+            None
+        } else {
+            write_env(ui, &args.env_file, &stack.env_file(), args.force)?
+        };
+        // One line, so a reader can take it as soon as it appears.
+        println!("{}", banner_json(&stack, written.as_deref()));
+    } else {
+        print_banner(ui, &stack);
+        if !args.no_env {
+            write_env(ui, &args.env_file, &stack.env_file(), args.force)?;
+        }
+        ui.out("");
+        ui.out(format!(
+            "Ready. {}",
+            ui.out_style(Style::Bold, "Ctrl-C stops everything.")
+        ));
     }
-    ui.out("");
-    ui.out(format!(
-        "Ready. {}",
-        ui.out_style(Style::Bold, "Ctrl-C stops everything.")
-    ));
     signals
         .run_until_shutdown(|_| async {
             ui.info("\nstopping the Gas Station, the MCR service and the devnet ...");
@@ -139,8 +154,31 @@ fn print_banner(ui: &Ui, stack: &LocalStack) {
     }
 }
 
-/// Writes the stack's `.env` (0600) unless a foreign one is there and `force` is off.
-fn write_env(ui: &Ui, path: &Path, text: &str, force: bool) -> CliResult {
+/// The banner as one JSON object (`--json`): `"status": "ready"`, the URLs, the dev accounts'
+/// public addresses, the 2FA test owner, the contracts and the `.env` written (or null).
+fn banner_json(stack: &LocalStack, env_file: Option<&Path>) -> serde_json::Value {
+    let d = &stack.devnet;
+    let c = stack.contracts();
+    serde_json::json!({
+        "status": "ready",
+        "rpc_url": d.url,
+        "chain_id": d.chain_id,
+        "mcr_api_url": stack.mcr.url(),
+        "gas_station_url": stack.gas_station.url(),
+        "data_dir": stack.data_dir.display().to_string(),
+        "env_file": env_file.map(|p| p.display().to_string()),
+        "accounts": d.accounts.iter().map(|a| a.address.to_string()).collect::<Vec<_>>(),
+        "env_account": ENV_ACCOUNT,
+        "gas_station_test_owner": stack.test_owner().to_string(),
+        // A fixed, public development secret (the banner prints it too), not a user's.
+        "dev_totp_secret": DEV_TOTP_SECRET,
+        "contracts": crate::identity::contracts_json(&c),
+    })
+}
+
+/// Writes the stack's `.env` (0600) unless a foreign one is there and `force` is off; returns
+/// the path written.
+fn write_env(ui: &Ui, path: &Path, text: &str, force: bool) -> CliResult<Option<PathBuf>> {
     if let Ok(existing) = std::fs::read_to_string(path)
         && !force
         && !existing.starts_with(ENV_MARKER)
@@ -150,10 +188,12 @@ fn write_env(ui: &Ui, path: &Path, text: &str, force: bool) -> CliResult {
                  --force to overwrite). The values above configure the CLI and SDKs.",
             path.display()
         ));
-        return Ok(());
+        return Ok(None);
     }
     let written = write_secret_file(path, text)?;
-    ui.out("");
-    ui.out(format!(".env written to {}", written.display()));
-    Ok(())
+    if !ui.json {
+        ui.out("");
+        ui.out(format!(".env written to {}", written.display()));
+    }
+    Ok(Some(written))
 }

@@ -7,7 +7,7 @@ use peaqos_sdk::{PeaqosClient, signer::PrivateKey};
 
 use crate::{
     env::{ENV_NETWORK, ENV_PRIVATE_KEY, Env, write_secret_file},
-    error::{CliError, CliResult},
+    error::{CliError, CliResult, ErrorCode},
     presets::{NETWORKS, Preset, preset},
     signer::{ensure_wallet, parse_key, read_key_file},
     ui::Ui,
@@ -18,7 +18,8 @@ const KEY_SOURCES: [&str; 4] = ["generate", "paste", "file", "wallet"];
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Take every answer from flags and the environment; never prompt.
+    /// Take every answer from flags and the environment; never prompt (also when stdin is not
+    /// a terminal).
     #[arg(long)]
     non_interactive: bool,
     /// Overwrite an existing .env without asking.
@@ -58,13 +59,15 @@ enum Signer {
 }
 
 pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
-    let interactive = !args.non_interactive;
+    // Not a terminal (an agent, CI, a pipe): every answer comes from flags and defaults.
+    let interactive = !args.non_interactive && std::io::IsTerminal::is_terminal(&std::io::stdin());
     let network = match (&args.network, interactive) {
         (Some(n), _) => n.clone(),
         (None, true) => ui.choose(
             "Network",
             &NETWORKS,
             &env.get(ENV_NETWORK).unwrap_or_else(|| "mainnet".into()),
+            "--network",
         )?,
         (None, false) => env.get(ENV_NETWORK).unwrap_or_else(|| "mainnet".into()),
     };
@@ -75,14 +78,23 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
     })?;
     let source = match (&args.key_source, interactive) {
         (Some(s), _) => s.clone(),
-        (None, true) => ui.choose("Private key source", &KEY_SOURCES, "generate")?,
+        (None, true) => ui.choose(
+            "Private key source",
+            &KEY_SOURCES,
+            "generate",
+            "--key-source",
+        )?,
         (None, false) => "env".to_owned(),
     };
     let signer = match source.as_str() {
         "env" => Signer::Key(parse_key(&env.get(ENV_PRIVATE_KEY).ok_or_else(|| {
-            CliError::user(format!(
-                "Missing required env var: {ENV_PRIVATE_KEY} (or pass --key-source generate|paste|file|wallet)"
-            ))
+            CliError::new(
+                ErrorCode::InputRequired,
+                format!(
+                    "Missing required env var: {ENV_PRIVATE_KEY} (or pass --key-source generate|paste|file|wallet)"
+                ),
+            )
+            .with_field("--key-source")
         })?)?),
         "generate" => {
             let (address, key) = PeaqosClient::generate_keypair();
@@ -90,12 +102,18 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
             ui.info("  Key:      generated; written only to .env (mode 0600). Back it up securely.");
             Signer::Key(key)
         }
-        "paste" => Signer::Key(parse_key(&ui.prompt_hidden("Private key")?)?),
+        "paste" => Signer::Key(parse_key(&ui.prompt_hidden("Private key", "--key-source file --key-file PATH")?)?),
         "file" => {
             let path = match (&args.key_file, interactive) {
                 (Some(p), _) => p.clone(),
-                (None, true) => ui.prompt("Key file", None)?.into(),
-                (None, false) => return Err(CliError::user("--key-source file needs --key-file PATH")),
+                (None, true) => ui.prompt("Key file", None, "--key-file")?.into(),
+                (None, false) => {
+                    return Err(CliError::new(
+                        ErrorCode::InputRequired,
+                        "--key-source file needs --key-file PATH",
+                    )
+                    .with_field("--key-file"));
+                }
             };
             Signer::Key(read_key_file(&path)?)
         }
@@ -106,41 +124,80 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
                 .unwrap_or_else(|| "peaqos".into());
             let name = match (&args.wallet, interactive) {
                 (Some(n), _) => n.clone(),
-                (None, true) => ui.prompt("Wallet name", Some(&default))?,
+                (None, true) => ui.prompt("Wallet name", Some(&default), "--wallet")?,
                 (None, false) => default,
             };
             ensure_wallet(ui, env, &name)?;
             Signer::Wallet(name)
         }
     };
-    let url = |flag: &Option<String>, label: &str, default: &str| -> CliResult<String> {
-        Ok(match (flag, interactive) {
-            (Some(v), _) => v.clone(),
-            (None, true) => ui.prompt(label, Some(default))?,
-            (None, false) => default.to_owned(),
-        })
-    };
-    let rpc = url(&args.rpc_url, "RPC URL", preset.rpc_url)?;
-    let mcr = url(&args.mcr_api_url, "MCR API URL", preset.mcr_api_url)?;
+    let url =
+        |value: &Option<String>, label: &str, flag: &str, default: &str| -> CliResult<String> {
+            Ok(match (value, interactive) {
+                (Some(v), _) => v.clone(),
+                (None, true) => ui.prompt(label, Some(default), flag)?,
+                (None, false) => default.to_owned(),
+            })
+        };
+    let rpc = url(&args.rpc_url, "RPC URL", "--rpc-url", preset.rpc_url)?;
+    let mcr = url(
+        &args.mcr_api_url,
+        "MCR API URL",
+        "--mcr-api-url",
+        preset.mcr_api_url,
+    )?;
     let gas = url(
         &args.gas_station_url,
         "Gas Station URL",
+        "--gas-station-url",
         preset.gas_station_url,
     )?;
 
     let path = Path::new(".env");
     if path.exists() && !args.force {
         if !interactive {
-            return Err(CliError::user(
+            return Err(CliError::new(
+                ErrorCode::InputRequired,
                 ".env already exists. Pass --force to overwrite it.",
-            ));
+            )
+            .with_field("--force"));
         }
-        if !ui.confirm("Overwrite existing .env?", false)? {
-            return Err(CliError::user("Aborted! .env left unchanged."));
+        if !ui.confirm("Overwrite existing .env?", false, "--force")? {
+            return Err(CliError::new(
+                ErrorCode::Aborted,
+                "Aborted! .env left unchanged.",
+            ));
         }
     }
     let text = render(&preset, &signer, &rpc, &mcr, &gas)?;
     let written = write_secret_file(path, &text)?;
+    if ui.json {
+        let address = match &signer {
+            Signer::Key(key) => Some(key.address().to_string()),
+            Signer::Wallet(_) => None,
+        };
+        // The verification's result is part of the one JSON document.
+        let whoami = if args.no_verify {
+            None
+        } else {
+            Some(
+                match crate::identity::Identity::read(ui, &Env::load()?).await {
+                    Ok(id) => id.json(),
+                    Err(e) => e.json(),
+                },
+            )
+        };
+        return crate::output::print_json(&serde_json::json!({
+            "env_file": written.display().to_string(),
+            "network": preset.name,
+            "address": address,
+            "wallet": match &signer { Signer::Wallet(n) => Some(n.clone()), Signer::Key(_) => None },
+            "rpc_url": rpc,
+            "mcr_api_url": mcr,
+            "gas_station_url": gas,
+            "whoami": whoami,
+        }));
+    }
     ui.out(format!("  Config: .env written to {}", written.display()));
     if !args.no_verify {
         ui.info("\n  Running whoami to verify...");

@@ -6,10 +6,12 @@ pub(crate) mod admin;
 pub(crate) mod demo;
 #[cfg(feature = "dev")]
 pub(crate) mod dev;
+pub(crate) mod doctor;
 pub(crate) mod init;
 pub(crate) mod qualify_event;
 pub(crate) mod qualify_mcr;
 pub(crate) mod show_machine;
 pub(crate) mod show_operator;
+pub(crate) mod skill;
 pub(crate) mod wallet;
 pub(crate) mod whoami;

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::{
     env::Env,
-    error::{CliError, CliResult},
+    error::{CliError, CliResult, ErrorCode},
     output::{print_json, rows},
     ui::Ui,
 };
@@ -32,7 +32,8 @@ pub(crate) struct Args {
     /// Amount in ISO 4217 minor units (cents for USD), ≥ 0; activity events usually 0.
     #[arg(long, required_unless_present = "batch", allow_hyphen_values = true)]
     value: Option<String>,
-    /// When it happened: unix seconds, or ISO 8601 with a timezone (2026-01-31T12:00:00Z).
+    /// When it happened: unix seconds, ISO 8601 with a timezone (2026-01-31T12:00:00Z), or
+    /// `now` (the latest block's time).
     #[arg(long, required_unless_present = "batch", allow_hyphen_values = true)]
     ts: Option<String>,
     /// Trust level.
@@ -63,12 +64,24 @@ pub(crate) struct Args {
     /// source_chain, source_tx, raw_data, metadata, currency), submitted in one transaction.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["machine_id", "event_type", "value", "ts", "source_tx", "raw_data", "raw_data_text", "metadata", "metadata_text", "currency"])]
     batch: Option<PathBuf>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
-pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
+pub(crate) async fn run(ui: &Ui, env: &Env, mut args: Args) -> CliResult {
+    if args.ts.as_deref().map(str::trim) == Some("now") {
+        // The chain's clock, not this machine's: an event may not be later than the latest block.
+        let block = env
+            .client()?
+            .provider()
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| CliError::network(format!("cannot read the latest block: {e}")))?;
+        args.ts = Some(
+            block
+                .map(|b| b.header.timestamp)
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
     let events = match &args.batch {
         Some(path) => read_batch(path)?,
         None => vec![single(&args)?],
@@ -83,7 +96,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
         let mut machines: Vec<U256> = events.iter().map(|e| e.machine_id).collect();
         machines.sort_unstable();
         machines.dedup();
-        if args.json {
+        if ui.json {
             return print_json(&serde_json::json!({
                 "tx": tx.to_string(),
                 "events": events.len(),
@@ -128,7 +141,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: Args) -> CliResult {
         1 => "on-chain-verifiable",
         _ => "hardware-signed",
     };
-    if args.json {
+    if ui.json {
         return print_json(&serde_json::json!({
             "machine_id": event.machine_id.to_string(),
             "type": kind,
@@ -172,8 +185,13 @@ struct Raw {
 }
 
 fn read_file(flag: &str, path: &PathBuf) -> CliResult<Vec<u8>> {
-    std::fs::read(path)
-        .map_err(|e| CliError::user(format!("{flag}: cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| {
+        CliError::new(
+            ErrorCode::FileError,
+            format!("{flag}: cannot read {}: {e}", path.display()),
+        )
+        .with_field(flag)
+    })
 }
 
 fn single(args: &Args) -> CliResult<SubmitEventParams> {
@@ -207,7 +225,9 @@ fn single(args: &Args) -> CliResult<SubmitEventParams> {
 /// Checks every field and builds the SDK parameters; `name` renders a field's name for
 /// messages (a flag, or `events[i].field`).
 fn build(raw: &Raw, name: &dyn Fn(&str) -> String, batch: bool) -> CliResult<SubmitEventParams> {
-    let bad = |field: &str, msg: String| CliError::user(format!("{}: {msg}", name(field)));
+    let bad = |field: &str, msg: String| {
+        CliError::user(format!("{}: {msg}", name(field))).with_field(name(field))
+    };
     let machine_id: u64 = raw
         .machine_id
         .trim()
@@ -299,16 +319,22 @@ fn parse_ts(text: &str) -> Result<u64, String> {
 }
 
 fn read_batch(path: &PathBuf) -> CliResult<Vec<SubmitEventParams>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::user(format!("--batch: cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::new(
+            ErrorCode::FileError,
+            format!("--batch: cannot read {}: {e}", path.display()),
+        )
+        .with_field("--batch")
+    })?;
     let items: Vec<Value> = serde_json::from_str(&text).map_err(|e| {
         CliError::user(format!(
             "--batch: {} is not a JSON array: {e}",
             path.display()
         ))
+        .with_field("--batch")
     })?;
     if items.is_empty() {
-        return Err(CliError::user("--batch: the file holds no events"));
+        return Err(CliError::user("--batch: the file holds no events").with_field("--batch"));
     }
     items
         .iter()

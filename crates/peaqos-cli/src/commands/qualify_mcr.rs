@@ -12,9 +12,6 @@ use crate::{
 pub(crate) struct Args {
     /// The machine's DID: did:peaq:0x + 40 hex.
     did: String,
-    /// Print the API object as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
@@ -24,7 +21,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
     drop(spinner);
     let mcr =
         result.map_err(|e| mcr_api_error(e, "Machine not found".into(), &env.mcr_api_url()))?;
-    if args.json {
+    if ui.json {
         return print_json(&mcr);
     }
     let last = mcr

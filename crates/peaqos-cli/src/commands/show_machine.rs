@@ -11,9 +11,6 @@ use crate::{
 pub(crate) struct Args {
     /// The machine's DID: did:peaq:0x + 40 hex.
     did: String,
-    /// Print the API object as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
@@ -28,7 +25,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
             &env.mcr_api_url(),
         )
     })?;
-    if args.json {
+    if ui.json {
         return print_json(&profile);
     }
     let p = &profile.peaqos;

@@ -22,9 +22,6 @@ pub(crate) struct Args {
     /// the `machines` attribute).
     #[arg(long)]
     all: bool,
-    /// Print the API object as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
@@ -45,7 +42,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, args: &Args) -> CliResult {
             &env.mcr_api_url(),
         )
     })?;
-    if args.json {
+    if ui.json {
         return print_json(&page);
     }
     ui.out(format!("  Operator: {}", args.did));

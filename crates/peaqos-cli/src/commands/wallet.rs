@@ -8,7 +8,7 @@ use peaqos_wallet::{Vault, WalletInfo};
 
 use crate::{
     env::{ENV_OWS_WALLET, Env},
-    error::{CliError, CliResult},
+    error::{CliError, CliResult, ErrorCode},
     output::{print_json, rows, short, table},
     signer::{passphrase, read_key_file, vault, wallet_error},
     ui::Ui,
@@ -23,9 +23,6 @@ pub(crate) enum Command {
         /// Mnemonic length.
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(12..=24))]
         words: u32,
-        /// Print the wallet as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Import a mnemonic (hidden prompt) or a private key file.
     Import {
@@ -44,23 +41,13 @@ pub(crate) enum Command {
         /// Account index (mnemonic only).
         #[arg(long, default_value_t = 0)]
         index: u32,
-        /// Print the wallet as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// List the vault's wallets.
-    List {
-        /// Print a JSON array.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Show one wallet and its addresses.
     Show {
         /// Name or id.
         name_or_id: String,
-        /// Print the wallet as JSON.
-        #[arg(long)]
-        json: bool,
     },
     /// Make a wallet the CLI's signer (writes PEAQOS_OWS_WALLET to ./.env).
     Use {
@@ -89,7 +76,7 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
     use crate::error::Exit;
     let v = vault(env);
     match cmd {
-        Command::Create { name, words, json } => {
+        Command::Create { name, words } => {
             if words != 12 && words != 24 {
                 return Err(CliError::user("--words must be 12 or 24"));
             }
@@ -97,8 +84,8 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
             let info = v
                 .create_wallet(&name, Some(&pass), words)
                 .map_err(|e| wallet_error(&e, Exit::Config))?;
-            print_wallet(ui, &v, &info, "Wallet created.", json)?;
-            if !json {
+            print_wallet(ui, &v, &info, "Wallet created.")?;
+            if !ui.json {
                 ui.out("");
                 ui.out("  To back up the recovery phrase, run:");
                 ui.out(format!("    peaqos wallet export {name}"));
@@ -110,10 +97,9 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
             mnemonic,
             private_key_file,
             index,
-            json,
         } => {
             let info = if mnemonic {
-                let phrase = ui.prompt_hidden("Mnemonic phrase")?;
+                let phrase = ui.prompt_hidden("Mnemonic phrase", "a mnemonic piped on stdin")?;
                 let pass = passphrase(ui, env)?;
                 v.import_wallet_mnemonic(&name, phrase.trim(), Some(&pass), index)
             } else {
@@ -123,13 +109,13 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
                 v.import_wallet(&name, &key.to_hex(), Some(&pass), "evm")
             }
             .map_err(|e| wallet_error(&e, Exit::User))?;
-            print_wallet(ui, &v, &info, "Wallet imported.", json)
+            print_wallet(ui, &v, &info, "Wallet imported.")
         }
-        Command::List { json } => {
+        Command::List => {
             let list = v
                 .list_wallets()
                 .map_err(|e| wallet_error(&e, Exit::Config))?;
-            if json {
+            if ui.json {
                 return print_json(&list);
             }
             if list.is_empty() {
@@ -159,17 +145,24 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
             }
             Ok(())
         }
-        Command::Show { name_or_id, json } => {
+        Command::Show { name_or_id } => {
             let info = v
                 .get_wallet(&name_or_id)
                 .map_err(|e| wallet_error(&e, Exit::User))?;
-            print_wallet(ui, &v, &info, &format!("Wallet: {}", info.name), json)
+            print_wallet(ui, &v, &info, &format!("Wallet: {}", info.name))
         }
         Command::Use { name_or_id } => {
             let info = v
                 .get_wallet(&name_or_id)
                 .map_err(|e| wallet_error(&e, Exit::User))?;
             set_env_var(Path::new(".env"), ENV_OWS_WALLET, &info.name)?;
+            if ui.json {
+                return print_json(&serde_json::json!({
+                    "active_wallet": info.name,
+                    "peaq_address": info.peaq_address,
+                    "env_var": ENV_OWS_WALLET,
+                }));
+            }
             ui.out(format!(
                 "  Active wallet set to '{}' ({} on peaq).",
                 info.name,
@@ -183,8 +176,9 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
             if !ui.confirm(
                 &format!("Reveal the secret of wallet '{name_or_id}'? Anyone who sees it controls the wallet."),
                 yes,
+                "--yes",
             )? {
-                return Err(CliError::user("Aborted!"));
+                return Err(CliError::new(ErrorCode::Aborted, "Aborted!"));
             }
             let pass = passphrase(ui, env)?;
             let secret = v
@@ -193,6 +187,13 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
             ui.warn(
                 "WARNING: the secret below controls this wallet. Store it offline; never share it.",
             );
+            if ui.json {
+                // The one command whose purpose is to print a secret: asked for, confirmed.
+                return print_json(&serde_json::json!({
+                    "wallet": name_or_id,
+                    "secret": secret.expose(),
+                }));
+            }
             ui.out(secret.expose());
             Ok(())
         }
@@ -202,19 +203,23 @@ pub(crate) async fn run(ui: &Ui, env: &Env, cmd: Command) -> CliResult {
             if !ui.confirm(
                 &format!("Permanently delete wallet '{name_or_id}'? This cannot be undone."),
                 yes,
+                "--yes",
             )? {
-                return Err(CliError::user("Aborted!"));
+                return Err(CliError::new(ErrorCode::Aborted, "Aborted!"));
             }
             v.delete_wallet(&name_or_id)
                 .map_err(|e| wallet_error(&e, Exit::User))?;
+            if ui.json {
+                return print_json(&serde_json::json!({ "deleted": name_or_id }));
+            }
             ui.out(format!("  Wallet '{name_or_id}' deleted."));
             Ok(())
         }
     }
 }
 
-fn print_wallet(ui: &Ui, v: &Vault, info: &WalletInfo, header: &str, json: bool) -> CliResult {
-    if json {
+fn print_wallet(ui: &Ui, v: &Vault, info: &WalletInfo, header: &str) -> CliResult {
+    if ui.json {
         return print_json(info);
     }
     ui.out(header);

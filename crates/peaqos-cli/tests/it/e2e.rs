@@ -234,12 +234,21 @@ async fn init_whoami_activate_and_events() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn init_interactive_generates_a_key_without_echoing_it() {
+async fn init_without_a_terminal_generates_a_key_without_echoing_it() {
     let devnet = devnet().await;
     let cli = Cli::new();
-    // Network, key source, RPC URL, MCR API URL, Gas Station URL.
-    let input = format!("local\ngenerate\n{}\n\n\n", devnet.url);
-    let r = cli.run_input_async(&["init"], &input).await;
+    // Stdin is not a terminal: the answers come from flags, the rest from the preset.
+    let r = cli
+        .run_async(&[
+            "init",
+            "--network",
+            "local",
+            "--key-source",
+            "generate",
+            "--rpc-url",
+            &devnet.url,
+        ])
+        .await;
     r.expect(0);
     let env = cli.read(".env");
     let key_line = env
@@ -257,14 +266,13 @@ async fn init_interactive_generates_a_key_without_echoing_it() {
     assert!(env.contains("PEAQOS_GAS_STATION_URL=http://127.0.0.1:8001"));
     // init verified the config with whoami (fresh key: balance 0, not registered).
     assert!(r.stdout.contains("not registered"), "{}", r.stdout);
-    // A second init asks before overwriting; "n" leaves it alone (exit 1).
+    // A second init would have to ask before overwriting: without a terminal it names
+    // --force instead (exit 1) and leaves the file alone.
     let r = cli
-        .run_input_async(
-            &["init"],
-            &format!("local\ngenerate\n{}\n\n\nn\n", devnet.url),
-        )
+        .run_async(&["init", "--network", "local", "--key-source", "generate"])
         .await;
     r.expect(1);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
     assert_eq!(cli.read(".env"), env);
     // Paste: the hidden prompt reads the key; it is never echoed.
     let other = funded_key(&devnet, 0).await;

@@ -3,29 +3,10 @@
 
 use crate::common;
 
-use common::{Cli, snapshot};
+use common::{Cli, dead_env, snapshot};
 
-const KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const KEY: &str = common::DEAD_ENV_KEY;
 const DID: &str = "did:peaq:0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-
-/// A full `.env` pointing at a closed port.
-fn dead_env(cli: &Cli) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    // The listener is dropped: nothing listens there any more.
-    cli.write_env(&format!(
-        "PEAQOS_PRIVATE_KEY={KEY}\nPEAQOS_RPC_URL=http://127.0.0.1:{port}\n\
-         PEAQOS_MCR_API_URL=http://127.0.0.1:{port}\n\
-         IDENTITY_REGISTRY_ADDRESS=0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512\n\
-         IDENTITY_STAKING_ADDRESS=0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9\n\
-         EVENT_REGISTRY_ADDRESS=0x5FC8d32690cc91D4c39d9d3abcBD16989F875707\n\
-         MACHINE_NFT_ADDRESS=0xa513E6E4b8f2a923D98304ec87F64353C4D5C853\n\
-         DID_REGISTRY_ADDRESS=0x0000000000000000000000000000000000000800\n\
-         BATCH_PRECOMPILE_ADDRESS=0x0000000000000000000000000000000000000805\n"
-    ));
-}
 
 #[test]
 fn success_and_help_exit_0() {

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "dev")]
 mod admin;
+#[cfg(feature = "dev")]
+mod agents;
 mod common;
 #[cfg(feature = "dev")]
 mod dashboard;

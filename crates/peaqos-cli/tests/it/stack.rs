@@ -33,7 +33,7 @@ async fn demo_on_a_fresh_directory_prints_ratings() {
     assert!(!cli.path().join(".env").exists());
 }
 
-fn code_now() -> String {
+pub(crate) fn code_now() -> String {
     let secret = peaqos_gas_station::totp::base32_decode(DEV_TOTP_SECRET).expect("base32");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

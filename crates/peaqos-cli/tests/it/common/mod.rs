@@ -141,6 +141,62 @@ fn run_in(dir: &Path, env: &[(String, String)], args: &[&str], stdin: &str) -> R
     }
 }
 
+/// A full `.env` (key [`DEAD_ENV_KEY`], `PEAQOS_NETWORK=local`) whose RPC and MCR API URLs
+/// point at a closed port.
+pub fn dead_env(cli: &Cli) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    // The listener is dropped: nothing listens there any more.
+    cli.write_env(&format!(
+        "PEAQOS_PRIVATE_KEY={DEAD_ENV_KEY}\nPEAQOS_RPC_URL=http://127.0.0.1:{port}\n\
+         PEAQOS_MCR_API_URL=http://127.0.0.1:{port}\nPEAQOS_NETWORK=local\n\
+         IDENTITY_REGISTRY_ADDRESS=0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512\n\
+         IDENTITY_STAKING_ADDRESS=0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9\n\
+         EVENT_REGISTRY_ADDRESS=0x5FC8d32690cc91D4c39d9d3abcBD16989F875707\n\
+         MACHINE_NFT_ADDRESS=0xa513E6E4b8f2a923D98304ec87F64353C4D5C853\n\
+         DID_REGISTRY_ADDRESS=0x0000000000000000000000000000000000000800\n\
+         BATCH_PRECOMPILE_ADDRESS=0x0000000000000000000000000000000000000805\n"
+    ));
+}
+
+/// The key [`dead_env`] writes.
+pub const DEAD_ENV_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+
+/// Starts `peaqos args…` (a `dev --json`) on ephemeral ports and returns the child with its
+/// first stdout line (the ready JSON); stdout keeps draining so the child never blocks.
+pub async fn start_dev(cli: &mut Cli, args: &[&str]) -> (std::process::Child, String) {
+    for var in [
+        "PEAQOS_DEV_RPC_PORT",
+        "PEAQOS_DEV_MCR_PORT",
+        "PEAQOS_DEV_GAS_STATION_PORT",
+    ] {
+        cli.set(var, "0");
+    }
+    let mut child = cli.spawn(args);
+    let stdout = child.stdout.take().expect("stdout");
+    let first = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().expect("a line").expect("utf-8");
+        std::thread::spawn(move || for _ in lines {});
+        first
+    })
+    .await
+    .expect("join");
+    (child, first)
+}
+
+/// SIGINT to the child, then waits for it.
+pub async fn stop(child: std::process::Child) {
+    let mut child = child;
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+}
+
 // ------------------------------------------------------------------ devnet
 
 pub use peaqos_test_utils::devnet::{contracts, dev_client as client, spawn_devnet as devnet};
