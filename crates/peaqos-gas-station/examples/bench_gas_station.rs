@@ -10,8 +10,9 @@
 //!
 //! Env: `BENCH_SKIPPED` (requests, 2000), `BENCH_TRANSFERS` (500), `BENCH_CONCURRENCY` (32),
 //! `BENCH_PROCESSES` (`1,3`: Gas Station instances on PostgreSQL, each with its own pool and
-//! nonce lock, requests spread round-robin; SQLite serves one process only).
-//! Prints a Markdown table (the one in docs/gas-station.md) and the 3-vs-1 ratios.
+//! nonce lock, in this process (so on the same cores), requests spread round-robin; SQLite
+//! serves one process only). Prints a Markdown table (the ones in docs/gas-station.md) and the
+//! 3-vs-1 ratios.
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
 use std::{
@@ -184,7 +185,7 @@ async fn main() {
     }
 
     println!(
-        "| database | processes | path | requests | concurrency | requests/s | p50 ms | p99 ms |"
+        "| database | instances | path | requests | concurrency | requests/s | p50 ms | p99 ms |"
     );
     println!("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
     let mut ratios = Vec::new();
@@ -206,7 +207,7 @@ async fn main() {
                 && by_count.len() > 1
             {
                 ratios.push(format!(
-                    "{label} {path}: {} processes / {} = {:.2}x",
+                    "{label} {path}: {} instances / {} = {:.2}x",
                     last.0,
                     first.0,
                     last.1 / first.1

@@ -408,11 +408,13 @@ pub async fn run_elected(
     mut stop: watch::Receiver<bool>,
 ) {
     let instance = status.leader().instance();
+    // The standby's lock session, kept between tries (no reconnect twice a second).
+    let mut session = None;
     loop {
         if *stop.borrow() {
             return;
         }
-        match try_lead(database_url, indexer.store(), &instance).await {
+        match try_lead(database_url, &mut session, indexer.store(), &instance).await {
             Ok(Some((conn, epoch))) => {
                 tracing::info!(epoch, %instance, "indexer leadership taken");
                 indexer.store().fence().set(epoch);
@@ -426,7 +428,11 @@ pub async fn run_elected(
                 tracing::warn!(epoch, %instance, "indexer leadership ended");
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(code = e.code(), "indexer leadership: {e}"),
+            Err(e) => {
+                // A broken session is opened again on the next try.
+                session = None;
+                tracing::warn!(code = e.code(), "indexer leadership: {e}");
+            }
         }
         follow_once(indexer.store(), Some(indexer.chain()), status).await;
         let retry = LEADER_RETRY.min(poll.max(Duration::from_millis(50)));
@@ -437,20 +443,29 @@ pub async fn run_elected(
     }
 }
 
-/// Takes the lock on a dedicated connection and a new epoch, or `None` when another holds it.
+/// Takes the lock on the dedicated connection `session` (opened when `None`) and a new epoch,
+/// or `None` when another holds it (the session is kept for the next try).
 async fn try_lead(
     database_url: &str,
+    session: &mut Option<sqlx::AnyConnection>,
     store: &Store,
     instance: &str,
 ) -> Result<Option<(sqlx::AnyConnection, i64)>> {
-    let mut conn = sqlx::AnyConnection::connect(database_url).await?;
-    let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS ok")
-        .bind(LEADER_LOCK_KEY)
-        .fetch_one(&mut conn)
-        .await?
-        .try_get("ok")?;
+    let mut conn = match session.take() {
+        Some(c) => c,
+        None => sqlx::AnyConnection::connect(database_url).await?,
+    };
+    let got: bool = tokio::time::timeout(
+        LEADER_QUERY_TIMEOUT,
+        sqlx::query("SELECT pg_try_advisory_lock($1) AS ok")
+            .bind(LEADER_LOCK_KEY)
+            .fetch_one(&mut conn),
+    )
+    .await
+    .map_err(|_| Error::Timeout("pg_try_advisory_lock".into()))??
+    .try_get("ok")?;
     if !got {
-        // Dropping the connection ends the session.
+        *session = Some(conn);
         return Ok(None);
     }
     let now = i64::try_from(
