@@ -82,6 +82,7 @@ async fn main() {
         &["--ros-args", "-p", "peaq_os.enabled:=true"],
         dir.path().join("node.log"),
     );
+    node.wait_ready().await;
     let rclpy = Rclpy::start(&env).await;
     for s in [
         ("events/validate", "PeaqosValidateEvent"),

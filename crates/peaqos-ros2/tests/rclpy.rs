@@ -31,6 +31,7 @@ async fn a_disabled_node_answers_disabled_on_all_26_services() {
         &[],
         dir.path().join("node.log"),
     );
+    node.wait_ready().await;
     let client = Rclpy::start(&env).await;
     for e in ENDPOINTS {
         client.wait(e.name, e.type_name).await;
@@ -42,8 +43,7 @@ async fn a_disabled_node_answers_disabled_on_all_26_services() {
         }
     }
     client.stop().await;
-    let log = node.stop().await;
-    assert!(log.contains("peaqos_node ready"), "{log}");
+    node.stop().await;
 }
 
 fn totp_now() -> String {
@@ -110,6 +110,7 @@ async fn all_26_services_from_rclpy_against_the_local_stack() {
         &["--ros-args", "-p", "peaq_os.faucet.qr_format:=svg"],
         dir.path().join("node.log"),
     );
+    node.wait_ready().await;
     let rclpy = Rclpy::start(&env).await;
     for e in ENDPOINTS {
         rclpy.wait(e.name, e.type_name).await;
@@ -252,10 +253,11 @@ async fn all_26_services_from_rclpy_against_the_local_stack() {
         None,
     );
     let target = s(PrivateKey::random().address());
+    let code = totp_now();
     let funded = ok(call!(
         "wallet/fund",
         "PeaqosFundWallet",
-        json!({"target_address": target, "chain_id": FAUCET_CHAIN, "two_factor_code": totp_now()})
+        json!({"target_address": target, "chain_id": FAUCET_CHAIN, "two_factor_code": code})
     ));
     assert_eq!(funded["status"], "success", "{funded}");
     assert!(str_of(&funded, "tx_hash").starts_with("0x"));
@@ -663,8 +665,9 @@ async fn all_26_services_from_rclpy_against_the_local_stack() {
     assert!(!all.contains(key_hex), "a private key in a response");
     assert!(!log.contains(key_hex), "a private key in the node's log");
     assert!(
-        !log.contains("two_factor_code") || !log.contains(&totp_now()),
-        "a 2FA code in the log"
+        !log.split(|c: char| !c.is_ascii_digit())
+            .any(|token| token == code),
+        "the 2FA code in the node's log"
     );
     assert!(log.contains("peaqos_node ready"));
     stack.shutdown().await.expect("shutdown");

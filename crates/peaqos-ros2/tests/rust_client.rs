@@ -23,6 +23,7 @@ async fn a_rust_ros2_client_calls_the_node() {
         &[],
         dir.path().join("node.log"),
     );
+    node.wait_ready().await;
     let mut rust = NodeClient::new("rust_client").expect("client node");
     let validate = rust
         .client::<PeaqosValidateEvent>("events/validate")
@@ -94,6 +95,5 @@ async fn a_rust_ros2_client_calls_the_node() {
         .await
         .expect("call");
     assert!(r.success);
-    let log = node.stop().await;
-    assert!(log.contains("peaqos_node ready"), "{log}");
+    node.stop().await;
 }

@@ -254,6 +254,17 @@ impl NodeProcess {
             .unwrap_or(0)
     }
 
+    /// Waits (≤ 60 s) until the node logged that all 26 services are up.
+    pub async fn wait_ready(&self) {
+        for _ in 0..600 {
+            if self.log_text().contains("peaqos_node ready") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("peaqos_node not ready in 60 s:\n{}", self.log_text());
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
