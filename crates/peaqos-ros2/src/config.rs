@@ -594,6 +594,20 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_local_yaml_loads() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../ros2/peaq_robot.local.yaml"
+        );
+        let c = NodeConfig::load(Some(path), &env_of(&[("HOME", "/h")]), &BTreeMap::new())
+            .expect("load");
+        assert!(c.enabled);
+        assert_eq!(c.preset, "local");
+        assert!(c.missing_chain_settings().is_empty());
+        assert_eq!(c.wallet_registry_path, "/h/.peaq_robot/peaqos_wallets.json");
+    }
+
+    #[test]
     fn unknown_parameter_and_bad_yaml_are_errors() {
         let mut params = BTreeMap::new();
         params.insert("peaq_os.nope".to_owned(), "1".to_owned());

@@ -21,7 +21,11 @@ pub const DISABLED_MESSAGE: &str = "peaq_os.enabled=false";
 impl NodeError {
     /// A failure.
     pub fn new(code: &str, field: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), field: field.to_owned(), message: message.into() }
+        Self {
+            code: code.to_owned(),
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// The official node's `ValueError` for bad input in `field`.
@@ -41,7 +45,11 @@ impl From<peaqos_sdk::Error> for NodeError {
             peaqos_sdk::Error::Validation(v) => v.field.clone(),
             _ => String::new(),
         };
-        Self { code: e.code().to_owned(), field, message: e.to_string() }
+        Self {
+            code: e.code().to_owned(),
+            field,
+            message: e.to_string(),
+        }
     }
 }
 

@@ -57,7 +57,14 @@ pub trait RosService {
     /// The request.
     type Request: Message + RosStruct + Clone + Send + Sync + std::fmt::Debug + 'static;
     /// The response.
-    type Response: Message + RosStruct + ResponseTail + Clone + Send + Sync + std::fmt::Debug + 'static;
+    type Response: Message
+        + RosStruct
+        + ResponseTail
+        + Clone
+        + Send
+        + Sync
+        + std::fmt::Debug
+        + 'static;
 }
 
 macro_rules! ros_struct {
@@ -561,12 +568,11 @@ endpoints!(
     "bridge/wait_arrival" => PeaqosWaitForBridgeArrival,
 );
 
+/// A struct's fields as (name, ROS type).
+pub type Fields = &'static [(&'static str, &'static str)];
+
 /// Every service type with its request and response fields, for the drift test.
-pub fn service_fields() -> Vec<(
-    &'static str,
-    &'static [(&'static str, &'static str)],
-    &'static [(&'static str, &'static str)],
-)> {
+pub fn service_fields() -> Vec<(&'static str, Fields, Fields)> {
     macro_rules! all {
         ($($svc:ident),*) => {
             vec![$((

@@ -13,11 +13,14 @@ const USAGE: &str = "usage: peaqos_node [--preset local|testnet|mainnet] [--conf
 [--ros-args -p <name>:=<value> ...]\n\nParameters: config.yaml_path and peaq_os.* (see docs/ros2.md).";
 
 /// Parses the command line into ROS parameters (name → value).
-fn parse_args(args: impl Iterator<Item = String>) -> eyre::Result<Option<BTreeMap<String, String>>> {
+fn parse_args(
+    args: impl Iterator<Item = String>,
+) -> eyre::Result<Option<BTreeMap<String, String>>> {
     let mut params = BTreeMap::new();
     let mut args = args.peekable();
     let value = |args: &mut std::iter::Peekable<_>, flag: &str| -> eyre::Result<String> {
-        args.next().ok_or_else(|| eyre::eyre!("{flag} needs a value\n{USAGE}"))
+        args.next()
+            .ok_or_else(|| eyre::eyre!("{flag} needs a value\n{USAGE}"))
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -34,7 +37,10 @@ fn parse_args(args: impl Iterator<Item = String>) -> eyre::Result<Option<BTreeMa
                 let Some((k, v)) = kv.split_once(":=") else {
                     bail!("bad parameter `{kv}` (expected name:=value)");
                 };
-                params.insert(k.trim().to_owned(), v.trim().trim_matches(['"', '\'']).to_owned());
+                params.insert(
+                    k.trim().to_owned(),
+                    v.trim().trim_matches(['"', '\'']).to_owned(),
+                );
             }
             // Remappings and log levels are accepted and ignored (the node name is fixed).
             "-r" | "--remap" | "--log-level" => {
@@ -63,8 +69,10 @@ async fn main() -> eyre::Result<()> {
     let config = NodeConfig::load(yaml.as_deref(), &|k| std::env::var(k).ok(), &params)
         .wrap_err("loading the peaqos_node configuration")?;
     let state = PeaqosNode::new(config);
-    let running = node::start(state).wrap_err("starting peaqos_node")?;
-    peaqos_service::shutdown_signal().await.wrap_err("waiting for a shutdown signal")?;
+    let running = node::start(&state).wrap_err("starting peaqos_node")?;
+    peaqos_service::shutdown_signal()
+        .await
+        .wrap_err("waiting for a shutdown signal")?;
     tracing::info!("peaqos_node stopping");
     running.shutdown();
     Ok(())

@@ -80,7 +80,9 @@ pub struct RunningNode {
 
 impl std::fmt::Debug for RunningNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunningNode").field("tasks", &self.tasks.len()).finish_non_exhaustive()
+        f.debug_struct("RunningNode")
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -100,10 +102,14 @@ impl Drop for RunningNode {
 }
 
 /// Starts serving all 26 services for `state` on the current tokio runtime.
-pub fn start(state: Arc<PeaqosNode>) -> Result<RunningNode, StartError> {
-    let context = Context::with_options(ContextOptions::new().domain_id(domain_id()?)).map_err(dds)?;
+pub fn start(state: &Arc<PeaqosNode>) -> Result<RunningNode, StartError> {
+    let context =
+        Context::with_options(ContextOptions::new().domain_id(domain_id()?)).map_err(dds)?;
     let mut ros_node = context
-        .new_node(NodeName::new("/", NODE_NAME).map_err(dds)?, NodeOptions::new().enable_rosout(false))
+        .new_node(
+            NodeName::new("/", NODE_NAME).map_err(dds)?,
+            NodeOptions::new().enable_rosout(false),
+        )
         .map_err(dds)?;
     let mut tasks = Vec::new();
     // The spinner answers ROS graph queries (ros_discovery_info), so `ros2 node list` sees us.
@@ -114,33 +120,64 @@ pub fn start(state: Arc<PeaqosNode>) -> Result<RunningNode, StartError> {
         }
     }));
     let limiter = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    let mut add = Adder { ros_node: &mut ros_node, state: &state, limiter: &limiter, tasks: &mut tasks };
+    let mut add = Adder {
+        ros_node: &mut ros_node,
+        state,
+        limiter: &limiter,
+        tasks: &mut tasks,
+    };
     use crate::interfaces::*;
     add.sync::<PeaqosCreateWallet>("wallet/create", PeaqosNode::create_wallet)?;
     add.sync::<PeaqosListWallets>("wallet/list", PeaqosNode::list_wallets)?;
     add.sync::<PeaqosGetWallet>("wallet/get", PeaqosNode::get_wallet)?;
     add.sync::<PeaqosDeleteWallet>("wallet/delete", PeaqosNode::delete_wallet)?;
-    add.asy::<PeaqosSetupFaucet2FA, _>("faucet/setup_2fa", |n, r| async move { n.setup_faucet_2fa(r).await })?;
-    add.asy::<PeaqosConfirmFaucet2FA, _>("faucet/confirm_2fa", |n, r| async move { n.confirm_faucet_2fa(r).await })?;
-    add.asy::<PeaqosFundWallet, _>("wallet/fund", |n, r| async move { n.fund_wallet(r).await })?;
-    add.asy::<PeaqosRegisterMachine, _>("machine/register", |n, r| async move { n.register_machine(r).await })?;
-    add.asy::<PeaqosRegisterAgent, _>("agent/register", |n, r| async move { n.register_agent(r).await })?;
-    add.asy::<PeaqosRegisterFor, _>("machine/register_for", |n, r| async move { n.register_for(r).await })?;
-    add.asy::<PeaqosRegisterFor, _>("agent/register_for", |n, r| async move { n.register_for(r).await })?;
-    add.asy::<PeaqosMintNft, _>("nft/mint", |n, r| async move { n.mint_nft(r).await })?;
-    add.asy::<PeaqosTokenIdOf, _>("nft/token_id_of", |n, r| async move { n.token_id_of(r).await })?;
-    add.asy::<PeaqosReadDidAttribute, _>("did/read_attribute", |n, r| async move { n.read_did_attribute(r).await })?;
-    add.asy::<PeaqosWriteMachineDidAttributes, _>("did/write_machine_attributes", |n, r| async move {
-        n.write_machine_did_attributes(r).await
+    add.asy::<PeaqosSetupFaucet2FA, _>("faucet/setup_2fa", |n, r| async move {
+        n.setup_faucet_2fa(r).await
     })?;
+    add.asy::<PeaqosConfirmFaucet2FA, _>("faucet/confirm_2fa", |n, r| async move {
+        n.confirm_faucet_2fa(r).await
+    })?;
+    add.asy::<PeaqosFundWallet, _>("wallet/fund", |n, r| async move { n.fund_wallet(r).await })?;
+    add.asy::<PeaqosRegisterMachine, _>("machine/register", |n, r| async move {
+        n.register_machine(r).await
+    })?;
+    add.asy::<PeaqosRegisterAgent, _>("agent/register", |n, r| async move {
+        n.register_agent(r).await
+    })?;
+    add.asy::<PeaqosRegisterFor, _>("machine/register_for", |n, r| async move {
+        n.register_for(r).await
+    })?;
+    add.asy::<PeaqosRegisterFor, _>("agent/register_for", |n, r| async move {
+        n.register_for(r).await
+    })?;
+    add.asy::<PeaqosMintNft, _>("nft/mint", |n, r| async move { n.mint_nft(r).await })?;
+    add.asy::<PeaqosTokenIdOf, _>(
+        "nft/token_id_of",
+        |n, r| async move { n.token_id_of(r).await },
+    )?;
+    add.asy::<PeaqosReadDidAttribute, _>("did/read_attribute", |n, r| async move {
+        n.read_did_attribute(r).await
+    })?;
+    add.asy::<PeaqosWriteMachineDidAttributes, _>(
+        "did/write_machine_attributes",
+        |n, r| async move { n.write_machine_did_attributes(r).await },
+    )?;
     add.asy::<PeaqosWriteProxyDidAttributes, _>("did/write_proxy_attributes", |n, r| async move {
         n.write_proxy_did_attributes(r).await
     })?;
     add.sync::<PeaqosValidateEvent>("events/validate", PeaqosNode::validate_event)?;
-    add.asy::<PeaqosSubmitEvent, _>("events/submit", |n, r| async move { n.submit_event(r).await })?;
-    add.asy::<PeaqosBatchSubmitEvents, _>("events/batch_submit", |n, r| async move { n.batch_submit_events(r).await })?;
+    add.asy::<PeaqosSubmitEvent, _>(
+        "events/submit",
+        |n, r| async move { n.submit_event(r).await },
+    )?;
+    add.asy::<PeaqosBatchSubmitEvents, _>("events/batch_submit", |n, r| async move {
+        n.batch_submit_events(r).await
+    })?;
     add.asy::<PeaqosQueryMcr, _>("mcr/query", |n, r| async move { n.query_mcr(r).await })?;
-    add.asy::<PeaqosQueryMachine, _>("mcr/machine", |n, r| async move { n.query_machine(r).await })?;
+    add.asy::<PeaqosQueryMachine, _>(
+        "mcr/machine",
+        |n, r| async move { n.query_machine(r).await },
+    )?;
     add.asy::<PeaqosQueryOperatorMachines, _>("mcr/operator_machines", |n, r| async move {
         n.query_operator_machines(r).await
     })?;
@@ -161,7 +198,11 @@ pub fn start(state: Arc<PeaqosNode>) -> Result<RunningNode, StartError> {
         tracing::warn!("peaq_os.enabled is true but peaq_os.rpc_url is empty");
     }
     tracing::info!("peaqos_node ready");
-    Ok(RunningNode { tasks, _ros_node: ros_node, _context: context })
+    Ok(RunningNode {
+        tasks,
+        _ros_node: ros_node,
+        _context: context,
+    })
 }
 
 struct Adder<'a> {

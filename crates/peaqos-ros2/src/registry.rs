@@ -137,13 +137,16 @@ impl WalletRegistry {
     }
 
     fn passphrase(&self) -> Result<&str, NodeError> {
-        self.passphrase.as_ref().map(SecretString::expose).ok_or_else(|| {
-            NodeError::new(
-                "RuntimeError",
-                "",
-                format!("the wallet vault needs a passphrase: set {ENV_PASSPHRASE}"),
-            )
-        })
+        self.passphrase
+            .as_ref()
+            .map(SecretString::expose)
+            .ok_or_else(|| {
+                NodeError::new(
+                    "RuntimeError",
+                    "",
+                    format!("the wallet vault needs a passphrase: set {ENV_PASSPHRASE}"),
+                )
+            })
     }
 
     fn load(&self) -> Result<(), NodeError> {
@@ -154,28 +157,57 @@ impl WalletRegistry {
                 return Err(NodeError::new(
                     "ValueError",
                     "",
-                    format!("{} is larger than {MAX_REGISTRY_BYTES} bytes", self.path.display()),
+                    format!(
+                        "{} is larger than {MAX_REGISTRY_BYTES} bytes",
+                        self.path.display()
+                    ),
                 ));
             }
             Ok(_) => std::fs::read_to_string(&self.path).map_err(|e| io_error(&self.path, &e))?,
         };
         let root: Value = serde_json::from_str(&text).map_err(|e| {
-            NodeError::new("ValueError", "", format!("{} is not JSON: {e}", self.path.display()))
+            NodeError::new(
+                "ValueError",
+                "",
+                format!("{} is not JSON: {e}", self.path.display()),
+            )
         })?;
-        let wallets = root.get("wallets").and_then(Value::as_object).cloned().unwrap_or_default();
+        let wallets = root
+            .get("wallets")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         if wallets.len() > MAX_WALLETS {
-            return Err(NodeError::new("ValueError", "", format!("more than {MAX_WALLETS} wallets")));
+            return Err(NodeError::new(
+                "ValueError",
+                "",
+                format!("more than {MAX_WALLETS} wallets"),
+            ));
         }
         let mut migrated = false;
         let mut state = BTreeMap::new();
         // Legacy entries may be keyed by label: the `address` field is authoritative.
         for (key, entry) in wallets {
-            let text = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-            let raw_address = Some(text("address")).filter(|a| !a.is_empty()).unwrap_or(key);
+            let text = |k: &str| {
+                entry
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let raw_address = Some(text("address"))
+                .filter(|a| !a.is_empty())
+                .unwrap_or(key);
             let address: Address = raw_address.trim().parse().map_err(|_| {
-                NodeError::new("ValueError", "", format!("registry entry {raw_address} has a bad address"))
+                NodeError::new(
+                    "ValueError",
+                    "",
+                    format!("registry entry {raw_address} has a bad address"),
+                )
             })?;
-            let label = Some(text("label")).filter(|l| !l.is_empty()).unwrap_or_else(|| DEFAULT_LABEL.to_owned());
+            let label = Some(text("label"))
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| DEFAULT_LABEL.to_owned());
             let created_at = entry.get("created_at").and_then(Value::as_u64).unwrap_or(0);
             let vault_wallet = match entry.get("private_key").and_then(Value::as_str) {
                 Some(key) if !key.is_empty() => {
@@ -231,12 +263,17 @@ impl WalletRegistry {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
         }
-        peaqos_service::write_private(&self.path, body.as_bytes()).map_err(|e| io_error(&self.path, &e))
+        peaqos_service::write_private(&self.path, body.as_bytes())
+            .map_err(|e| io_error(&self.path, &e))
     }
 
     /// A new wallet: a fresh key encrypted into the vault; returns its entry.
     pub fn create(&self, label: &str) -> Result<WalletEntry, NodeError> {
-        let label = if label.is_empty() { DEFAULT_LABEL } else { label };
+        let label = if label.is_empty() {
+            DEFAULT_LABEL
+        } else {
+            label
+        };
         if label.len() > MAX_LABEL_LEN || label.chars().any(char::is_control) {
             return Err(NodeError::new(
                 "ValueError",
@@ -245,22 +282,38 @@ impl WalletRegistry {
             ));
         }
         if self.state.lock().map_err(poisoned)?.len() >= MAX_WALLETS {
-            return Err(NodeError::new("ValueError", "", format!("the registry holds {MAX_WALLETS} wallets")));
+            return Err(NodeError::new(
+                "ValueError",
+                "",
+                format!("the registry holds {MAX_WALLETS} wallets"),
+            ));
         }
         let signer = PrivateKeySigner::random();
         let address = signer.address();
         let key = SecretString::new(format!("0x{}", alloy::hex::encode(signer.to_bytes())));
         let vault_wallet = self.import_key(address, key.expose())?;
         let entry = entry_for(address, label.to_owned(), now(), vault_wallet);
-        self.state.lock().map_err(poisoned)?.insert(address, entry.clone());
-        self.signers.lock().map_err(poisoned)?.insert(address, signer);
+        self.state
+            .lock()
+            .map_err(poisoned)?
+            .insert(address, entry.clone());
+        self.signers
+            .lock()
+            .map_err(poisoned)?
+            .insert(address, signer);
         self.save()?;
         Ok(entry)
     }
 
     /// Every entry, sorted by (label, address).
     pub fn list(&self) -> Result<Vec<WalletEntry>, NodeError> {
-        let mut all: Vec<_> = self.state.lock().map_err(poisoned)?.values().cloned().collect();
+        let mut all: Vec<_> = self
+            .state
+            .lock()
+            .map_err(poisoned)?
+            .values()
+            .cloned()
+            .collect();
         all.sort_by(|a, b| (&a.label, &a.address).cmp(&(&b.label, &b.address)));
         Ok(all)
     }
@@ -298,9 +351,16 @@ impl WalletRegistry {
             .evm_signer(&entry.vault_wallet, Some(self.passphrase()?))
             .map_err(|e| wallet_error(&e))?;
         if signer.address() != address {
-            return Err(NodeError::new("ValueError", "", format!("vault wallet of {address} holds another key")));
+            return Err(NodeError::new(
+                "ValueError",
+                "",
+                format!("vault wallet of {address} holds another key"),
+            ));
         }
-        self.signers.lock().map_err(poisoned)?.insert(address, signer.clone());
+        self.signers
+            .lock()
+            .map_err(poisoned)?
+            .insert(address, signer.clone());
         Ok(signer)
     }
 }
@@ -310,7 +370,10 @@ pub fn unknown_wallet(address: Address) -> NodeError {
     NodeError::new(
         "KeyError",
         "",
-        format!("'unknown local peaqOS wallet address: {}'", address.to_checksum(None)),
+        format!(
+            "'unknown local peaqOS wallet address: {}'",
+            address.to_checksum(None)
+        ),
     )
 }
 
@@ -318,7 +381,12 @@ fn vault_name(address: Address) -> String {
     format!("peaqos-ros2-{}", address.to_checksum(None))
 }
 
-fn entry_for(address: Address, label: String, created_at: u64, vault_wallet: String) -> WalletEntry {
+fn entry_for(
+    address: Address,
+    label: String,
+    created_at: u64,
+    vault_wallet: String,
+) -> WalletEntry {
     let address = address.to_checksum(None);
     WalletEntry {
         account_id: format!("{CHAIN_ID}:{address}"),
@@ -354,16 +422,25 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("robot/peaqos_wallets.json");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        let address: Address = PrivateKeySigner::from_bytes(&KEY.parse().expect("b256")).expect("key").address();
+        let address: Address = PrivateKeySigner::from_bytes(&KEY.parse().expect("b256"))
+            .expect("key")
+            .address();
         let a = address.to_checksum(None);
         let official = json!({"version": 1, "wallets": {
             "legacy_label": {"address": a, "label": "arm", "account_id": format!("eip155:3338:{a}"),
               "chain_id": "eip155:3338", "network": "peaq", "private_key": KEY, "created_at": 1_700_000_000}
         }});
-        std::fs::write(&path, serde_json::to_string_pretty(&official).expect("json")).expect("write");
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&official).expect("json"),
+        )
+        .expect("write");
         let reg = WalletRegistry::open(&path, Some(SecretString::from("pw"))).expect("open");
         let text = std::fs::read_to_string(&path).expect("read");
-        assert!(!text.contains("private_key") && !text.contains(&KEY[2..]), "no key at rest in the registry");
+        assert!(
+            !text.contains("private_key") && !text.contains(&KEY[2..]),
+            "no key at rest in the registry"
+        );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, FILE_MODE);
         let entry = reg.get(address).expect("get").expect("present");
@@ -373,13 +450,20 @@ mod tests {
         // The vault holds it encrypted, and a fresh open (no cache) decrypts it.
         for f in walk(&vault_path_for(&path)) {
             let body = std::fs::read_to_string(&f).unwrap_or_default();
-            assert!(!body.contains(&KEY[2..]), "plaintext key in {}", f.display());
+            assert!(
+                !body.contains(&KEY[2..]),
+                "plaintext key in {}",
+                f.display()
+            );
         }
         let again = WalletRegistry::open(&path, Some(SecretString::from("pw"))).expect("reopen");
         assert_eq!(again.signer(address).expect("signer").address(), address);
         let wrong = WalletRegistry::open(&path, Some(SecretString::from("nope"))).expect("reopen");
         assert!(wrong.signer(address).is_err());
-        assert_eq!(again.signer(Address::ZERO).expect_err("unknown").code, "KeyError");
+        assert_eq!(
+            again.signer(Address::ZERO).expect_err("unknown").code,
+            "KeyError"
+        );
         let created = again.create("").expect("create");
         assert_eq!(created.label, DEFAULT_LABEL);
         assert_eq!(again.list().expect("list").len(), 2);
@@ -391,7 +475,11 @@ mod tests {
         let mut out = Vec::new();
         for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let p = e.path();
-            if p.is_dir() { out.extend(walk(&p)); } else { out.push(p); }
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
         }
         out
     }

@@ -39,6 +39,10 @@ pub const DEFAULT_ARRIVAL_TIMEOUT_SECS: u64 = 300;
 pub const MIN_ARRIVAL_TIMEOUT_SECS: u64 = 60;
 /// Largest `bridge/wait_arrival` timeout (seconds).
 pub const MAX_ARRIVAL_TIMEOUT_SECS: u64 = 3_600;
+/// How often `bridge/wait_arrival` polls `ownerOf` (the official node: every ≤ 10 s). Shorter
+/// than the SDK's 10 s default on purpose: servers that close idle keep-alive connections after
+/// 10 s (ours do) otherwise race the pooled connection and the poll fails with `RPC_ERROR`.
+pub const ARRIVAL_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// LayerZero v2 type-3 options (executor lzReceive gas 200 000, value 0) used when
 /// `options_hex` is empty, as the official node does.
 pub const DEFAULT_BRIDGE_OPTIONS_HEX: &str = "0x00030100110100000000000000000000000000030d40";
@@ -58,7 +62,9 @@ pub struct PeaqosNode {
 
 impl std::fmt::Debug for PeaqosNode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PeaqosNode").field("enabled", &self.config.enabled).finish_non_exhaustive()
+        f.debug_struct("PeaqosNode")
+            .field("enabled", &self.config.enabled)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,7 +72,8 @@ impl PeaqosNode {
     /// A node for `config`; the registry is opened now (a failure is reported by every call
     /// that needs it, not fatal).
     pub fn new(config: NodeConfig) -> Arc<Self> {
-        let registry = WalletRegistry::open(std::path::Path::new(&config.wallet_registry_path), None);
+        let registry =
+            WalletRegistry::open(std::path::Path::new(&config.wallet_registry_path), None);
         if let Err(e) = &registry {
             tracing::error!(error = %e, "wallet registry unavailable");
         }
@@ -74,7 +81,12 @@ impl PeaqosNode {
             .timeout(peaqos_sdk::client::HTTP_TIMEOUT)
             .build()
             .unwrap_or_default();
-        Arc::new(Self { config, registry, http, clients: Mutex::new(HashMap::new()) })
+        Arc::new(Self {
+            config,
+            registry,
+            http,
+            clients: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The configuration.
@@ -98,7 +110,11 @@ impl PeaqosNode {
         let c = &self.config.contracts;
         let req = |field: &str, v: &str| parse_address(&format!("peaq_os.contracts.{field}"), v);
         let opt = |field: &str, v: &str| -> Res<Option<Address>> {
-            if v.trim().is_empty() { Ok(None) } else { req(field, v).map(Some) }
+            if v.trim().is_empty() {
+                Ok(None)
+            } else {
+                req(field, v).map(Some)
+            }
         };
         let contracts = ContractAddresses {
             identity_registry: req("identity_registry", &c.identity_registry)?,
@@ -168,7 +184,10 @@ impl PeaqosNode {
     }
 
     fn proxy_then_machine(&self) -> [&str; 2] {
-        [self.config.defaults.proxy_address.as_str(), self.config.defaults.machine_address.as_str()]
+        [
+            self.config.defaults.proxy_address.as_str(),
+            self.config.defaults.machine_address.as_str(),
+        ]
     }
 
     fn faucet(&self) -> Res<GasStationClient> {
@@ -184,7 +203,10 @@ impl PeaqosNode {
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| self.config.defaults.owner_address.trim());
         if value.is_empty() {
-            return Err(NodeError::value("owner_address", "owner_address is required"));
+            return Err(NodeError::value(
+                "owner_address",
+                "owner_address is required",
+            ));
         }
         Ok(parse_address("owner_address", value)?.to_checksum(None))
     }
@@ -206,19 +228,32 @@ pub fn parse_address(field: &str, value: &str) -> Res<Address> {
         .flatten()
         .ok_or_else(|| {
             let name = if field.is_empty() { "address" } else { field };
-            NodeError::value(field, format!("{name} must be a valid 0x-prefixed EVM address"))
+            NodeError::value(
+                field,
+                format!("{name} must be a valid 0x-prefixed EVM address"),
+            )
         })
 }
 
 /// Hex with an optional `0x`, even length, bounded.
 pub fn parse_hex(field: &str, value: &str) -> Res<Vec<u8>> {
     let v = value.trim();
-    let digits = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")).unwrap_or(v);
+    let digits = v
+        .strip_prefix("0x")
+        .or_else(|| v.strip_prefix("0X"))
+        .unwrap_or(v);
     if digits.len() > MAX_HEX_BYTES * 2 {
-        return Err(NodeError::value(field, format!("{field} is longer than {MAX_HEX_BYTES} bytes")));
+        return Err(NodeError::value(
+            field,
+            format!("{field} is longer than {MAX_HEX_BYTES} bytes"),
+        ));
     }
-    alloy::hex::decode(digits)
-        .map_err(|_| NodeError::value(field, format!("{field} must be even-length hex (0x prefix optional)")))
+    alloy::hex::decode(digits).map_err(|_| {
+        NodeError::value(
+            field,
+            format!("{field} must be even-length hex (0x prefix optional)"),
+        )
+    })
 }
 
 fn to_u64(field: &str, v: U256) -> Res<u64> {
@@ -240,6 +275,23 @@ struct EventFields<'a> {
     source_chain_id: u64,
     source_tx_hash: &'a str,
     metadata_hex: &'a str,
+}
+
+/// The nine event fields of a validate or submit request.
+macro_rules! event_fields {
+    ($r:expr) => {
+        EventFields {
+            machine_id: $r.machine_id,
+            event_type: $r.event_type,
+            value: $r.value,
+            timestamp: $r.timestamp,
+            raw_data_hex: &$r.raw_data_hex,
+            trust_level: $r.trust_level,
+            source_chain_id: $r.source_chain_id,
+            source_tx_hash: &$r.source_tx_hash,
+            metadata_hex: &$r.metadata_hex,
+        }
+    };
 }
 
 /// Builds and validates the SDK's event parameters (smart default currency: the ROS interface
@@ -270,26 +322,45 @@ fn event_params(e: &EventFields<'_>) -> Res<SubmitEventParams> {
 
 /// One event of `events_json` (keys in snake_case or camelCase).
 fn batch_event(i: usize, v: &Value) -> Res<SubmitEventParams> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| NodeError::value("events_json", format!("events_json[{i}] must be an object")))?;
-    let get = |keys: &[&str]| keys.iter().find_map(|k| obj.get(*k)).filter(|v| !matches!(v, Value::Null) && v.as_str() != Some(""));
+    let obj = v.as_object().ok_or_else(|| {
+        NodeError::value("events_json", format!("events_json[{i}] must be an object"))
+    })?;
+    let get = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| obj.get(*k))
+            .filter(|v| !matches!(v, Value::Null) && v.as_str() != Some(""))
+    };
     let int = |keys: &[&str]| -> Res<u64> {
         let key = keys[0];
-        let v = get(keys).ok_or_else(|| NodeError::value("events_json", format!("events_json[{i}].{key} is required")))?;
+        let v = get(keys).ok_or_else(|| {
+            NodeError::value("events_json", format!("events_json[{i}].{key} is required"))
+        })?;
         v.as_u64()
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-            .ok_or_else(|| NodeError::value("events_json", format!("events_json[{i}].{key} must be a non-negative integer")))
+            .ok_or_else(|| {
+                NodeError::value(
+                    "events_json",
+                    format!("events_json[{i}].{key} must be a non-negative integer"),
+                )
+            })
     };
     let text = |keys: &[&str]| -> Res<String> {
         match get(keys) {
             None => Ok(String::new()),
             Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(NodeError::value("events_json", format!("events_json[{i}].{} must be a string", keys[0]))),
+            Some(_) => Err(NodeError::value(
+                "events_json",
+                format!("events_json[{i}].{} must be a string", keys[0]),
+            )),
         }
     };
     let small = |keys: &[&str]| -> Res<u8> {
-        u8::try_from(int(keys)?).map_err(|_| NodeError::value("events_json", format!("events_json[{i}].{} is out of range", keys[0])))
+        u8::try_from(int(keys)?).map_err(|_| {
+            NodeError::value(
+                "events_json",
+                format!("events_json[{i}].{} is out of range", keys[0]),
+            )
+        })
     };
     let raw = text(&["raw_data_hex", "rawDataHex", "raw_data", "rawData"])?;
     let meta = text(&["metadata_hex", "metadataHex", "metadata"])?;
@@ -311,7 +382,10 @@ fn bridge_chain(field: &str, v: &str) -> Res<BridgeChain> {
     match v.trim().to_ascii_lowercase().as_str() {
         "peaq" => Ok(BridgeChain::Peaq),
         "base" => Ok(BridgeChain::Base),
-        _ => Err(NodeError::value(field, format!("{field} must be 'peaq' or 'base'"))),
+        _ => Err(NodeError::value(
+            field,
+            format!("{field} must be 'peaq' or 'base'"),
+        )),
     }
 }
 
@@ -322,27 +396,46 @@ fn sorted_json(v: &impl serde::Serialize) -> Res<String> {
         .map_err(|e| NodeError::new("ValueError", "", e.to_string()))
 }
 
-/// The handlers, one per service type.
+/// The handlers, one per service type. Every handler takes its request by value: one signature
+/// for all of them (the node's dispatch hands over the decoded request).
+#[allow(clippy::needless_pass_by_value)]
 impl PeaqosNode {
     /// `wallet/create`.
     pub fn create_wallet(&self, r: CreateWalletRequest) -> Res<CreateWalletResponse> {
         let registry = self.registry()?;
         let entry = tokio::task::block_in_place(|| registry.create(r.label.trim()))?;
         tracing::info!(address = %entry.address, label = %entry.label, "wallet created");
-        Ok(CreateWalletResponse { address: entry.address, ..Default::default() })
+        Ok(CreateWalletResponse {
+            address: entry.address,
+            ..Default::default()
+        })
     }
 
     /// `wallet/list`.
     pub fn list_wallets(&self, _r: ListWalletsRequest) -> Res<ListWalletsResponse> {
-        let all: Vec<Value> = self.registry()?.list()?.iter().map(|e| e.public_json()).collect();
-        Ok(ListWalletsResponse { wallets_json: sorted_json(&all)?, ..Default::default() })
+        let all: Vec<Value> = self
+            .registry()?
+            .list()?
+            .iter()
+            .map(|e| e.public_json())
+            .collect();
+        Ok(ListWalletsResponse {
+            wallets_json: sorted_json(&all)?,
+            ..Default::default()
+        })
     }
 
     /// `wallet/get`.
     pub fn get_wallet(&self, r: GetWalletRequest) -> Res<GetWalletResponse> {
         let address = parse_address("", &r.address)?;
-        let entry = self.registry()?.get(address)?.ok_or_else(|| unknown_wallet(address))?;
-        Ok(GetWalletResponse { wallet_json: sorted_json(&entry.public_json())?, ..Default::default() })
+        let entry = self
+            .registry()?
+            .get(address)?
+            .ok_or_else(|| unknown_wallet(address))?;
+        Ok(GetWalletResponse {
+            wallet_json: sorted_json(&entry.public_json())?,
+            ..Default::default()
+        })
     }
 
     /// `wallet/delete`.
@@ -352,17 +445,28 @@ impl PeaqosNode {
         if let Ok(mut c) = self.clients.lock() {
             c.remove(&address);
         }
-        Ok(DeleteWalletResponse { deleted, ..Default::default() })
+        Ok(DeleteWalletResponse {
+            deleted,
+            ..Default::default()
+        })
     }
 
     /// `faucet/setup_2fa`.
     pub async fn setup_faucet_2fa(&self, r: SetupFaucet2FaRequest) -> Res<SetupFaucet2FaResponse> {
         let faucet = self.faucet()?;
         let owner = self.owner(&r.owner_address)?;
-        let format = match Some(r.qr_format.trim()).filter(|f| !f.is_empty()).unwrap_or(self.config.qr_format.trim()) {
+        let format = match Some(r.qr_format.trim())
+            .filter(|f| !f.is_empty())
+            .unwrap_or(self.config.qr_format.trim())
+        {
             "png" => QrFormat::Png,
             "svg" | "" => QrFormat::Svg,
-            _ => return Err(NodeError::value("qr_format", "qr_format must be 'svg' or 'png'")),
+            _ => {
+                return Err(NodeError::value(
+                    "qr_format",
+                    "qr_format must be 'svg' or 'png'",
+                ));
+            }
         };
         let s = faucet.setup_faucet_2fa(&owner, format).await?;
         Ok(SetupFaucet2FaResponse {
@@ -374,10 +478,15 @@ impl PeaqosNode {
     }
 
     /// `faucet/confirm_2fa`.
-    pub async fn confirm_faucet_2fa(&self, r: ConfirmFaucet2FaRequest) -> Res<ConfirmFaucet2FaResponse> {
+    pub async fn confirm_faucet_2fa(
+        &self,
+        r: ConfirmFaucet2FaRequest,
+    ) -> Res<ConfirmFaucet2FaResponse> {
         let faucet = self.faucet()?;
         let owner = self.owner(&r.owner_address)?;
-        faucet.confirm_faucet_2fa(&owner, r.two_factor_code.trim()).await?;
+        faucet
+            .confirm_faucet_2fa(&owner, r.two_factor_code.trim())
+            .await?;
         Ok(ConfirmFaucet2FaResponse::default())
     }
 
@@ -392,20 +501,35 @@ impl PeaqosNode {
             .unwrap_or_else(|| preset_chain.unwrap_or(DEFAULT_FAUCET_CHAIN));
         let request_id = match r.request_id.trim() {
             "" => uuid::Uuid::new_v4(),
-            t => uuid::Uuid::parse_str(t).map_err(|_| NodeError::value("request_id", "request_id must be a UUID"))?,
+            t => uuid::Uuid::parse_str(t)
+                .map_err(|_| NodeError::value("request_id", "request_id must be a UUID"))?,
         };
         let out = faucet
-            .fund_from_gas_station(&owner, &target, chain, r.two_factor_code.trim(), Some(request_id))
+            .fund_from_gas_station(
+                &owner,
+                &target,
+                chain,
+                r.two_factor_code.trim(),
+                Some(request_id),
+            )
             .await?;
         Ok(match out {
-            peaqos_sdk::FundOutcome::Funded { tx_hash, funded_amount, request_id } => FundWalletResponse {
+            peaqos_sdk::FundOutcome::Funded {
+                tx_hash,
+                funded_amount,
+                request_id,
+            } => FundWalletResponse {
                 status: "success".into(),
                 request_id: request_id.to_string(),
                 tx_hash: hex_b256(tx_hash),
                 funded_amount: funded_amount.to_string(),
                 ..Default::default()
             },
-            peaqos_sdk::FundOutcome::Skipped { current_balance, min_gas_balance, request_id } => FundWalletResponse {
+            peaqos_sdk::FundOutcome::Skipped {
+                current_balance,
+                min_gas_balance,
+                request_id,
+            } => FundWalletResponse {
                 status: "skipped".into(),
                 request_id: request_id.to_string(),
                 current_balance: current_balance.to_string(),
@@ -422,46 +546,90 @@ impl PeaqosNode {
     }
 
     /// `machine/register`.
-    pub async fn register_machine(&self, r: RegisterMachineRequest) -> Res<RegisterMachineResponse> {
-        Ok(RegisterMachineResponse { machine_id: self.register_self(&r.address).await?, ..Default::default() })
+    pub async fn register_machine(
+        &self,
+        r: RegisterMachineRequest,
+    ) -> Res<RegisterMachineResponse> {
+        Ok(RegisterMachineResponse {
+            machine_id: self.register_self(&r.address).await?,
+            ..Default::default()
+        })
     }
 
     /// `agent/register`.
     pub async fn register_agent(&self, r: RegisterAgentRequest) -> Res<RegisterAgentResponse> {
-        Ok(RegisterAgentResponse { machine_id: self.register_self(&r.address).await?, ..Default::default() })
+        Ok(RegisterAgentResponse {
+            machine_id: self.register_self(&r.address).await?,
+            ..Default::default()
+        })
     }
 
     /// `machine/register_for` and `agent/register_for`.
     pub async fn register_for(&self, r: RegisterForRequest) -> Res<RegisterForResponse> {
-        let proxy = self.signer("proxy_address", &r.proxy_address, &[self.config.defaults.proxy_address.as_str()])?;
+        let proxy = self.signer(
+            "proxy_address",
+            &r.proxy_address,
+            &[self.config.defaults.proxy_address.as_str()],
+        )?;
         if r.machine_address.trim().is_empty() {
-            return Err(NodeError::value("machine_address", "machine_address is required"));
+            return Err(NodeError::value(
+                "machine_address",
+                "machine_address is required",
+            ));
         }
         let machine = parse_address("machine_address", &r.machine_address)?;
         let id = self.client(proxy).await?.register_for(machine).await?;
-        Ok(RegisterForResponse { machine_id: to_u64("machine_id", id)?, ..Default::default() })
+        Ok(RegisterForResponse {
+            machine_id: to_u64("machine_id", id)?,
+            ..Default::default()
+        })
     }
 
     /// `nft/mint`.
     pub async fn mint_nft(&self, r: MintNftRequest) -> Res<MintNftResponse> {
-        let signer = self.signer("signer_address", &r.signer_address, &self.proxy_then_machine())?;
+        let signer = self.signer(
+            "signer_address",
+            &r.signer_address,
+            &self.proxy_then_machine(),
+        )?;
         let recipient = match r.recipient.trim() {
             "" => signer,
             t => parse_address("recipient", t)?,
         };
-        let tx = self.client(signer).await?.mint_nft(U256::from(r.machine_id), recipient).await?;
-        Ok(MintNftResponse { tx_hash: hex_b256(tx), ..Default::default() })
+        let tx = self
+            .client(signer)
+            .await?
+            .mint_nft(U256::from(r.machine_id), recipient)
+            .await?;
+        Ok(MintNftResponse {
+            tx_hash: hex_b256(tx),
+            ..Default::default()
+        })
     }
 
     /// `nft/token_id_of`.
     pub async fn token_id_of(&self, r: TokenIdOfRequest) -> Res<TokenIdOfResponse> {
-        let signer = self.signer("signer_address", &r.signer_address, &self.proxy_then_machine())?;
-        let id = self.client(signer).await?.token_id_of(U256::from(r.machine_id)).await?;
-        Ok(TokenIdOfResponse { token_id: to_u64("token_id", id)?, ..Default::default() })
+        let signer = self.signer(
+            "signer_address",
+            &r.signer_address,
+            &self.proxy_then_machine(),
+        )?;
+        let id = self
+            .client(signer)
+            .await?
+            .token_id_of(U256::from(r.machine_id))
+            .await?;
+        Ok(TokenIdOfResponse {
+            token_id: to_u64("token_id", id)?,
+            ..Default::default()
+        })
     }
 
     /// `did/read_attribute`.
-    pub async fn read_did_attribute(&self, r: ReadDidAttributeRequest) -> Res<ReadDidAttributeResponse> {
+    pub async fn read_did_attribute(
+        &self,
+        r: ReadDidAttributeRequest,
+    ) -> Res<ReadDidAttributeResponse> {
         let signer = self.signer("signer_address", &r.signer_address, &self.machine_default())?;
         let did = r.did_address.trim();
         let did = did.strip_prefix("did:peaq:").unwrap_or(did);
@@ -476,7 +644,10 @@ impl PeaqosNode {
                 created: u64::try_from(a.created).unwrap_or(u64::MAX),
                 ..Default::default()
             },
-            None => ReadDidAttributeResponse { attribute_name: name.to_owned(), ..Default::default() },
+            None => ReadDidAttributeResponse {
+                attribute_name: name.to_owned(),
+                ..Default::default()
+            },
         })
     }
 
@@ -503,7 +674,10 @@ impl PeaqosNode {
                 visibility,
             )
             .await?;
-        Ok(WriteMachineDidAttributesResponse { tx_hash: hex_b256(tx), ..Default::default() })
+        Ok(WriteMachineDidAttributesResponse {
+            tx_hash: hex_b256(tx),
+            ..Default::default()
+        })
     }
 
     /// `did/write_proxy_attributes`.
@@ -511,9 +685,16 @@ impl PeaqosNode {
         &self,
         r: WriteProxyDidAttributesRequest,
     ) -> Res<WriteProxyDidAttributesResponse> {
-        let signer = self.signer("signer_address", &r.signer_address, &self.proxy_then_machine())?;
+        let signer = self.signer(
+            "signer_address",
+            &r.signer_address,
+            &self.proxy_then_machine(),
+        )?;
         if r.machine_ids.len() > MAX_MACHINE_IDS {
-            return Err(NodeError::value("machine_ids", format!("at most {MAX_MACHINE_IDS} machine_ids")));
+            return Err(NodeError::value(
+                "machine_ids",
+                format!("at most {MAX_MACHINE_IDS} machine_ids"),
+            ));
         }
         let machines: Vec<U256> = r.machine_ids.iter().map(|m| U256::from(*m)).collect();
         let tx = self
@@ -521,73 +702,93 @@ impl PeaqosNode {
             .await?
             .write_proxy_did_attributes(U256::from(r.proxy_agent_id), &machines)
             .await?;
-        Ok(WriteProxyDidAttributesResponse { tx_hash: hex_b256(tx), ..Default::default() })
+        Ok(WriteProxyDidAttributesResponse {
+            tx_hash: hex_b256(tx),
+            ..Default::default()
+        })
     }
 
     /// `events/validate`: no chain access.
     pub fn validate_event(&self, r: ValidateEventRequest) -> Res<ValidateEventResponse> {
-        let params = event_params(&EventFields {
-            machine_id: r.machine_id,
-            event_type: r.event_type,
-            value: r.value,
-            timestamp: r.timestamp,
-            raw_data_hex: &r.raw_data_hex,
-            trust_level: r.trust_level,
-            source_chain_id: r.source_chain_id,
-            source_tx_hash: &r.source_tx_hash,
-            metadata_hex: &r.metadata_hex,
-        })?;
-        Ok(ValidateEventResponse { data_hash: hex_b256(params.data_hash()), ..Default::default() })
+        let params = event_params(&event_fields!(r))?;
+        Ok(ValidateEventResponse {
+            data_hash: hex_b256(params.data_hash()),
+            ..Default::default()
+        })
     }
 
     /// `events/submit` (an empty signer uses `defaults.machine_address`: the stream agent).
     pub async fn submit_event(&self, r: SubmitEventRequest) -> Res<SubmitEventResponse> {
         let signer = self.signer("signer_address", &r.signer_address, &self.machine_default())?;
-        let params = event_params(&EventFields {
-            machine_id: r.machine_id,
-            event_type: r.event_type,
-            value: r.value,
-            timestamp: r.timestamp,
-            raw_data_hex: &r.raw_data_hex,
-            trust_level: r.trust_level,
-            source_chain_id: r.source_chain_id,
-            source_tx_hash: &r.source_tx_hash,
-            metadata_hex: &r.metadata_hex,
-        })?;
+        let params = event_params(&event_fields!(r))?;
         let (tx, data_hash) = self.client(signer).await?.submit_event(params).await?;
-        Ok(SubmitEventResponse { tx_hash: hex_b256(tx), data_hash: hex_b256(data_hash), ..Default::default() })
+        Ok(SubmitEventResponse {
+            tx_hash: hex_b256(tx),
+            data_hash: hex_b256(data_hash),
+            ..Default::default()
+        })
     }
 
     /// `events/batch_submit`.
-    pub async fn batch_submit_events(&self, r: BatchSubmitEventsRequest) -> Res<BatchSubmitEventsResponse> {
+    pub async fn batch_submit_events(
+        &self,
+        r: BatchSubmitEventsRequest,
+    ) -> Res<BatchSubmitEventsResponse> {
         let signer = self.signer("signer_address", &r.signer_address, &self.machine_default())?;
         if r.events_json.len() > MAX_EVENTS_JSON_BYTES {
-            return Err(NodeError::value("events_json", format!("events_json is longer than {MAX_EVENTS_JSON_BYTES} bytes")));
+            return Err(NodeError::value(
+                "events_json",
+                format!("events_json is longer than {MAX_EVENTS_JSON_BYTES} bytes"),
+            ));
         }
-        let list: Value = serde_json::from_str(&r.events_json)
-            .map_err(|e| NodeError::value("events_json", format!("events_json must be a JSON array: {e}")))?;
-        let list = list
-            .as_array()
-            .ok_or_else(|| NodeError::value("events_json", "events_json must be a JSON array of objects"))?;
+        let list: Value = serde_json::from_str(&r.events_json).map_err(|e| {
+            NodeError::value(
+                "events_json",
+                format!("events_json must be a JSON array: {e}"),
+            )
+        })?;
+        let list = list.as_array().ok_or_else(|| {
+            NodeError::value("events_json", "events_json must be a JSON array of objects")
+        })?;
         if list.len() > MAX_BATCH_EVENTS {
-            return Err(NodeError::value("events_json", format!("at most {MAX_BATCH_EVENTS} events per batch")));
+            return Err(NodeError::value(
+                "events_json",
+                format!("at most {MAX_BATCH_EVENTS} events per batch"),
+            ));
         }
-        let events = list.iter().enumerate().map(|(i, v)| batch_event(i, v)).collect::<Res<Vec<_>>>()?;
-        let hashes = self.client(signer).await?.batch_submit_events(&events).await?;
+        let events = list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| batch_event(i, v))
+            .collect::<Res<Vec<_>>>()?;
+        let hashes = self
+            .client(signer)
+            .await?
+            .batch_submit_events(&events)
+            .await?;
         let hashes: Vec<String> = hashes.into_iter().map(hex_b256).collect();
-        Ok(BatchSubmitEventsResponse { tx_hashes_json: sorted_json(&hashes)?, ..Default::default() })
+        Ok(BatchSubmitEventsResponse {
+            tx_hashes_json: sorted_json(&hashes)?,
+            ..Default::default()
+        })
     }
 
     /// `mcr/query`.
     pub async fn query_mcr(&self, r: QueryMcrRequest) -> Res<QueryMcrResponse> {
         let v = self.mcr().query_mcr(r.did.trim()).await?;
-        Ok(QueryMcrResponse { result_json: sorted_json(&v)?, ..Default::default() })
+        Ok(QueryMcrResponse {
+            result_json: sorted_json(&v)?,
+            ..Default::default()
+        })
     }
 
     /// `mcr/machine`.
     pub async fn query_machine(&self, r: QueryMachineRequest) -> Res<QueryMachineResponse> {
         let v = self.mcr().query_machine(r.did.trim()).await?;
-        Ok(QueryMachineResponse { result_json: sorted_json(&v)?, ..Default::default() })
+        Ok(QueryMachineResponse {
+            result_json: sorted_json(&v)?,
+            ..Default::default()
+        })
     }
 
     /// `mcr/operator_machines`.
@@ -595,11 +796,23 @@ impl PeaqosNode {
         &self,
         r: QueryOperatorMachinesRequest,
     ) -> Res<QueryOperatorMachinesResponse> {
-        let v = self.mcr().query_operator_machines(r.did.trim(), None, None).await?;
-        Ok(QueryOperatorMachinesResponse { result_json: sorted_json(&v)?, ..Default::default() })
+        let v = self
+            .mcr()
+            .query_operator_machines(r.did.trim(), None, None)
+            .await?;
+        Ok(QueryOperatorMachinesResponse {
+            result_json: sorted_json(&v)?,
+            ..Default::default()
+        })
     }
 
-    async fn smart_account_args(&self, signer: &str, owner: &str, machine: &str, salt: &str) -> Res<(PeaqosClient, Address, Address, U256)> {
+    async fn smart_account_args(
+        &self,
+        signer: &str,
+        owner: &str,
+        machine: &str,
+        salt: &str,
+    ) -> Res<(PeaqosClient, Address, Address, U256)> {
         let signer = self.signer("signer_address", signer, &self.proxy_then_machine())?;
         let owner = match owner.trim() {
             "" => signer,
@@ -615,8 +828,12 @@ impl PeaqosNode {
         if salt.trim().is_empty() {
             return Err(NodeError::value("salt", "salt is required"));
         }
-        let salt = U256::from_str(salt.trim())
-            .map_err(|_| NodeError::value("salt", "salt must be an unsigned integer (decimal, 0x, 0o or 0b)"))?;
+        let salt = U256::from_str(salt.trim()).map_err(|_| {
+            NodeError::value(
+                "salt",
+                "salt must be an unsigned integer (decimal, 0x, 0o or 0b)",
+            )
+        })?;
         Ok((self.client(signer).await?, owner, machine, salt))
     }
 
@@ -625,21 +842,40 @@ impl PeaqosNode {
         &self,
         r: GetSmartAccountAddressRequest,
     ) -> Res<GetSmartAccountAddressResponse> {
-        let (client, owner, machine, salt) = self.smart_account_args(&r.signer_address, &r.owner, &r.machine, &r.salt).await?;
-        let a = client.get_smart_account_address(owner, machine, salt).await?;
-        Ok(GetSmartAccountAddressResponse { address: a.to_checksum(None), ..Default::default() })
+        let (client, owner, machine, salt) = self
+            .smart_account_args(&r.signer_address, &r.owner, &r.machine, &r.salt)
+            .await?;
+        let a = client
+            .get_smart_account_address(owner, machine, salt)
+            .await?;
+        Ok(GetSmartAccountAddressResponse {
+            address: a.to_checksum(None),
+            ..Default::default()
+        })
     }
 
     /// `smart_account/deploy`.
-    pub async fn deploy_smart_account(&self, r: DeploySmartAccountRequest) -> Res<DeploySmartAccountResponse> {
-        let (client, owner, machine, salt) = self.smart_account_args(&r.signer_address, &r.owner, &r.machine, &r.salt).await?;
+    pub async fn deploy_smart_account(
+        &self,
+        r: DeploySmartAccountRequest,
+    ) -> Res<DeploySmartAccountResponse> {
+        let (client, owner, machine, salt) = self
+            .smart_account_args(&r.signer_address, &r.owner, &r.machine, &r.salt)
+            .await?;
         let a = client.deploy_smart_account(owner, machine, salt).await?;
-        Ok(DeploySmartAccountResponse { address: a.to_checksum(None), ..Default::default() })
+        Ok(DeploySmartAccountResponse {
+            address: a.to_checksum(None),
+            ..Default::default()
+        })
     }
 
     /// `bridge/nft`.
     pub async fn bridge_nft(&self, r: BridgeNftRequest) -> Res<BridgeNftResponse> {
-        let signer = self.signer("signer_address", &r.signer_address, &self.proxy_then_machine())?;
+        let signer = self.signer(
+            "signer_address",
+            &r.signer_address,
+            &self.proxy_then_machine(),
+        )?;
         let source = bridge_chain("source", &r.source)?;
         let destination = bridge_chain("destination", &r.destination)?;
         if r.recipient.trim().is_empty() {
@@ -670,7 +906,10 @@ impl PeaqosNode {
             base_nft_address,
         };
         let tx = self.client(signer).await?.bridge_nft(&params).await?;
-        Ok(BridgeNftResponse { tx_hash: hex_b256(tx), ..Default::default() })
+        Ok(BridgeNftResponse {
+            tx_hash: hex_b256(tx),
+            ..Default::default()
+        })
     }
 
     /// `bridge/wait_arrival`: polls the destination; `arrived=false` with success at the
@@ -682,10 +921,18 @@ impl PeaqosNode {
         let timeout = match r.timeout {
             0 => DEFAULT_ARRIVAL_TIMEOUT_SECS,
             t if t <= MIN_ARRIVAL_TIMEOUT_SECS => {
-                return Err(NodeError::value("timeout", format!("timeout must be > {MIN_ARRIVAL_TIMEOUT_SECS} seconds (0 = {DEFAULT_ARRIVAL_TIMEOUT_SECS})")));
+                return Err(NodeError::value(
+                    "timeout",
+                    format!(
+                        "timeout must be > {MIN_ARRIVAL_TIMEOUT_SECS} seconds (0 = {DEFAULT_ARRIVAL_TIMEOUT_SECS})"
+                    ),
+                ));
             }
             t if t > MAX_ARRIVAL_TIMEOUT_SECS => {
-                return Err(NodeError::value("timeout", format!("timeout must be at most {MAX_ARRIVAL_TIMEOUT_SECS} seconds")));
+                return Err(NodeError::value(
+                    "timeout",
+                    format!("timeout must be at most {MAX_ARRIVAL_TIMEOUT_SECS} seconds"),
+                ));
             }
             t => t,
         };
@@ -693,9 +940,14 @@ impl PeaqosNode {
             return Err(NodeError::value("dst_rpc_url", "dst_rpc_url is required"));
         }
         let nft = parse_address("dst_nft_address", &r.dst_nft_address)?;
-        let mut params = WaitForBridgeArrival::new(r.dst_rpc_url.trim(), nft, U256::from(r.token_id));
+        let mut params =
+            WaitForBridgeArrival::new(r.dst_rpc_url.trim(), nft, U256::from(r.token_id));
         params.timeout = Duration::from_secs(timeout);
+        params.poll_interval = ARRIVAL_POLL_INTERVAL;
         let arrived = peaqos_sdk::wait_for_bridge_arrival(&params).await?;
-        Ok(WaitForBridgeArrivalResponse { arrived, ..Default::default() })
+        Ok(WaitForBridgeArrivalResponse {
+            arrived,
+            ..Default::default()
+        })
     }
 }
