@@ -71,6 +71,16 @@ export PEAQOS_CHROMIUM="${PEAQOS_CHROMIUM:-$(command -v chromium)}"
   || .venv-interop/bin/pip install --quiet --disable-pip-version-check "websockets>=12"
 done_step
 
+step "Python venv with the official MCP client (mcp 1.30.0, PyPI) for the peaqos mcp test"
+if ! .venv-mcp/bin/python -c "import mcp, jsonschema" >/dev/null 2>&1; then
+  [ -x .venv-mcp/bin/python ] || python3 -m venv .venv-mcp
+  .venv-mcp/bin/pip install --quiet --disable-pip-version-check "mcp==1.30.0"
+else
+  echo "    .venv-mcp is current"
+fi
+export PEAQOS_MCP_PYTHON="$ROOT/.venv-mcp/bin/python"
+done_step
+
 # ---------------------------------------------------------------- static checks
 if [ -z "${SKIP_LINT:-}" ]; then
   step "cargo fmt --check"

@@ -22,7 +22,8 @@ use clap::{Parser, Subcommand};
 use crate::commands::{demo, dev};
 use crate::{
     commands::{
-        activate, admin, doctor, init, qualify_event, qualify_mcr, show_machine, show_operator,
+        activate, admin, doctor, init, mcp, qualify_event, qualify_mcr, show_machine,
+        show_operator,
         skill, wallet, whoami,
     },
     env::Env,
@@ -93,6 +94,8 @@ enum Command {
     /// hosted assistants.
     #[command(subcommand)]
     Skill(skill::Command),
+    /// Serve peaqOS as MCP tools on stdio (whoami, activate, events, ratings, fleets, wallets).
+    Mcp(mcp::Args),
     /// Manage wallets in the encrypted OWS vault.
     #[command(subcommand)]
     Wallet(wallet::Command),
@@ -258,6 +261,7 @@ async fn run(ui: &Ui, command: Command) -> CliResult {
         Command::Admin(cmd) => admin::run(ui, &env, cmd).await,
         Command::Doctor(args) => doctor::run(ui, &env, &args).await,
         Command::Skill(cmd) => skill::run(ui, &env, cmd).await,
+        Command::Mcp(args) => mcp::run(ui, &env, &args).await,
         #[cfg(feature = "dev")]
         Command::Dev(args) => dev::run(ui, &env, args).await,
         #[cfg(feature = "dev")]

@@ -8,6 +8,7 @@ pub(crate) mod demo;
 pub(crate) mod dev;
 pub(crate) mod doctor;
 pub(crate) mod init;
+pub(crate) mod mcp;
 pub(crate) mod qualify_event;
 pub(crate) mod qualify_mcr;
 pub(crate) mod show_machine;

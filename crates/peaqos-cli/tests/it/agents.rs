@@ -746,3 +746,44 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
     assert!(ready.contains("\"status\":\"ready\""), "{ready}");
     stop(child).await;
 }
+
+/// The official Python MCP client (`mcp` on PyPI, in the venv `PEAQOS_MCP_PYTHON` names)
+/// drives `peaqos mcp` against a local stack (tests/mcp/client.py).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Python with the `mcp` package: PEAQOS_MCP_PYTHON (scripts/test.sh makes .venv-mcp)"]
+async fn mcp_server_with_the_official_python_client() {
+    let python = std::env::var("PEAQOS_MCP_PYTHON").unwrap_or_else(|_| {
+        panic!(
+            "PEAQOS_MCP_PYTHON is not set: python3 -m venv .venv-mcp && .venv-mcp/bin/pip \
+             install 'mcp==1.30.0', then export PEAQOS_MCP_PYTHON=$PWD/.venv-mcp/bin/python"
+        )
+    });
+    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
+        .await
+        .expect("stack");
+    let cli = Cli::new();
+    cli.write_env(&stack.env_file());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp/client.py");
+    let dir = cli.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", cli.path())
+            .env("PEAQOS_BIN", env!("CARGO_BIN_EXE_peaqos"))
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run the MCP client")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("MCP OK"),
+        "{stdout}\n{stderr}"
+    );
+    stack.shutdown().await.expect("shutdown");
+}
