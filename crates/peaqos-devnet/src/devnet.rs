@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     accounts::{DEV_MNEMONIC, DevAccount, derive_accounts},
-    chain::{Chain, ChainConfig, ChainState},
+    chain::{Chain, ChainConfig, ChainState, HistoryWindow},
     node::Node,
     rpc::{self, access::AllowedOrigins},
 };
@@ -53,6 +53,9 @@ pub struct DevnetConfig {
     pub allowed_origins: AllowedOrigins,
     /// Deploy the peaqOS stack at genesis.
     pub deploy_stack: bool,
+    /// How far back state reads (`eth_call`, `eth_getBalance`, … at an older block) may go:
+    /// default the latest [`crate::chain::DEFAULT_HISTORY_BLOCKS`] blocks; `Archive` keeps all.
+    pub history: HistoryWindow,
     /// `MachineNFT` base URI (the MCR API's `/metadata/`).
     pub nft_base_uri: String,
     /// IdentityRegistry base URI (the MCR API's `/machines/`).
@@ -72,6 +75,7 @@ impl Default for DevnetConfig {
             save_interval: DEFAULT_SAVE_INTERVAL,
             allowed_origins: AllowedOrigins::loopback(),
             deploy_stack: true,
+            history: HistoryWindow::default(),
             nft_base_uri: peaqos_contracts::deploy::DEFAULT_NFT_BASE_URI.to_owned(),
             machine_card_base_uri: peaqos_contracts::deploy::DEFAULT_MACHINE_CARD_BASE_URI
                 .to_owned(),
@@ -182,6 +186,7 @@ impl Devnet {
                 (Chain::new(chain_config, &alloc), None)
             }
         };
+        let chain = chain.with_history(config.history);
         let chain_id = chain.config().chain_id;
         let node = Arc::new(
             Node::new(chain, config.block_interval.is_none(), accounts.clone())

@@ -57,6 +57,13 @@ struct Args {
     /// Start an empty chain (no peaqOS stack).
     #[arg(long)]
     no_deploy: bool,
+    /// Serve state reads (eth_call, eth_getBalance, eth_getCode, eth_getStorageAt,
+    /// eth_getTransactionCount) at the latest block and this many before it.
+    #[arg(long, value_name = "BLOCKS", default_value_t = peaqos_devnet::chain::DEFAULT_HISTORY_BLOCKS)]
+    history_blocks: u64,
+    /// Serve state reads at every block (memory grows with what the chain changes).
+    #[arg(long, conflicts_with = "history_blocks")]
+    archive: bool,
 }
 
 #[tokio::main]
@@ -82,6 +89,11 @@ async fn main() -> eyre::Result<()> {
             .iter()
             .fold(AllowedOrigins::loopback(), |o, origin| o.allow(origin)),
         deploy_stack: !args.no_deploy,
+        history: if args.archive {
+            peaqos_devnet::chain::HistoryWindow::Archive
+        } else {
+            peaqos_devnet::chain::HistoryWindow::Recent(args.history_blocks)
+        },
         ..DevnetConfig::default()
     };
     eprintln!(

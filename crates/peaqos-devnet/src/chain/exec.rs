@@ -69,8 +69,8 @@ impl ExecEnv {
 }
 
 /// Executes `tx` on `db` without committing; returns the outcome and the state changes.
-pub(crate) fn transact(
-    db: &StateDb,
+pub(crate) fn transact<DB: revm::DatabaseRef>(
+    db: &DB,
     env: &ExecEnv,
     tx: TxEnv,
     call: bool,
@@ -90,8 +90,8 @@ pub(crate) fn transact(
 /// `gas_limit` is the outer transaction's; `intrinsic` the outer intrinsic gas already charged.
 /// The returned state has the subcalls' changes only: the caller fixes the sender's nonce and
 /// charges the fee.
-pub(crate) fn transact_batch(
-    db: &StateDb,
+pub(crate) fn transact_batch<DB: revm::DatabaseRef>(
+    db: &DB,
     env: &ExecEnv,
     sender: Address,
     batch: BatchCall,

@@ -2,6 +2,7 @@
 //! a mutex and runs RPC calls on it from one dedicated thread (`crate::node`).
 
 mod exec;
+mod history;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -30,6 +31,8 @@ use serde::{Deserialize, Serialize};
 
 use exec::{ExecEnv, intrinsic_gas, transact, transact_batch};
 pub use exec::{SPEC, TxRejected};
+use history::History;
+pub use history::{DEFAULT_HISTORY_BLOCKS, HistoricDb, HistoryWindow};
 pub use types::{Outcome, StoredBlock, StoredReceipt, StoredTx};
 
 use crate::precompiles::{PRECOMPILE_STUB_CODE, PeaqPrecompiles, decode_batch};
@@ -114,6 +117,8 @@ pub struct Chain {
     next_snapshot: u64,
     /// Counts changes (see [`Chain::revision`]).
     revision: u64,
+    /// What recent blocks overwrote, for state reads at older blocks.
+    history: History,
 }
 
 /// What `evm_revert` goes back to: the height, and the state the history does not hold.
@@ -148,9 +153,18 @@ pub enum ChainError {
     /// A call or estimate halted (out of gas, invalid opcode, …).
     #[error("execution halted: {0}")]
     Halted(String),
-    /// A block older than the latest was asked for state (only the latest state is kept).
-    #[error("state of block {0} is not kept: only the latest state is available")]
-    HistoricalState(u64),
+    /// A method that runs on the latest state only (`eth_estimateGas`, `eth_createAccessList`)
+    /// was asked for an older block.
+    #[error("block {0}: this method runs on the latest state only")]
+    LatestOnly(u64),
+    /// A block older than the history window was asked for state (anvil's error and words).
+    #[error("BlockOutOfRangeError: block height is {latest} but requested was {requested}")]
+    StateOutOfRange {
+        /// The latest block.
+        latest: u64,
+        /// The block asked for.
+        requested: u64,
+    },
     /// A block number past the latest block.
     #[error("block {0} not found")]
     BlockNotFound(u64),
@@ -240,17 +254,35 @@ impl Chain {
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
             revision: 0,
+            history: History::new(HistoryWindow::default(), 0),
         }
     }
 
-    /// Resumes from a saved state.
+    /// Resumes from a saved state. Older states are not saved: reads go back to the block the
+    /// state was saved at.
     pub fn from_state(state: ChainState) -> Self {
+        let latest = state.blocks.last().map_or(0, |b| b.header.number);
         Self {
             state,
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
             revision: 0,
+            history: History::new(HistoryWindow::default(), latest),
         }
+    }
+
+    /// Sets how far back state reads may go (default [`DEFAULT_HISTORY_BLOCKS`] blocks).
+    #[must_use]
+    pub fn with_history(mut self, window: HistoryWindow) -> Self {
+        let floor = self.block_number();
+        let keep_floor = self.history.oldest(floor);
+        self.history = History::new(window, keep_floor);
+        self
+    }
+
+    /// How far back state reads may go.
+    pub const fn history_window(&self) -> HistoryWindow {
+        self.history.window()
     }
 
     /// The state (for saving). Pending transactions are sealed first.
@@ -332,57 +364,66 @@ impl Chain {
 
     // ------------------------------------------------------------------ state reads
 
-    /// Checks that `block` (a number; `None` = a hash of no block) names the latest state,
-    /// the only one kept.
-    pub fn check_state_block(&self, block: Option<u64>) -> Result<(), ChainError> {
+    /// The state as of `block` (a number; `None` = a hash of no block): the latest state, or
+    /// an older one within the history window ([`ChainError::StateOutOfRange`] past it).
+    pub fn state_at(&self, block: Option<u64>) -> Result<HistoricDb<'_>, ChainError> {
         let latest = self.block_number();
-        match block {
-            None => Err(ChainError::UnknownBlockHash),
-            Some(n) if n > latest => Err(ChainError::BlockNotFound(n)),
-            Some(n) if n < latest => Err(ChainError::HistoricalState(n)),
-            Some(_) => Ok(()),
+        let at = match block {
+            None => return Err(ChainError::UnknownBlockHash),
+            Some(n) if n > latest => return Err(ChainError::BlockNotFound(n)),
+            Some(n) if n == latest => None,
+            Some(n) if n < self.history.oldest(latest) => {
+                return Err(ChainError::StateOutOfRange {
+                    latest,
+                    requested: n,
+                });
+            }
+            Some(n) => Some(n),
+        };
+        Ok(HistoricDb {
+            db: &self.state.db,
+            history: &self.history,
+            block: at,
+        })
+    }
+
+    /// The block whose undo record a dev control's change goes to: the latest, as anvil,
+    /// whose dev controls change the state of the latest block (a read at that block's number
+    /// sees the change; one at an earlier block does not).
+    fn changing_block(&self) -> u64 {
+        self.block_number()
+    }
+
+    fn latest_state(&self) -> HistoricDb<'_> {
+        HistoricDb {
+            db: &self.state.db,
+            history: &self.history,
+            block: None,
         }
     }
 
     fn account(&self, address: Address) -> AccountInfo {
-        use revm::DatabaseRef;
-        self.state
-            .db
-            .basic_ref(address)
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+        self.latest_state().account(address)
     }
 
     /// Balance in wei.
     pub fn balance(&self, address: Address) -> U256 {
-        self.account(address).balance
+        self.latest_state().balance(address)
     }
 
     /// Next nonce (mined transactions only).
     pub fn nonce(&self, address: Address) -> u64 {
-        self.account(address).nonce
+        self.latest_state().nonce(address)
     }
 
     /// Runtime code.
     pub fn code(&self, address: Address) -> Bytes {
-        use revm::DatabaseRef;
-        let info = self.account(address);
-        match info.code {
-            Some(code) => code.original_bytes(),
-            None => self
-                .state
-                .db
-                .code_by_hash_ref(info.code_hash)
-                .map(|c| c.original_bytes())
-                .unwrap_or_default(),
-        }
+        self.latest_state().code(address)
     }
 
     /// A storage slot.
     pub fn storage(&self, address: Address, slot: U256) -> U256 {
-        use revm::DatabaseRef;
-        self.state.db.storage_ref(address, slot).unwrap_or_default()
+        self.latest_state().storage(address, slot)
     }
 
     // ------------------------------------------------------------------ execution
@@ -440,7 +481,24 @@ impl Chain {
             self.latest_env()
         };
         let gas = req.gas.unwrap_or(self.state.config.block_gas_limit);
-        self.run_call(&env, req, gas)
+        self.run_call(&self.state.db, &env, req, gas)
+    }
+
+    /// `eth_call` at block `number` (the latest or one within the history window): on the
+    /// state as of that block, in its environment.
+    pub fn call_at(&self, req: &TransactionRequest, number: u64) -> Result<Outcome, ChainError> {
+        let state = self.state_at(Some(number))?;
+        let header = &self
+            .block(number)
+            .ok_or(ChainError::BlockNotFound(number))?
+            .header;
+        let env = self.env(
+            header.number,
+            header.timestamp,
+            header.base_fee_per_gas.unwrap_or_default(),
+        );
+        let gas = req.gas.unwrap_or(self.state.config.block_gas_limit);
+        Ok(self.run_call(&state, &env, req, gas))
     }
 
     /// The environment of the latest sealed block.
@@ -462,7 +520,13 @@ impl Chain {
         )
     }
 
-    fn run_call(&self, env: &ExecEnv, req: &TransactionRequest, gas: u64) -> Outcome {
+    fn run_call<DB: revm::DatabaseRef>(
+        &self,
+        db: &DB,
+        env: &ExecEnv,
+        req: &TransactionRequest,
+        gas: u64,
+    ) -> Outcome {
         let from = req.from.unwrap_or_default();
         let value = req.value.unwrap_or_default();
         let input = req.input.input().cloned().unwrap_or_default();
@@ -473,23 +537,26 @@ impl Chain {
                 return failed_outcome(gas, "out of gas");
             }
             return match decode_batch(&input) {
-                Ok(batch) => {
-                    match transact_batch(&self.state.db, env, from, batch, value, gas, intrinsic) {
-                        Ok((outcome, _)) => outcome,
-                        Err(e) => failed_outcome(gas, &e.to_string()),
-                    }
-                }
+                Ok(batch) => match transact_batch(db, env, from, batch, value, gas, intrinsic) {
+                    Ok((outcome, _)) => outcome,
+                    Err(e) => failed_outcome(gas, &e.to_string()),
+                },
                 Err(e) => Outcome::failed(intrinsic, e.revert_data()),
             };
         }
-        match transact(&self.state.db, env, self.call_tx_env(req, gas), true) {
+        match transact(db, env, self.call_tx_env(db, req, gas), true) {
             Ok((outcome, _)) => outcome,
             Err(e) => failed_outcome(gas, &e.to_string()),
         }
     }
 
     /// revm's transaction for a call (`eth_call`, `eth_estimateGas`, `eth_createAccessList`).
-    fn call_tx_env(&self, req: &TransactionRequest, gas: u64) -> TxEnv {
+    fn call_tx_env<DB: revm::DatabaseRef>(
+        &self,
+        db: &DB,
+        req: &TransactionRequest,
+        gas: u64,
+    ) -> TxEnv {
         let from = req.from.unwrap_or_default();
         let to = req.to.and_then(|kind| kind.to().copied());
         TxEnv {
@@ -499,7 +566,12 @@ impl Chain {
             data: req.input.input().cloned().unwrap_or_default(),
             gas_limit: gas,
             gas_price: 0,
-            nonce: req.nonce.unwrap_or_else(|| self.nonce(from)),
+            nonce: req.nonce.unwrap_or_else(|| {
+                db.basic_ref(from)
+                    .ok()
+                    .flatten()
+                    .map_or(0, |info| info.nonce)
+            }),
             chain_id: Some(self.state.config.chain_id),
             access_list: req.access_list.clone().unwrap_or_default(),
             ..TxEnv::default()
@@ -518,13 +590,13 @@ impl Chain {
         let to = req.to.and_then(|kind| kind.to().copied());
         if to == Some(BATCH_PRECOMPILE_ADDRESS) {
             // The Batch executor runs its subcalls on its own journal; no list is needed.
-            let outcome = self.run_call(&env, req, gas);
+            let outcome = self.run_call(&self.state.db, &env, req, gas);
             if !outcome.success {
                 return Err(call_error(outcome));
             }
             return Ok((AccessList::default(), outcome.gas_used));
         }
-        let tx = self.call_tx_env(req, gas);
+        let tx = self.call_tx_env(&self.state.db, req, gas);
         let (outcome, state) =
             transact(&self.state.db, &env, tx.clone(), true).map_err(ChainError::from)?;
         if !outcome.success {
@@ -570,7 +642,7 @@ impl Chain {
     pub fn estimate_gas(&self, req: &TransactionRequest) -> Result<u64, ChainError> {
         let env = self.next_env();
         let cap = req.gas.unwrap_or(self.state.config.block_gas_limit);
-        let first = self.run_call(&env, req, cap);
+        let first = self.run_call(&self.state.db, &env, req, cap);
         if !first.success {
             return Err(call_error(first));
         }
@@ -578,15 +650,18 @@ impl Chain {
         let mut lo = first.gas_used.saturating_sub(1);
         let mut hi = cap;
         let guess = first.gas_used.saturating_mul(64) / 63 + 2_300;
-        if guess < hi && self.run_call(&env, req, guess).success {
+        if guess < hi && self.run_call(&self.state.db, &env, req, guess).success {
             hi = guess;
-            if self.run_call(&env, req, first.gas_used).success {
+            if self
+                .run_call(&self.state.db, &env, req, first.gas_used)
+                .success
+            {
                 return Ok(first.gas_used);
             }
         }
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2;
-            if self.run_call(&env, req, mid).success {
+            if self.run_call(&self.state.db, &env, req, mid).success {
                 hi = mid;
             } else {
                 lo = mid;
@@ -654,7 +729,9 @@ impl Chain {
                 return Err(e);
             }
         };
+        let block = env.block.number.saturating_to::<u64>();
         if let Some(state) = state {
+            self.history.remember_commit(&self.state.db, block, &state);
             self.state.db.commit(state);
         }
         let price = effective_gas_price(&envelope, base_fee);
@@ -748,6 +825,11 @@ impl Chain {
         let fee = U256::from(gas_used) * U256::from(price);
         let tip = U256::from(gas_used) * U256::from(price.saturating_sub(u128::from(base_fee)));
         let coinbase = self.state.config.coinbase;
+        // Part of the transaction, so of the open block.
+        let block = self.block_number() + 1;
+        self.history.remember_account(&self.state.db, block, from);
+        self.history
+            .remember_account(&self.state.db, block, coinbase);
         let Ok(account) = self.state.db.load_account(from);
         account.info.balance = account.info.balance.saturating_sub(fee);
         account.info.nonce = envelope.nonce() + 1;
@@ -857,6 +939,7 @@ impl Chain {
             self.state.txs.insert(*tx.envelope.tx_hash(), tx);
         }
         self.state.block_numbers.insert(hash, p.number);
+        self.history.prune(p.number);
         self.state.blocks.push(StoredBlock {
             header,
             hash,
@@ -957,14 +1040,22 @@ impl Chain {
         state.pending.clear();
         state.pending_env = None;
         state.db = snapshot.db;
+        self.history.truncate(snapshot.height);
         state.time_offset = snapshot.time_offset;
         state.next_timestamp = snapshot.next_timestamp;
         true
     }
 
+    fn remember_account(&mut self, address: Address) {
+        let block = self.changing_block();
+        self.history
+            .remember_account(&self.state.db, block, address);
+    }
+
     /// Sets an account's balance.
     pub fn set_balance(&mut self, address: Address, balance: U256) {
         self.revision += 1;
+        self.remember_account(address);
         // `insert_account_info`, not `load_account`: an account loaded as not existing would
         // keep reading as empty.
         let mut info = self.account(address);
@@ -976,6 +1067,7 @@ impl Chain {
     pub fn set_code(&mut self, address: Address, code: Bytes) {
         self.revision += 1;
         let code = Bytecode::new_raw(code);
+        self.remember_account(address);
         let mut info = self.account(address);
         info.code_hash = code.hash_slow();
         info.code = Some(code);
@@ -985,6 +1077,7 @@ impl Chain {
     /// Sets an account's nonce.
     pub fn set_nonce(&mut self, address: Address, nonce: u64) {
         self.revision += 1;
+        self.remember_account(address);
         let mut info = self.account(address);
         info.nonce = nonce;
         self.state.db.insert_account_info(address, info);
@@ -993,6 +1086,9 @@ impl Chain {
     /// Sets a storage slot.
     pub fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
         self.revision += 1;
+        let block = self.changing_block();
+        self.history
+            .remember_slot(&self.state.db, block, address, slot);
         let _ = self.state.db.insert_account_storage(address, slot, value);
     }
 

@@ -17,7 +17,7 @@ use super::{
     wallet,
 };
 use crate::{
-    chain::{Chain, ChainError, LogLimits, call_error},
+    chain::{Chain, ChainError, HistoricDb, LogLimits, call_error},
     node::{Node, NodeStopping},
 };
 
@@ -59,24 +59,16 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
             }
             ok(fee_history(chain, count.to::<u64>(), newest, &percentiles))
         }
-        // State reads: only the latest state is kept.
-        R::GetBalance(address, block) => {
-            check_state_block(chain, block)?;
-            ok(chain.balance(address))
-        }
+        // State reads: the latest state, or an older one within the history window.
+        R::GetBalance(address, block) => ok(state_at(chain, block)?.balance(address)),
         R::GetTransactionCount(address, block) => {
-            check_state_block(chain, block)?;
-            // Pending transactions are already executed into the state, so this is also the
-            // "pending" nonce (what a sender needs with interval mining).
-            ok(U64::from(chain.nonce(address)))
+            // Pending transactions are already executed into the state, so the latest is also
+            // the "pending" nonce (what a sender needs with interval mining).
+            ok(U64::from(state_at(chain, block)?.nonce(address)))
         }
-        R::GetCode(address, block) => {
-            check_state_block(chain, block)?;
-            ok(chain.code(address))
-        }
+        R::GetCode(address, block) => ok(state_at(chain, block)?.code(address)),
         R::GetStorageAt(address, slot, block) => {
-            check_state_block(chain, block)?;
-            ok(B256::from(chain.storage(address, slot)))
+            ok(B256::from(state_at(chain, block)?.storage(address, slot)))
         }
         // Blocks, transactions, receipts: `null` when unknown.
         R::GetBlockByNumber(block, full) => ok(block_number(chain, block)
@@ -117,12 +109,16 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
         R::GetLogs(filter) => ok(logs(chain, &filter)?),
         // Execution.
         R::Call(tx, block) => {
-            check_state_block(chain, block)?;
+            let number = block_number(chain, block);
+            state_at(chain, block)?;
             let pending = matches!(
                 block,
                 Some(BlockParam(BlockId::Number(BlockNumberOrTag::Pending)))
             );
-            let outcome = chain.call(&tx, pending);
+            let outcome = match number {
+                Some(n) if n < chain.block_number() => chain.call_at(&tx, n)?,
+                _ => chain.call(&tx, pending),
+            };
             if outcome.success {
                 ok(outcome.output)
             } else {
@@ -130,7 +126,7 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
             }
         }
         R::EstimateGas(tx, block) => {
-            check_state_block(chain, block)?;
+            latest_only(chain, block)?;
             ok(U64::from(chain.estimate_gas(&tx)?))
         }
         R::SendRawTransaction(raw) => ok(chain.send_raw_transaction(&raw, node.automine())?),
@@ -140,7 +136,7 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
         }
         R::SignTypedData(address, data) => ok(wallet::sign_typed_data(node, address, &data)?),
         R::CreateAccessList(tx, block) => {
-            check_state_block(chain, block)?;
+            latest_only(chain, block)?;
             let (access_list, gas_used) = chain.create_access_list(&tx)?;
             ok(AccessListResult {
                 access_list,
@@ -244,9 +240,18 @@ fn block_number(chain: &Chain, block: Option<BlockParam>) -> Option<u64> {
     }
 }
 
-/// State reads answer for the latest block only.
-fn check_state_block(chain: &Chain, block: Option<BlockParam>) -> Result<(), ChainError> {
-    chain.check_state_block(block_number(chain, block))
+/// The state as of the block a parameter names (latest when absent).
+fn state_at(chain: &Chain, block: Option<BlockParam>) -> Result<HistoricDb<'_>, ChainError> {
+    chain.state_at(block_number(chain, block))
+}
+
+/// Methods that run on the latest state only refuse an older block.
+fn latest_only(chain: &Chain, block: Option<BlockParam>) -> Result<(), ChainError> {
+    state_at(chain, block)?;
+    match block_number(chain, block) {
+        Some(n) if n < chain.block_number() => Err(ChainError::LatestOnly(n)),
+        _ => Ok(()),
+    }
 }
 
 fn mine(

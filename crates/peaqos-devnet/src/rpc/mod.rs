@@ -119,7 +119,9 @@ impl From<ChainError> for RpcError {
                 message,
                 data: Some(json!(data)),
             },
-            ChainError::TimestampTooLarge { .. } => Self::params(message),
+            ChainError::TimestampTooLarge { .. } | ChainError::StateOutOfRange { .. } => {
+                Self::params(message)
+            }
             ChainError::LogsLimit(_) => Self::new(codes::LIMIT_EXCEEDED, message),
             _ => Self::new(codes::SERVER_ERROR, message),
         }

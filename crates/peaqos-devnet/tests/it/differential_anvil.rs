@@ -133,7 +133,7 @@ const ACCOUNTS_USED: usize = 6;
 
 use peaqos_test_utils::anvil::require_anvil;
 
-fn spawn_anvil(chain_id: u64) -> AnvilInstance {
+pub(crate) fn spawn_anvil(chain_id: u64) -> AnvilInstance {
     let path = require_anvil();
     Anvil::new()
         .path(path)

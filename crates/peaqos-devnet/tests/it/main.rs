@@ -4,6 +4,7 @@ mod dev_methods;
 mod devnet;
 mod differential_anvil;
 mod hardening;
+mod history;
 mod http_limits;
 mod interop_official_sdk;
 mod raw_http;
