@@ -15,6 +15,10 @@ use tokio::task::JoinSet;
 
 use crate::{Error, Result, RpcCode, client::PeaqosClient, signer::PrivateKey};
 
+/// Most machines [`PeaqosClient::onboard_fleet`] works on at once (each task holds an RPC
+/// connection; nodes cap how many one client may open).
+pub const FLEET_CONCURRENCY: usize = 64;
+
 /// One machine to onboard.
 #[derive(Debug, Clone)]
 pub struct FleetMachine {
@@ -93,28 +97,37 @@ impl PeaqosClient {
             _ => self.register_machine().await?,
         };
 
-        let mut tasks = JoinSet::new();
-        for (index, m) in machines.iter().enumerate() {
-            let proxy = self.clone();
-            let address = m.key.address();
-            tasks.spawn(async move { (index, proxy.onboard_one(address, options).await) });
-        }
         let mut onboarded = vec![None; machines.len()];
-        while let Some(joined) = tasks.join_next().await {
-            let (index, result) = joined.map_err(join_error)?;
-            onboarded[index] = Some(result?);
+        // A bounded number in flight: one connection each, and nodes cap connections.
+        for (chunk_no, chunk) in machines.chunks(FLEET_CONCURRENCY).enumerate() {
+            let mut tasks = JoinSet::new();
+            for (i, m) in chunk.iter().enumerate() {
+                let proxy = self.clone();
+                let address = m.key.address();
+                let index = chunk_no * FLEET_CONCURRENCY + i;
+                tasks.spawn(async move { (index, proxy.onboard_one(address, options).await) });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                let (index, result) = joined.map_err(join_error)?;
+                onboarded[index] = Some(result?);
+            }
         }
         let onboarded: Vec<OnboardedMachine> = onboarded.into_iter().flatten().collect();
 
         let operator = Did::new(self.address()).to_string();
-        let mut tasks = JoinSet::new();
-        for (m, done) in machines.iter().zip(&onboarded) {
-            let client = self.with_signer(m.key.signer())?;
-            let (m, done, operator) = (m.clone(), *done, operator.clone());
-            tasks.spawn(async move { client.write_fleet_machine_did(&m, done, &operator).await });
-        }
-        while let Some(joined) = tasks.join_next().await {
-            joined.map_err(join_error)??;
+        let pairs: Vec<_> = machines.iter().zip(&onboarded).collect();
+        for chunk in pairs.chunks(FLEET_CONCURRENCY) {
+            let mut tasks = JoinSet::new();
+            for (m, done) in chunk {
+                let client = self.with_signer(m.key.signer())?;
+                let (m, done, operator) = ((*m).clone(), **done, operator.clone());
+                tasks.spawn(
+                    async move { client.write_fleet_machine_did(&m, done, &operator).await },
+                );
+            }
+            while let Some(joined) = tasks.join_next().await {
+                joined.map_err(join_error)??;
+            }
         }
 
         let ids: Vec<U256> = onboarded.iter().map(|m| m.machine_id).collect();

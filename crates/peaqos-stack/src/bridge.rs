@@ -5,11 +5,20 @@
 //!
 //! Real LayerZero contracts run on both sides; only the off-chain delivery is ours, so the
 //! SDK's `bridge_nft` / `wait_for_bridge_arrival` behave as on mainnet, just in seconds.
+//!
+//! **Exactly once across restarts.** Before validating a packet the relayer asks the
+//! destination endpoint whether it was delivered already (no pending payload hash and a nonce
+//! at or below `lazyInboundNonce`): a restarted relayer that scans a packet again skips it, and
+//! one killed between `validatePacket` and `lzReceive` finishes the delivery. With a state file
+//! ([`LocalBridge::relay_with_state`]) each direction's scan cursor and the delivered count
+//! survive restarts, so a restart does not rescan the chains from block 0. Packets whose
+//! delivery failed are reported by [`LocalBridge::pending`] (and logged) until delivered.
 
 use std::{
-    collections::HashSet,
+    collections::{BTreeMap, HashSet},
+    path::{Path, PathBuf},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -21,6 +30,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::Filter,
     signers::local::PrivateKeySigner,
+    sol,
     sol_types::SolEvent,
 };
 use peaqos_contracts::layerzero::{
@@ -28,7 +38,7 @@ use peaqos_contracts::layerzero::{
     deploy_local_bridge,
 };
 use peaqos_devnet::Devnet;
-use peaqos_service::ServiceHandle;
+use tokio::{sync::watch, task::JoinHandle};
 
 use crate::StackError;
 
@@ -40,13 +50,71 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// 10,000 per call); a longer backlog is caught up one window per poll.
 pub const LOGS_WINDOW: u64 = 5_000;
 
-/// A running local bridge: the deployment and its relayer. Dropping it stops the relayer.
+sol! {
+    /// The part of LayerZero's `EndpointV2` that says whether a packet was delivered.
+    #[sol(rpc)]
+    interface IEndpointNonces {
+        function lazyInboundNonce(address _receiver, uint32 _srcEid, bytes32 _sender) external view returns (uint64);
+    }
+}
+
+/// A packet the relayer has seen but not delivered yet (its last attempt failed).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PendingPacket {
+    /// The source endpoint id.
+    pub src_eid: u32,
+    /// The destination endpoint id.
+    pub dst_eid: u32,
+    /// The packet's nonce on its path.
+    pub nonce: u64,
+    /// The packet's guid.
+    pub guid: B256,
+    /// Why the last attempt failed.
+    pub error: String,
+}
+
+/// What the relayer keeps in its state file across restarts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RelayerState {
+    /// The next block to scan on peaq (packets to Base).
+    pub peaq_next_block: u64,
+    /// The next block to scan on Base (packets to peaq).
+    pub base_next_block: u64,
+    /// Packets delivered so far, over every run.
+    pub delivered: u64,
+}
+
+impl RelayerState {
+    /// Reads `path`; a missing file is the initial state (scan from block 0).
+    pub fn load(path: &Path) -> Result<Self, StackError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| StackError::Bridge(format!("relayer state {}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(StackError::Bridge(format!(
+                "relayer state {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Replaces `path` atomically (0600).
+    fn save(&self, path: &Path) -> Result<(), String> {
+        let bytes = serde_json::to_vec(self).map_err(|e| e.to_string())?;
+        peaqos_service::write_private(path, &bytes).map_err(|e| e.to_string())
+    }
+}
+
+/// A running local bridge: the deployment and its relayer. Dropping it stops the relayer at
+/// once (as [`LocalBridge::kill`]).
 #[derive(Debug)]
 pub struct LocalBridge {
     /// What was deployed on each chain.
     pub deployment: LocalBridgeDeployment,
     delivered: Arc<AtomicU64>,
-    relayer: ServiceHandle,
+    pending: Arc<Mutex<BTreeMap<B256, PendingPacket>>>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl LocalBridge {
@@ -86,24 +154,44 @@ impl LocalBridge {
         Self::relay(&peaq.url, &base.url, deployment, relayer).await
     }
 
-    /// Starts only the relayer, for a bridge deployed earlier (e.g. a restarted devnet pair).
+    /// Starts only the relayer, for a bridge deployed earlier (e.g. a restarted devnet pair);
+    /// it scans both chains from block 0.
     pub async fn relay(
         peaq_url: &str,
         base_url: &str,
         deployment: LocalBridgeDeployment,
         relayer: PrivateKeySigner,
     ) -> Result<Self, StackError> {
+        Self::relay_with_state(peaq_url, base_url, deployment, relayer, None).await
+    }
+
+    /// [`relay`](Self::relay) keeping its scan cursors and delivered count in `state_file`
+    /// (read on start, replaced after every poll that moved them).
+    pub async fn relay_with_state(
+        peaq_url: &str,
+        base_url: &str,
+        deployment: LocalBridgeDeployment,
+        relayer: PrivateKeySigner,
+        state_file: Option<PathBuf>,
+    ) -> Result<Self, StackError> {
+        let mut state = match &state_file {
+            Some(path) => RelayerState::load(path)?,
+            None => RelayerState::default(),
+        };
         let peaq = connect(peaq_url, Some(relayer.clone()))?;
         let base = connect(base_url, Some(relayer))?;
         let mut routes = [
             Route::new(peaq.clone(), deployment.peaq, base.clone(), deployment.base).await?,
             Route::new(base, deployment.base, peaq, deployment.peaq).await?,
         ];
-        let delivered = Arc::new(AtomicU64::new(0));
-        let mut relayer = ServiceHandle::new();
-        let stopped = relayer.stop_signal();
+        routes[0].next_block = state.peaq_next_block;
+        routes[1].next_block = state.base_next_block;
+        let delivered = Arc::new(AtomicU64::new(state.delivered));
+        let pending = Arc::new(Mutex::new(BTreeMap::new()));
+        let (stop, mut stopped) = watch::channel(false);
         let counter = Arc::clone(&delivered);
-        relayer.spawn(async move {
+        let pending_view = Arc::clone(&pending);
+        let task = tokio::spawn(async move {
             loop {
                 for route in &mut routes {
                     match route.relay_new_packets().await {
@@ -113,27 +201,74 @@ impl LocalBridge {
                         Err(e) => tracing::warn!(error = %e, "relayer: will retry"),
                     }
                 }
+                let now = RelayerState {
+                    peaq_next_block: routes[0].next_block,
+                    base_next_block: routes[1].next_block,
+                    delivered: counter.load(Ordering::Relaxed),
+                };
+                if let (Some(path), true) = (&state_file, now != state) {
+                    match now.save(path) {
+                        Ok(()) => state = now,
+                        Err(e) => tracing::warn!(error = %e, "relayer: cannot save its state"),
+                    }
+                }
+                if let Ok(mut view) = pending_view.lock() {
+                    *view = routes
+                        .iter()
+                        .flat_map(|r| r.pending.iter().map(|(k, v)| (*k, v.clone())))
+                        .collect();
+                }
                 tokio::select! {
                     () = tokio::time::sleep(POLL_INTERVAL) => {}
-                    () = stopped.clone().stopped() => return,
+                    _ = stopped.wait_for(|s| *s) => return,
                 }
             }
         });
         Ok(Self {
             deployment,
             delivered,
-            relayer,
+            pending,
+            stop,
+            task: Some(task),
         })
     }
 
-    /// How many packets the relayer has delivered so far.
+    /// How many packets the relayer has delivered so far (over every run, with a state file).
     pub fn delivered(&self) -> u64 {
         self.delivered.load(Ordering::Relaxed)
     }
 
-    /// Stops the relayer and waits for it.
-    pub async fn shutdown(self) {
-        self.relayer.shutdown().await;
+    /// The packets seen but not delivered yet (their last attempt failed; retried every poll).
+    pub fn pending(&self) -> Vec<PendingPacket> {
+        self.pending
+            .lock()
+            .map(|p| p.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Stops the relayer after its current poll and waits for it.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Stops the relayer at once, wherever it is (between two transactions of a delivery, or
+    /// before saving its state), as a crash would, and waits for it.
+    pub async fn kill(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for LocalBridge {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
     }
 }
 
@@ -159,6 +294,8 @@ struct Route {
     next_block: u64,
     /// Guids delivered already: a block is rescanned after a failure in it.
     done: HashSet<B256>,
+    /// Packets whose last delivery attempt failed.
+    pending: BTreeMap<B256, PendingPacket>,
 }
 
 impl Route {
@@ -181,6 +318,7 @@ impl Route {
             dst_end,
             next_block: 0,
             done: HashSet::new(),
+            pending: BTreeMap::new(),
         })
     }
 
@@ -215,21 +353,37 @@ impl Route {
             if packet.dst_eid != self.dst_end.eid || self.done.contains(&packet.guid) {
                 continue;
             }
-            if let Err(e) = self.deliver(&sent.encodedPayload, &packet).await {
-                // Rescan from this block next time; delivered guids are skipped.
-                if let Some(block) = log.block_number {
-                    self.next_block = block;
+            match self.deliver(&sent.encodedPayload, &packet).await {
+                Ok(now) => {
+                    self.pending.remove(&packet.guid);
+                    self.done.insert(packet.guid);
+                    delivered += u64::from(now);
                 }
-                return Err(e);
+                Err(e) => {
+                    self.pending.insert(
+                        packet.guid,
+                        PendingPacket {
+                            src_eid: packet.src_eid,
+                            dst_eid: packet.dst_eid,
+                            nonce: packet.nonce,
+                            guid: packet.guid,
+                            error: e.clone(),
+                        },
+                    );
+                    // Rescan from this block next time; delivered guids are skipped.
+                    if let Some(block) = log.block_number {
+                        self.next_block = block;
+                    }
+                    return Err(e);
+                }
             }
-            self.done.insert(packet.guid);
-            delivered += 1;
         }
         self.next_block = latest + 1;
         Ok(delivered)
     }
 
-    async fn deliver(&self, encoded: &Bytes, packet: &Packet) -> Result<(), String> {
+    /// Delivers `packet` unless the destination has it already; true when this call did.
+    async fn deliver(&self, encoded: &Bytes, packet: &Packet) -> Result<bool, String> {
         let lib = ILocalMessageLib::new(self.dst_end.message_lib, &self.dst);
         let endpoint = ILocalEndpoint::new(self.dst_end.endpoint, &self.dst);
         let origin = ILocalEndpoint::Origin {
@@ -243,6 +397,16 @@ impl Route {
             .await
             .map_err(|e| format!("inboundPayloadHash: {e}"))?;
         if pending_hash.is_zero() {
+            // No payload waiting: delivered before (e.g. by a run that then died) when the
+            // endpoint's lazy nonce has reached it.
+            let lazy = IEndpointNonces::new(self.dst_end.endpoint, &self.dst)
+                .lazyInboundNonce(packet.receiver, packet.src_eid, packet.sender)
+                .call()
+                .await
+                .map_err(|e| format!("lazyInboundNonce: {e}"))?;
+            if packet.nonce <= lazy {
+                return Ok(false);
+            }
             let receipt = lib
                 .validatePacket(encoded.clone())
                 .send()
@@ -282,6 +446,6 @@ impl Route {
             guid = %packet.guid,
             "relayer: packet delivered"
         );
-        Ok(())
+        Ok(true)
     }
 }

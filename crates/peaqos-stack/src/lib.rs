@@ -3,10 +3,12 @@
 mod admin;
 pub mod bridge;
 pub mod env;
+#[cfg(test)]
+mod relayer_tests;
 pub mod stack;
 pub mod two_factor;
 
-pub use bridge::LocalBridge;
+pub use bridge::{LocalBridge, PendingPacket, RelayerState};
 pub use env::ENV_MARKER;
 pub use stack::{
     DATA_DIR_MODE, DATA_FILE_MODE, DEV_TOTP_SECRET, ENV_ACCOUNT, FAUCET_ACCOUNT, FAUCET_CHAIN,
