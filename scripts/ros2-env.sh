@@ -46,8 +46,9 @@ fi
 INC="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
 SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 mkdir -p /opt/python/cp311-cp311/include /opt/python/cp311-cp311/lib/python3.11
-[ -e /opt/python/cp311-cp311/include/python3.11 ] || ln -s "$INC" /opt/python/cp311-cp311/include/python3.11
-[ -e /opt/python/cp311-cp311/lib/python3.11/site-packages ] || ln -s "$SITE" /opt/python/cp311-cp311/lib/python3.11/site-packages
+# Always re-pointed: another checkout (or a deleted one) may have set them.
+ln -sfn "$INC" /opt/python/cp311-cp311/include/python3.11
+ln -sfn "$SITE" /opt/python/cp311-cp311/lib/python3.11/site-packages
 
 STAMP_WANT="$(cd "$ROOT/ros2/peaq_ros2_interfaces" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)"
 if [ "$(cat "$WS/.stamp" 2>/dev/null || true)" != "$STAMP_WANT" ]; then

@@ -23,8 +23,7 @@ use crate::commands::{demo, dev};
 use crate::{
     commands::{
         activate, admin, doctor, init, mcp, qualify_event, qualify_mcr, show_machine,
-        show_operator,
-        skill, wallet, whoami,
+        show_operator, skill, wallet, whoami,
     },
     env::Env,
     error::{CliError, CliResult},

@@ -352,7 +352,7 @@ pub async fn wait_for_bridge_arrival_until(
     })?;
     let provider = ProviderBuilder::new()
         .disable_recommended_fillers()
-        .connect_http(rpc);
+        .connect_reqwest(crate::client::http_client()?, rpc);
     let deadline = tokio::time::Instant::now() + params.timeout;
     let probe = MachineNFT::ownerOfCall {
         tokenId: params.token_id,

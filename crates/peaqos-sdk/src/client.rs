@@ -35,6 +35,27 @@ pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Timeout of each HTTP request: JSON-RPC, Gas Station, MCR API.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long an idle pooled connection is kept. Shorter than the 10 s idle keep-alive timeout of
+/// the peaqOS services (and of most proxies), so a pooled connection is never reused at the
+/// moment the server closes it (a poll every 10 s otherwise races the server's close).
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP client every SDK request goes through: [`HTTP_TIMEOUT`], [`POOL_IDLE_TIMEOUT`].
+pub(crate) fn http_client() -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(HTTP_TIMEOUT)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .build()
+        .map_err(|e| {
+            Error::api(
+                crate::http::ApiCode::NetworkError,
+                format!("cannot build the HTTP client: {e}"),
+                None,
+            )
+            .with_source(e)
+        })
+}
+
 /// Env vars: the peaq JSON-RPC endpoint (required), the signer's key (required by
 /// [`PeaqosClient::from_env`] unless a vault wallet signs), the MCR API base URL (optional,
 /// default [`DEFAULT_API_URL`]). Defined once, in `peaqos-types`.
@@ -341,17 +362,7 @@ impl PeaqosClient {
         } = config;
         let url = network.validate()?;
         network.rpc_url = network.rpc_url.trim().to_owned();
-        let http = reqwest::Client::builder()
-            .timeout(HTTP_TIMEOUT)
-            .build()
-            .map_err(|e| {
-                Error::api(
-                    crate::http::ApiCode::NetworkError,
-                    format!("cannot build the HTTP client: {e}"),
-                    None,
-                )
-                .with_source(e)
-            })?;
+        let http = http_client()?;
         // One connection pool (and the same 30 s request timeout) for RPC and the HTTP APIs.
         let provider = ProviderBuilder::new()
             .disable_recommended_fillers()

@@ -2,8 +2,8 @@
 
 mod api;
 mod common;
-mod fx;
 mod failover;
+mod fx;
 mod hardening;
 mod history;
 mod http_limits;
