@@ -84,11 +84,12 @@ fn sqlite_file(url: &str) -> Option<&str> {
 /// `<file>.instance-lock`, released by the OS when the process ends (also on SIGKILL).
 fn lock_sqlite_instance(path: &str) -> Result<File, Error> {
     let lock_path = format!("{path}.instance-lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    // Private like the database beside it (0600 from creation, never briefly wider).
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&lock_path)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::Config(format!(
