@@ -41,7 +41,12 @@ impl McrService {
     }
 
     async fn start(config: McrConfig, fixed_fx: Option<Arc<dyn FxSource>>) -> Result<RunningMcr> {
-        let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+        let store = Store::connect_with(
+            &config.database_url,
+            config.db_max_connections,
+            config.fx_max_staleness_days,
+        )
+        .await?;
         let chain = match config.contracts {
             Some(_) => Some(Chain::new(&config.rpc_url)?),
             None => None,

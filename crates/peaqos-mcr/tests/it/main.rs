@@ -2,6 +2,7 @@
 
 mod api;
 mod common;
+mod day_summaries;
 mod fx;
 mod hardening;
 mod http_limits;
