@@ -11,8 +11,9 @@ pub use fx::{
     NoFx, convert_to_usd_cents, minor_unit_divisor, minor_unit_exponent,
 };
 pub use model::{
-    ActivityOrRevenueFactor, AdminState, EventRecord, Explain, Gates, MachineInput, McrRating,
-    McrScore, RevenueTrend, ScoreStatus, TrustFactor, flag_active, negative_flag_plausible, score,
+    ActivityOrRevenueFactor, AdminState, DaySummary, EventRecord, Explain, Gates, MachineInput,
+    McrRating, McrScore, RevenueTrend, ScoreStatus, TrustFactor, flag_active,
+    negative_flag_plausible, score, score_days, summarize,
 };
 
 /// The version of the scoring model, reported next to every score.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     EVENT_TYPE_ACTIVITY, EVENT_TYPE_REVENUE, MODEL_VERSION, TRUST_HARDWARE, TRUST_ON_CHAIN,
+    TRUST_SELF_REPORTED,
     date::{SECONDS_PER_DAY, utc_day},
     fx::{FxQuote, FxSource, apply_quote, quote_for},
     params::*,
@@ -211,38 +212,71 @@ pub fn negative_flag_plausible(admin: &AdminState, now: u64) -> bool {
     })
 }
 
-/// One economic event after merging duplicates: the same type, value, currency and timestamp
-/// submitted more than once counts once, with the highest trust level among the copies.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    timestamp: u64,
-    day: i64,
-    revenue: bool,
-    usd_cents: u64,
-    trust_level: u8,
+/// Distinct events of one trust class: hardware-signed, on-chain, or self-reported (and any
+/// level the chain would have rejected).
+const TRUST_CLASSES: usize = 3;
+
+const fn trust_class(level: u8) -> usize {
+    match level {
+        TRUST_HARDWARE => 2,
+        TRUST_ON_CHAIN => 1,
+        _ => 0,
+    }
 }
 
-/// Scores one machine at `now` (unix seconds). Pure and deterministic: the same input gives
-/// the same output whatever the order of `input.events`. O(n log n) for the one sort, O(n)
-/// after it, one FX lookup per (currency, UTC day).
-pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore {
-    let events = input.events;
-    let event_count = events.len() as u64;
-    let revenue_event_count = events
-        .iter()
-        .filter(|e| e.event_type == EVENT_TYPE_REVENUE)
-        .count() as u64;
-    let activity_event_count = events
-        .iter()
-        .filter(|e| e.event_type == EVENT_TYPE_ACTIVITY)
-        .count() as u64;
+/// What the model needs of one machine's events on one UTC day: integer sums only, so a
+/// day's summary is the same however its events are ordered, and summaries of different days
+/// combine without rounding. [`score`] is [`summarize`] followed by [`score_days`]; a store
+/// that keeps these per (machine, day) scores without reading the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct DaySummary {
+    /// The UTC day (days since 1970-01-01).
+    pub day: i64,
+    /// All events with a timestamp on this day, copies and unknown types included.
+    pub events: u64,
+    /// Revenue events, copies included.
+    pub revenue_events: u64,
+    /// Activity events, copies included.
+    pub activity_events: u64,
+    /// USD cents of every revenue event, copies included (each event rounded on its own).
+    pub revenue_cents: u128,
+    /// Some revenue of the day used a stale rate or had no FX data.
+    pub degraded: bool,
+    /// Some revenue of the day is in a currency other than USD (new FX rates can change it).
+    pub fx_dependent: bool,
+    /// The first distinct event's timestamp (`None` when the day has only unknown types).
+    pub first_ts: Option<u64>,
+    /// The last distinct event's timestamp.
+    pub last_ts: Option<u64>,
+    /// Distinct revenue events per trust class (self-reported, on-chain, hardware).
+    pub revenue_slots: [u64; TRUST_CLASSES],
+    /// USD cents of the distinct revenue events per trust class.
+    pub revenue_slot_cents: [u128; TRUST_CLASSES],
+    /// Distinct activity events per trust class.
+    pub activity_slots: [u64; TRUST_CLASSES],
+}
 
-    // One total order over every field, so ties (and therefore float sums) never depend on the
-    // input order; the highest trust level comes last among duplicates.
-    let mut order: Vec<&EventRecord> = events
-        .iter()
-        .filter(|e| e.event_type == EVENT_TYPE_REVENUE || e.event_type == EVENT_TYPE_ACTIVITY)
-        .collect();
+impl DaySummary {
+    fn slots(&self) -> u64 {
+        self.revenue_slots.iter().sum::<u64>() + self.activity_slots.iter().sum::<u64>()
+    }
+
+    fn revenue_slot_count(&self) -> u64 {
+        self.revenue_slots.iter().sum()
+    }
+
+    fn revenue_slot_total(&self) -> u128 {
+        self.revenue_slot_cents.iter().sum()
+    }
+}
+
+/// Summarizes a machine's events (any order) into one [`DaySummary`] per UTC day with an
+/// event, ascending by day. Duplicates (same type, value, currency and timestamp) count once
+/// as distinct events, with the highest trust level among the copies; each revenue event is
+/// converted to USD cents at its own date and rounded on its own.
+pub fn summarize(events: &[EventRecord], fx: &dyn FxSource) -> Vec<DaySummary> {
+    // One total order over every field; the highest trust level comes last among duplicates.
+    let mut order: Vec<&EventRecord> = events.iter().collect();
     order.sort_unstable_by(|a, b| {
         (
             a.timestamp,
@@ -260,21 +294,29 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
             ))
     });
 
-    let mut total_cents: u128 = 0;
-    let mut degraded = false;
-    let mut slots: Vec<Slot> = Vec::with_capacity(order.len());
+    let mut out: Vec<DaySummary> = Vec::new();
     // FX quotes of the current UTC day, per currency (events are in time order).
-    let mut quote_day = i64::MIN;
     let mut quotes: Vec<(&str, Option<FxQuote>)> = Vec::new();
-    let mut prev: Option<&EventRecord> = None;
+    // The last distinct event: (record, class it was counted in, its cents).
+    let mut prev: Option<(&EventRecord, usize, u64)> = None;
     for e in order {
         let day = utc_day(e.timestamp);
+        if out.last().is_none_or(|d| d.day != day) {
+            quotes.clear();
+            prev = None;
+            out.push(DaySummary {
+                day,
+                ..DaySummary::default()
+            });
+        }
+        let Some(d) = out.last_mut() else { continue };
+        d.events += 1;
         let revenue = e.event_type == EVENT_TYPE_REVENUE;
+        if !revenue && e.event_type != EVENT_TYPE_ACTIVITY {
+            continue;
+        }
         let usd_cents = if revenue {
-            if day != quote_day {
-                quote_day = day;
-                quotes.clear();
-            }
+            d.revenue_events += 1;
             let quote = match quotes.iter().find(|(c, _)| *c == e.currency) {
                 Some((_, q)) => *q,
                 None => {
@@ -287,46 +329,106 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
                 Some(q) => apply_quote(e.value, &e.currency, q),
                 None => apply_quote(e.value, "", FxQuote::Unsupported),
             };
-            degraded |= conv.degraded;
+            d.degraded |= conv.degraded;
+            d.fx_dependent |= e.currency != "USD";
             let cents = conv.usd_cents.unwrap_or(0);
-            total_cents += u128::from(cents);
+            d.revenue_cents += u128::from(cents);
             cents
         } else {
+            d.activity_events += 1;
             0
         };
-        let duplicate = prev.is_some_and(|p| {
-            p.timestamp == e.timestamp
-                && p.event_type == e.event_type
-                && p.value == e.value
-                && p.currency == e.currency
-        });
-        prev = Some(e);
-        if duplicate && let Some(last) = slots.last_mut() {
-            // Sorted by trust last: this copy's level is the highest so far.
-            last.trust_level = e.trust_level;
+        let class = trust_class(e.trust_level);
+        if let Some((p, p_class, p_cents)) = prev
+            && p.timestamp == e.timestamp
+            && p.event_type == e.event_type
+            && p.value == e.value
+            && p.currency == e.currency
+        {
+            // Sorted by trust last: this copy's level is the highest so far; move the one
+            // distinct event to its class.
+            if p_class != class {
+                if revenue {
+                    d.revenue_slots[p_class] -= 1;
+                    d.revenue_slots[class] += 1;
+                    d.revenue_slot_cents[p_class] -= u128::from(p_cents);
+                    d.revenue_slot_cents[class] += u128::from(p_cents);
+                } else {
+                    d.activity_slots[p_class] -= 1;
+                    d.activity_slots[class] += 1;
+                }
+            }
+            prev = Some((e, class, p_cents));
             continue;
         }
-        slots.push(Slot {
-            timestamp: e.timestamp,
-            day,
-            revenue,
-            usd_cents,
-            trust_level: e.trust_level,
-        });
+        if revenue {
+            d.revenue_slots[class] += 1;
+            d.revenue_slot_cents[class] += u128::from(usd_cents);
+        } else {
+            d.activity_slots[class] += 1;
+        }
+        d.first_ts.get_or_insert(e.timestamp);
+        d.last_ts = Some(e.timestamp);
+        prev = Some((e, class, usd_cents));
     }
+    out
+}
 
-    // Days with any event, and qualifying revenue days with their USD total.
+/// Scores one machine at `now` (unix seconds). Pure and deterministic: the same input gives
+/// the same output whatever the order of `input.events`. O(n log n) for the one sort, O(n)
+/// after it, one FX lookup per (currency, UTC day).
+pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore {
+    score_days(
+        &summarize(input.events, fx),
+        input.bonded,
+        &input.admin,
+        now,
+    )
+}
+
+/// Scores one machine at `now` from its [`DaySummary`]s (one per day, any order): the same
+/// result as [`score`] on the events they summarize. O(days).
+pub fn score_days(days: &[DaySummary], bonded: bool, admin: &AdminState, now: u64) -> McrScore {
+    let mut sorted: Vec<&DaySummary> = days.iter().collect();
+    sorted.sort_unstable_by_key(|d| d.day);
+    let mut event_count = 0u64;
+    let mut revenue_event_count = 0u64;
+    let mut activity_event_count = 0u64;
+    let mut total_cents: u128 = 0;
+    let mut degraded = false;
+    let mut distinct = 0u64;
+    let mut activity_events = 0u64;
+    // Days with any distinct event, and revenue days with their USD total.
     let mut active_days: Vec<i64> = Vec::new();
     let mut revenue_days: Vec<(i64, u128)> = Vec::new();
-    for s in &slots {
-        if active_days.last() != Some(&s.day) {
-            active_days.push(s.day);
+    let mut first_ts: Option<u64> = None;
+    let mut last_ts: Option<u64> = None;
+    let mut trust = TrustSums::default();
+    for d in sorted {
+        event_count += d.events;
+        revenue_event_count += d.revenue_events;
+        activity_event_count += d.activity_events;
+        total_cents += d.revenue_cents;
+        degraded |= d.degraded;
+        let slots = d.slots();
+        distinct += slots;
+        activity_events += d.activity_slots.iter().sum::<u64>();
+        if slots > 0 {
+            active_days.push(d.day);
         }
-        if s.revenue {
-            match revenue_days.last_mut() {
-                Some((d, sum)) if *d == s.day => *sum += u128::from(s.usd_cents),
-                _ => revenue_days.push((s.day, u128::from(s.usd_cents))),
-            }
+        if d.revenue_slot_count() > 0 {
+            revenue_days.push((d.day, d.revenue_slot_total()));
+        }
+        if first_ts.is_none() {
+            first_ts = d.first_ts;
+        }
+        if d.last_ts.is_some() {
+            last_ts = d.last_ts;
+        }
+        for c in 0..TRUST_CLASSES {
+            trust.revenue_slots[c] += d.revenue_slots[c];
+            trust.revenue_cents[c] += d.revenue_slot_cents[c];
+            trust.activity_slots[c] += d.activity_slots[c];
         }
     }
     let qualifying: Vec<(i64, u128)> = revenue_days
@@ -335,14 +437,13 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
         .collect();
     let qualifying_days: Vec<i64> = qualifying.iter().map(|(d, _)| *d).collect();
 
-    let span_days = match (slots.first(), slots.last()) {
-        (Some(f), Some(l)) => secs_to_days(l.timestamp - f.timestamp),
+    let span_days = match (first_ts, last_ts) {
+        (Some(f), Some(l)) => secs_to_days(l - f),
         _ => 0.0,
     };
-    let activity_events = slots.iter().filter(|s| !s.revenue).count() as u64;
     let events_gate = qualifying_days.len() as u64 >= GATE_MIN_QUALIFYING_REVENUE_DAYS
         || activity_events >= GATE_MIN_ACTIVITY_EVENTS;
-    let span_gate = !slots.is_empty() && span_days >= GATE_MIN_SPAN_DAYS;
+    let span_gate = distinct > 0 && span_days >= GATE_MIN_SPAN_DAYS;
     let gates = Gates {
         qualifying_revenue_days: qualifying_days.len() as u64,
         required_qualifying_revenue_days: GATE_MIN_QUALIFYING_REVENUE_DAYS,
@@ -356,12 +457,12 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
 
     let revenue = operating_factor(&qualifying_days, REVENUE_POINTS);
     let activity = operating_factor(&active_days, ACTIVITY_POINTS);
-    let trust = trust_factor(&slots, &active_days, span_days, &input.admin, now);
-    let bond_points = if input.bonded { BOND_POINTS } else { 0.0 };
+    let trust = trust_factor(&trust, last_ts, &active_days, span_days, admin, now);
+    let bond_points = if bonded { BOND_POINTS } else { 0.0 };
     let raw_score = bond_points + revenue.points + activity.points + trust.points;
     let rounded_score = round_score(raw_score);
 
-    let (status, rating, score) = if !input.bonded {
+    let (status, rating, score) = if !bonded {
         (ScoreStatus::Unbonded, McrRating::NR, 0)
     } else if !(events_gate && span_gate) {
         (ScoreStatus::Provisioned, McrRating::Provisioned, 0)
@@ -395,7 +496,7 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
             model_version: MODEL_VERSION,
             now,
             status,
-            distinct_events: slots.len() as u64,
+            distinct_events: distinct,
             gates,
             bond_points,
             revenue,
@@ -405,6 +506,14 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
             rounded_score,
         },
     }
+}
+
+/// Distinct events and their USD cents per trust class, over the whole history.
+#[derive(Debug, Default)]
+struct TrustSums {
+    revenue_slots: [u64; TRUST_CLASSES],
+    revenue_cents: [u128; TRUST_CLASSES],
+    activity_slots: [u64; TRUST_CLASSES],
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -472,29 +581,38 @@ const fn trust_weight(level: u8, self_bonus: bool) -> f64 {
     }
 }
 
+/// The weight of each trust class (see `trust_class`).
+const fn class_weights(self_bonus: bool) -> [f64; TRUST_CLASSES] {
+    [
+        trust_weight(TRUST_SELF_REPORTED, self_bonus),
+        trust_weight(TRUST_ON_CHAIN, self_bonus),
+        trust_weight(TRUST_HARDWARE, self_bonus),
+    ]
+}
+
 /// Trust of the events (revenue weighted by USD value), the override, freshness and the flag.
+/// The weighted sums are taken per trust class from integer totals, so they do not depend on
+/// the order of the events.
 #[allow(clippy::cast_precision_loss)]
 fn trust_factor(
-    slots: &[Slot],
+    sums: &TrustSums,
+    last_ts: Option<u64>,
     active_days: &[i64],
     span_days: f64,
     admin: &AdminState,
     now: u64,
 ) -> TrustFactor {
     let self_reported_bonus = span_days >= SELF_REPORTED_BONUS_MIN_SPAN_DAYS;
+    let weights = class_weights(self_reported_bonus);
     let (mut rev_n, mut rev_w, mut rev_usd, mut rev_w_usd) = (0u64, 0.0f64, 0u128, 0.0f64);
     let (mut act_n, mut act_w) = (0u64, 0.0f64);
-    for s in slots {
-        let w = trust_weight(s.trust_level, self_reported_bonus);
-        if s.revenue {
-            rev_n += 1;
-            rev_w += w;
-            rev_usd += u128::from(s.usd_cents);
-            rev_w_usd += w * s.usd_cents as f64;
-        } else {
-            act_n += 1;
-            act_w += w;
-        }
+    for (c, w) in weights.iter().enumerate() {
+        rev_n += sums.revenue_slots[c];
+        rev_w += w * sums.revenue_slots[c] as f64;
+        rev_usd += sums.revenue_cents[c];
+        rev_w_usd += w * u128_to_f64(sums.revenue_cents[c]);
+        act_n += sums.activity_slots[c];
+        act_w += w * sums.activity_slots[c] as f64;
     }
     let rev_trust = if rev_n == 0 {
         0.0
@@ -522,10 +640,8 @@ fn trust_factor(
     };
 
     // Recency: full for a grace period, then halving, never below the floor.
-    let days_since_last_event = slots
-        .last()
-        .map_or(0.0, |l| secs_to_days(now.saturating_sub(l.timestamp)));
-    let recency = if slots.is_empty() {
+    let days_since_last_event = last_ts.map_or(0.0, |l| secs_to_days(now.saturating_sub(l)));
+    let recency = if last_ts.is_none() {
         FRESHNESS_FLOOR
     } else if days_since_last_event <= FRESHNESS_GRACE_DAYS {
         1.0

@@ -51,6 +51,24 @@ fn first_ecb_day() -> i64 {
 }
 
 /// A day's rates as stored: `CUR:rate` pairs sorted by currency, comma-separated. `f64`'s
+/// The rates of stored days `(day, encoded rates)` with staleness limit `max_staleness_days`
+/// (no days: no rates).
+pub fn fx_of_rows<'a>(
+    rows: impl ExactSizeIterator<Item = (i64, &'a str)>,
+    max_staleness_days: u32,
+) -> Result<EcbFx> {
+    let empty = rows.len() == 0;
+    let days = rows
+        .map(|(d, r)| decode_day(d, r))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(match EcbHistory::from_days(days) {
+        Ok(h) => EcbFx::from_history(h),
+        Err(FxDataError::BadData(_)) if empty => EcbFx::empty(),
+        Err(e) => return Err(e.into()),
+    }
+    .with_max_staleness_days(max_staleness_days))
+}
+
 /// `Display` is the shortest text that parses back to the same value.
 pub fn encode_day(d: &EcbDay) -> String {
     let mut rates: Vec<&(String, f64)> = d.rates.iter().collect();
@@ -339,16 +357,10 @@ impl LiveFx {
             }
             return Ok(false);
         };
-        let days = rows
-            .iter()
-            .map(|(d, r)| decode_day(*d, r))
-            .collect::<Result<Vec<_>>>()?;
-        let fx = match EcbHistory::from_days(days) {
-            Ok(h) => EcbFx::from_history(h),
-            Err(FxDataError::BadData(_)) if rows.is_empty() => EcbFx::empty(),
-            Err(e) => return Err(e.into()),
-        }
-        .with_max_staleness_days(self.max_staleness_days);
+        let fx = fx_of_rows(
+            rows.iter().map(|(d, r)| (*d, r.as_str())),
+            self.max_staleness_days,
+        )?;
         if let Ok(mut s) = self.snapshot.write() {
             *s = Snapshot {
                 fx: Arc::new(fx),

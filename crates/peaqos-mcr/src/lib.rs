@@ -4,6 +4,7 @@ pub mod api;
 pub mod chain;
 pub use peaqos_service::client_ip;
 pub mod config;
+pub mod day_summaries;
 pub mod error;
 pub mod fx;
 pub mod indexer;

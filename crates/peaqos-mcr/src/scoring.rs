@@ -97,28 +97,68 @@ fn usd_number(v: f64, integer_when_whole: bool) -> Number {
     }
 }
 
+/// Which rates a score uses.
+#[derive(Clone, Copy)]
+pub enum Rates<'a> {
+    /// The rates stored in the database (live FX): scored from the per-day summaries, which
+    /// the store keeps converted with exactly these rates.
+    Stored,
+    /// A fixed source (`McrService::spawn_with_fx`): scored from the events.
+    Fixed(&'a dyn FxSource),
+}
+
 /// Scores machine `machine_id` from the store at `now`; `None` when it is not registered.
 pub async fn compute(
     store: &Store,
     machine_id: u64,
-    fx: &dyn FxSource,
+    rates: Rates<'_>,
     now: u64,
 ) -> Result<Option<Computed>> {
     let Some(machine) = store.machine(machine_id).await? else {
         return Ok(None);
     };
-    compute_for(store, machine, fx, now).await.map(Some)
+    compute_for(store, machine, rates, now).await.map(Some)
 }
 
-/// Scores `machine` (already read from the store) at `now`.
+/// Scores `machine` (already read from the store) at `now`: with the stored rates from its
+/// per-day summaries, one row per UTC day with an event however many events (see
+/// [`crate::day_summaries`]); with a fixed source from its events ([`compute_raw`]).
 pub async fn compute_for(
+    store: &Store,
+    machine: MachineState,
+    rates: Rates<'_>,
+    now: u64,
+) -> Result<Computed> {
+    match rates {
+        Rates::Stored => compute_from_days(store, machine, now).await,
+        Rates::Fixed(fx) => compute_raw(store, machine, fx, now).await,
+    }
+}
+
+/// Scores `machine` at `now` from its per-day summaries (the stored rates).
+pub async fn compute_from_days(store: &Store, machine: MachineState, now: u64) -> Result<Computed> {
+    let days = store.machine_days(machine.machine_id).await?;
+    let admin = admin_of(&machine);
+    let score = peaqos_mcr_model::score_days(&days.days, machine.bonded, &admin, now);
+    Ok(finish(
+        machine,
+        score,
+        admin,
+        days.last_block_timestamp,
+        now,
+        days.fx_last_day,
+    ))
+}
+
+/// Scores `machine` at `now` from every one of its events with rates `fx` (what
+/// [`compute_for`] does from the summaries; for comparisons and benchmarks).
+pub async fn compute_raw(
     store: &Store,
     machine: MachineState,
     fx: &dyn FxSource,
     now: u64,
 ) -> Result<Computed> {
-    let machine_id = machine.machine_id;
-    let events = store.score_events(machine_id).await?;
+    let events = store.score_events(machine.machine_id).await?;
     let last_updated = events.iter().map(|e| e.block_timestamp).max();
     let fx_last_day = events
         .iter()
@@ -126,27 +166,48 @@ pub async fn compute_for(
         .map(|e| peaqos_mcr_model::date::utc_day(e.timestamp))
         .max();
     let records: Vec<EventRecord> = events.into_iter().map(EventRecord::from).collect();
-    let admin = AdminState {
-        negative_flag_at: machine.flagged_at,
-        trust_override_bps: machine
-            .trust_override_bps
-            .map(|v| u16::try_from(v).unwrap_or(u16::MAX)),
-    };
+    let admin = admin_of(&machine);
     let input = MachineInput {
         bonded: machine.bonded,
         events: &records,
         admin,
     };
     let score = peaqos_mcr_model::score(&input, now, fx);
-    let negative_flag = peaqos_mcr_model::negative_flag_plausible(&admin, now);
-    Ok(Computed {
+    Ok(finish(
         machine,
         score,
-        negative_flag,
+        admin,
         last_updated,
         now,
         fx_last_day,
-    })
+    ))
+}
+
+fn admin_of(machine: &MachineState) -> AdminState {
+    AdminState {
+        negative_flag_at: machine.flagged_at,
+        trust_override_bps: machine
+            .trust_override_bps
+            .map(|v| u16::try_from(v).unwrap_or(u16::MAX)),
+    }
+}
+
+fn finish(
+    machine: MachineState,
+    score: McrScore,
+    admin: AdminState,
+    last_updated: Option<u64>,
+    now: u64,
+    fx_last_day: Option<i64>,
+) -> Computed {
+    Computed {
+        machine,
+        score,
+        negative_flag: peaqos_mcr_model::negative_flag_plausible(&admin, now),
+        last_updated,
+        now,
+        fx_last_day,
+    }
 }
 
 #[derive(Debug)]

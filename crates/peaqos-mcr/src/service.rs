@@ -58,7 +58,12 @@ impl McrService {
         fixed_fx: Option<Arc<dyn FxSource>>,
         options: ReplicaOptions,
     ) -> Result<RunningMcr> {
-        let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+        let store = Store::connect_with(
+            &config.database_url,
+            config.db_max_connections,
+            config.fx_max_staleness_days,
+        )
+        .await?;
         let chain = match config.contracts {
             Some(_) => Some(Chain::new(&config.rpc_url)?),
             None => None,

@@ -13,7 +13,10 @@ use peaqos_service::database::{
 };
 use sqlx::{AnyPool, Row, any::AnyRow};
 
-use crate::{Error, Result};
+use crate::{
+    Error, Result,
+    day_summaries::{self, MachineDays},
+};
 
 /// The on-chain operator relation (issue 15).
 mod operators;
@@ -31,6 +34,11 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         4,
         "operator_index",
         include_str!("../migrations/0004_operator_index.sql"),
+    ),
+    (
+        5,
+        "machine_days",
+        include_str!("../migrations/0005_machine_days.sql"),
     ),
 ];
 
@@ -309,6 +317,9 @@ pub struct Store {
     backend: Backend,
     /// The indexer's fencing token, checked by every write transaction (see [`crate::leader`]).
     fence: std::sync::Arc<crate::leader::Fence>,
+    /// The FX staleness limit the day summaries are computed with.
+    fx_max_staleness_days: u32,
+    fx_cache: std::sync::Arc<day_summaries::FxCache>,
 }
 
 /// Lowercase `0x`-hex of bytes.
@@ -378,6 +389,22 @@ impl Store {
     /// Connects to `url` (`sqlite://FILE`, created if missing, WAL; or `postgres://…`) with at
     /// most `max_connections` connections and applies the migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        Self::connect_with(
+            url,
+            max_connections,
+            peaqos_mcr_model::fx::DEFAULT_FX_MAX_STALENESS_DAYS,
+        )
+        .await
+    }
+
+    /// [`Store::connect`] with the FX staleness limit (`MCR_FX_MAX_STALENESS_DAYS`) the day
+    /// summaries are computed with; builds them (one transaction) when they were built with
+    /// another limit or not yet (a database from before migration 0005).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        fx_max_staleness_days: u32,
+    ) -> Result<Self> {
         let backend = backend_of(url)?;
         let options = ConnectOptions {
             sqlite_max_connections: max_connections,
@@ -398,11 +425,19 @@ impl Store {
                 DatabaseError::Connect(e) => Error::Database(e),
                 DatabaseError::Migrate(e) => Error::Migration(e),
             })?;
-        Ok(Self {
+        let store = Self {
             pool,
             backend,
             fence: std::sync::Arc::default(),
-        })
+            fx_max_staleness_days,
+            fx_cache: std::sync::Arc::default(),
+        };
+        let mut tx = store.pool.begin().await?;
+        if day_summaries::build_if_needed(&mut tx, fx_max_staleness_days).await? {
+            tracing::info!("built the per-day score summaries from the stored events");
+        }
+        tx.commit().await?;
+        Ok(store)
     }
 
     /// The indexer's fencing token of this process.
@@ -413,6 +448,19 @@ impl Store {
     /// The pool (leadership queries).
     pub(crate) const fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A machine's per-day summaries (one row per UTC day with an event).
+    pub async fn machine_days(&self, machine_id: u64) -> Result<MachineDays> {
+        day_summaries::read(&self.pool, i64_of(machine_id, "machine_id")?).await
+    }
+
+    /// The stored FX rates as the day summaries use them (with this store's staleness limit).
+    pub async fn stored_fx(&self) -> Result<std::sync::Arc<peaqos_mcr_model::EcbFx>> {
+        let mut tx = self.pool.begin().await?;
+        let fx = day_summaries::locked_fx(&mut tx, None, self.fx_max_staleness_days).await?;
+        tx.rollback().await?;
+        Ok(fx)
     }
 
     /// Which database this is.
@@ -610,6 +658,22 @@ impl Store {
             },
         )
         .await?;
+        if !batch.events.is_empty() {
+            let days = batch
+                .events
+                .iter()
+                .map(|e| {
+                    Ok((
+                        i64_of(e.machine_id, "machine_id")?,
+                        peaqos_mcr_model::date::utc_day(e.timestamp),
+                    ))
+                })
+                .collect::<Result<_>>()?;
+            let fx =
+                day_summaries::locked_fx(&mut tx, Some(&self.fx_cache), self.fx_max_staleness_days)
+                    .await?;
+            day_summaries::refresh(&mut tx, &*fx, &days).await?;
+        }
         if let Some(to) = batch.to {
             set_checkpoint(&mut tx, Some(to)).await?;
         }
@@ -626,6 +690,7 @@ impl Store {
             Some(b) => i64_of(b.number, "number")?,
             None => -1,
         };
+        let days = day_summaries::days_above(&mut tx, above).await?;
         for sql in [
             "DELETE FROM machines WHERE block_number > $1",
             "DELETE FROM machine_updates WHERE block_number > $1",
@@ -636,6 +701,12 @@ impl Store {
             "DELETE FROM mcr_blocks WHERE number > $1",
         ] {
             sqlx::query(sql).bind(above).execute(&mut *tx).await?;
+        }
+        if !days.is_empty() {
+            let fx =
+                day_summaries::locked_fx(&mut tx, Some(&self.fx_cache), self.fx_max_staleness_days)
+                    .await?;
+            day_summaries::refresh(&mut tx, &*fx, &days).await?;
         }
         set_checkpoint(&mut tx, keep).await?;
         tx.commit().await?;
@@ -706,6 +777,12 @@ impl Store {
                     ))
                 })
                 .collect::<Result<_>>()?;
+        // A day before every stored one changes the rates of earlier days too (the earliest
+        // fixing stands in for them).
+        let first_stored: Option<i64> = sqlx::query("SELECT MIN(day) AS d FROM fx_rates")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("d")?;
         let changed: Vec<&(i64, String)> = days
             .iter()
             .filter(|(day, rates)| match stored.get(day) {
@@ -732,6 +809,15 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            // The day summaries follow the rates in the same transaction.
+            let first = changed.iter().map(|(d, _)| *d).min().unwrap_or(lo);
+            let from = match first_stored {
+                Some(f) if f < first => first,
+                _ => i64::MIN,
+            };
+            let fx = day_summaries::locked_fx(&mut tx, None, self.fx_max_staleness_days).await?;
+            let affected = day_summaries::fx_dependent_days(&mut tx, from).await?;
+            day_summaries::refresh(&mut tx, &*fx, &affected).await?;
         }
         tx.commit().await?;
         let mut out: Vec<i64> = changed.iter().map(|(d, _)| *d).collect();
@@ -798,7 +884,6 @@ impl Store {
     /// What scoring needs of every event of a machine, by index: `(type, value, currency,
     /// timestamp, trust level, block timestamp)`; a narrower read than [`Store::events`].
     pub async fn score_events(&self, machine_id: u64) -> Result<Vec<ScoreEvent>> {
-        const T: &str = "events";
         let rows = sqlx::query(
             "SELECT event_type, value, currency, timestamp, trust_level, block_timestamp \
              FROM events WHERE machine_id = $1 ORDER BY event_index",
@@ -806,36 +891,7 @@ impl Store {
         .bind(i64_of(machine_id, "machine_id")?)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let small = |column: &'static str| -> Result<u8> {
-                    let v = get_u64(r, T, column)?;
-                    u8::try_from(v).map_err(|_| Error::CorruptStore {
-                        table: T,
-                        column,
-                        value: v.to_string(),
-                    })
-                };
-                let value: String = r.try_get("value")?;
-                Ok(ScoreEvent {
-                    event_type: small("event_type")?,
-                    // Values above u128 saturate (the model works in u128).
-                    value: value.parse::<u128>().or_else(|_| {
-                        U256::from_str(&value)
-                            .map(|_| u128::MAX)
-                            .map_err(|_| Error::CorruptStore {
-                                table: T,
-                                column: "value",
-                                value: value.clone(),
-                            })
-                    })?,
-                    currency: r.try_get("currency")?,
-                    timestamp: get_u64(r, T, "timestamp")?,
-                    trust_level: small("trust_level")?,
-                    block_timestamp: get_u64(r, T, "block_timestamp")?,
-                })
-            })
-            .collect()
+        rows.iter().map(score_event_of_row).collect()
     }
 
     /// Up to `limit` events of a machine from index `offset`.
@@ -948,16 +1004,43 @@ impl Store {
     }
 }
 
+/// A small integer column (event type, trust level).
+fn get_u8(r: &AnyRow, table: &'static str, column: &'static str) -> Result<u8> {
+    let v = get_u64(r, table, column)?;
+    u8::try_from(v).map_err(|_| Error::CorruptStore {
+        table,
+        column,
+        value: v.to_string(),
+    })
+}
+
+/// What scoring reads of an `events` row.
+pub(crate) fn score_event_of_row(r: &AnyRow) -> Result<ScoreEvent> {
+    const T: &str = "events";
+    let small = |column: &'static str| get_u8(r, T, column);
+    let value: String = r.try_get("value")?;
+    Ok(ScoreEvent {
+        event_type: small("event_type")?,
+        // Values above u128 saturate (the model works in u128).
+        value: value.parse::<u128>().or_else(|_| {
+            U256::from_str(&value)
+                .map(|_| u128::MAX)
+                .map_err(|_| Error::CorruptStore {
+                    table: T,
+                    column: "value",
+                    value: value.clone(),
+                })
+        })?,
+        currency: r.try_get("currency")?,
+        timestamp: get_u64(r, T, "timestamp")?,
+        trust_level: small("trust_level")?,
+        block_timestamp: get_u64(r, T, "block_timestamp")?,
+    })
+}
+
 fn event_of_row(r: &AnyRow) -> Result<StoredEvent> {
     const T: &str = "events";
-    let small = |column: &'static str| -> Result<u8> {
-        let v = get_u64(r, T, column)?;
-        u8::try_from(v).map_err(|_| Error::CorruptStore {
-            table: T,
-            column,
-            value: v.to_string(),
-        })
-    };
+    let small = |column: &'static str| get_u8(r, T, column);
     Ok(StoredEvent {
         machine_id: get_u64(r, T, "machine_id")?,
         event_index: get_u64(r, T, "event_index")?,

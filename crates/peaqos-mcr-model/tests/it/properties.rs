@@ -163,3 +163,50 @@ proptest! {
         prop_assert_eq!(s.event_count as usize, events.len());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// What a store keeps per (machine, day) — each day summarized from that day's events
+    /// alone — scores exactly like the whole history, whatever order the days come in.
+    #[test]
+    fn day_summaries_score_exactly_like_the_events(
+        mut events in history(),
+        admin in admin(),
+        lag in 0u64..200 * DAY,
+        bonded in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        static FX: std::sync::LazyLock<peaqos_mcr_model::EcbFx> =
+            std::sync::LazyLock::new(peaqos_mcr_model::EcbFx::embedded);
+        let fx = &*FX;
+        let copies: Vec<EventRecord> = events.iter().step_by(3).cloned().map(|mut e| {
+            e.trust_level = (e.trust_level + 1) % 4;
+            e
+        }).collect();
+        events.extend(copies);
+        let now = last_ts(&events) + lag;
+        let whole = peaqos_mcr_model::summarize(&events, fx);
+        let mut per_day: Vec<peaqos_mcr_model::DaySummary> = whole
+            .iter()
+            .map(|d| {
+                let of_day: Vec<EventRecord> = events
+                    .iter()
+                    .filter(|e| peaqos_mcr_model::date::utc_day(e.timestamp) == d.day)
+                    .cloned()
+                    .collect();
+                let s = peaqos_mcr_model::summarize(&of_day, fx);
+                assert_eq!(s.len(), 1);
+                s[0]
+            })
+            .collect();
+        prop_assert_eq!(&per_day, &whole);
+        // Any order of the days.
+        let n = per_day.len().max(1);
+        per_day.rotate_left(usize::try_from(seed).unwrap_or(0) % n);
+        let input = peaqos_mcr_model::MachineInput { bonded, events: &events, admin };
+        let raw = peaqos_mcr_model::score(&input, now, fx);
+        let agg = peaqos_mcr_model::score_days(&per_day, bonded, &admin, now);
+        prop_assert_eq!(raw, agg);
+    }
+}

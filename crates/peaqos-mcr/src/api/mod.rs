@@ -162,11 +162,20 @@ impl Shared {
         self.score_machine(id).await
     }
 
+    /// The rates scores use: the stored ones (per-day summaries) with live FX, else the fixed
+    /// source.
+    fn rates(&self) -> scoring::Rates<'_> {
+        if self.live_fx.is_some() {
+            scoring::Rates::Stored
+        } else {
+            scoring::Rates::Fixed(self.fx.as_ref())
+        }
+    }
+
     /// The score of machine `id` (cached under its wallet), `None` when it is not registered.
     async fn score_machine(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
         let stamp = self.cache.stamp(&self.status);
-        let Some(c) =
-            scoring::compute(&self.store, id, self.fx.as_ref(), scoring::unix_now()).await?
+        let Some(c) = scoring::compute(&self.store, id, self.rates(), scoring::unix_now()).await?
         else {
             return Ok(None);
         };
@@ -427,7 +436,7 @@ impl Shared {
         self.metrics.cache_miss();
         // The machine is read already: score it without a second lookup.
         let c = Arc::new(
-            scoring::compute_for(&self.store, m, self.fx.as_ref(), scoring::unix_now()).await?,
+            scoring::compute_for(&self.store, m, self.rates(), scoring::unix_now()).await?,
         );
         self.cache.put(c.machine.wallet, c.clone(), stamp);
         Ok(Some(c))

@@ -23,7 +23,7 @@ pub(crate) async fn run(file: &Path) -> eyre::Result<()> {
         );
     }
     let bytes = std::fs::read(file).wrap_err_with(|| format!("reading {}", file.display()))?;
-    let store = Store::connect(&config.database_url, 1)
+    let store = Store::connect_with(&config.database_url, 1, config.fx_max_staleness_days)
         .await
         .wrap_err("opening the database")?;
     let outcome = fx::import(&store, &bytes, unix_now()).await;

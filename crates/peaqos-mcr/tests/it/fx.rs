@@ -107,6 +107,24 @@ fn metric(text: &str, name: &str) -> f64 {
 }
 
 /// `amount_status` and `usd_value` of the revenue events in `/machine/{did}`, by timestamp.
+/// [`amounts`] once `ok` holds: `/mcr` follows new rates as soon as they are stored (the
+/// per-day summaries change with them), the per-event amounts of `/machine` when this replica
+/// has reloaded them (right after its own refresh).
+async fn amounts_when(
+    mcr: &RunningMcr,
+    did: &str,
+    ok: impl Fn(&[(u64, String, Value)]) -> bool,
+) -> Vec<(u64, String, Value)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let a = amounts(mcr, did).await;
+        if ok(&a) || std::time::Instant::now() > deadline {
+            return a;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn amounts(mcr: &RunningMcr, did: &str) -> Vec<(u64, String, Value)> {
     let p = get_json(&format!("{}/machine/{did}", mcr.url())).await;
     let mut out: Vec<(u64, String, Value)> = p["peaqos"]["event_data"]
@@ -207,7 +225,7 @@ async fn refresher_follows_good_gap_malformed_and_outage_files() {
     served.lock().expect("lock").1 = ecb_xml(&good);
     let body = wait_json(&mcr_url, "gap filled", |b| b["mcr_degraded"] == false).await;
     assert_eq!(body["total_revenue"], 2500, "{body}");
-    let a = amounts(&mcr, &m.did()).await;
+    let a = amounts_when(&mcr, &m.did(), |a| a.iter().all(|e| e.1 == "ok")).await;
     assert!(a.iter().all(|e| e.1 == "ok" && e.2 == 1250), "{a:?}");
     // Cached now (not degraded); a changed rate on T−2 drops it and the next answer uses it.
     let cached = metric(&metrics(&mcr).await, "mcr_cache_entries");
@@ -337,7 +355,7 @@ async fn events_after_2026_12_14_are_ok_once_rates_are_refreshed() {
     let body = wait_json(&mcr_url, "refreshed", |b| b["mcr_degraded"] == false).await;
     // ¥17,600 at 160 JPY per EUR and 1.1 USD per EUR = $121.00.
     assert_eq!(body["total_revenue"], 12_100, "{body}");
-    let a = amounts(&mcr, &m.did()).await;
+    let a = amounts_when(&mcr, &m.did(), |a| a.first().is_some_and(|e| e.1 == "ok")).await;
     assert_eq!(
         (a[0].1.as_str(), a[0].2.clone()),
         ("ok", 12_100.into()),

@@ -2,6 +2,7 @@
 
 mod api;
 mod common;
+mod day_summaries;
 mod failover;
 mod fx;
 mod hardening;
