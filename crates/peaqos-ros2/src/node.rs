@@ -112,7 +112,9 @@ pub fn start(state: &Arc<PeaqosNode>) -> Result<RunningNode, StartError> {
         )
         .map_err(dds)?;
     let mut tasks = Vec::new();
-    // The spinner answers ROS graph queries (ros_discovery_info), so `ros2 node list` sees us.
+    // ros2-client's Context publishes `ros_discovery_info` (this node and its endpoints) as the
+    // node and each service are created, so `ros2 node list` sees us; the spinner follows the
+    // other participants' graph updates and answers the standard parameter services.
     let spinner = ros_node.spinner().map_err(dds)?;
     tasks.push(tokio::spawn(async move {
         if let Err(e) = spinner.spin().await {

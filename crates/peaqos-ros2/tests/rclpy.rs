@@ -21,20 +21,9 @@ async fn a_disabled_node_answers_disabled_on_all_26_services() {
     if !in_netns("a_disabled_node_answers_disabled_on_all_26_services", &[]) {
         return;
     }
-    let env = Ros2Env::find();
     let dir = tempfile::tempdir().expect("tempdir");
-    let node = NodeProcess::start(
-        &[(
-            "PEAQOS_WALLET_REGISTRY".into(),
-            dir.path().join("w.json").to_string_lossy().into_owned(),
-        )],
-        &[],
-        dir.path().join("node.log"),
-    );
-    node.wait_ready().await;
-    let client = Rclpy::start(&env).await;
+    let (node, client) = disabled_node_and_rclpy(dir.path()).await;
     for e in ENDPOINTS {
-        client.wait(e.name, e.type_name).await;
         let r = client.call(e.name, e.type_name, json!({})).await;
         assert_eq!(r["success"], false, "{}", e.name);
         assert_eq!(r["error"], "peaq_os.enabled=false", "{}", e.name);
@@ -44,6 +33,39 @@ async fn a_disabled_node_answers_disabled_on_all_26_services() {
     }
     client.stop().await;
     node.stop().await;
+}
+
+/// A node with the default config (disabled; no chain needed) and an rclpy client that has
+/// discovered all 26 services.
+async fn disabled_node_and_rclpy(dir: &std::path::Path) -> (NodeProcess, Rclpy) {
+    let env = Ros2Env::find();
+    let node = NodeProcess::start(
+        &[(
+            "PEAQOS_WALLET_REGISTRY".into(),
+            dir.join("w.json").to_string_lossy().into_owned(),
+        )],
+        &[],
+        dir.join("node.log"),
+    );
+    node.wait_ready().await;
+    let client = Rclpy::start(&env).await;
+    for e in ENDPOINTS {
+        client.wait(e.name, e.type_name).await;
+    }
+    (node, client)
+}
+
+/// In the test's network namespace (re-executed there with the vault passphrase): the ROS 2
+/// environment and the local stack; `None` in the outer process.
+async fn with_local_stack(test_name: &str) -> Option<(Ros2Env, LocalStack)> {
+    if !in_netns(test_name, &[("PEAQOS_WALLET_PASSPHRASE", PASSPHRASE)]) {
+        return None;
+    }
+    let env = Ros2Env::find();
+    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
+        .await
+        .expect("local stack");
+    Some((env, stack))
 }
 
 fn totp_now() -> String {
@@ -66,16 +88,11 @@ fn str_of(v: &Value, k: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs root for a network namespace and .venv-ros2 + .ros2-ws (scripts/ros2-env.sh)"]
 async fn all_26_services_from_rclpy_against_the_local_stack() {
-    if !in_netns(
-        "all_26_services_from_rclpy_against_the_local_stack",
-        &[("PEAQOS_WALLET_PASSPHRASE", PASSPHRASE)],
-    ) {
+    let Some((env, stack)) =
+        with_local_stack("all_26_services_from_rclpy_against_the_local_stack").await
+    else {
         return;
-    }
-    let env = Ros2Env::find();
-    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
-        .await
-        .expect("local stack");
+    };
     let contracts = stack.contracts();
     let dir = tempfile::tempdir().expect("tempdir");
 
@@ -671,4 +688,210 @@ async fn all_26_services_from_rclpy_against_the_local_stack() {
     );
     assert!(log.contains("peaqos_node ready"));
     stack.shutdown().await.expect("shutdown");
+}
+
+/// Chain id of the local Base devnet in the bridge test (any id other than the peaq devnet's).
+const LOCAL_BASE_CHAIN_ID: u64 = 84_530;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs root for a network namespace and .venv-ros2 + .ros2-ws (scripts/ros2-env.sh)"]
+async fn bridge_nft_peaq_to_base_and_back_from_rclpy() {
+    let Some((env, stack)) = with_local_stack("bridge_nft_peaq_to_base_and_back_from_rclpy").await
+    else {
+        return;
+    };
+    let mut base_config = peaqos_devnet::DevnetConfig::ephemeral();
+    base_config.chain_id = LOCAL_BASE_CHAIN_ID;
+    base_config.deploy_stack = false;
+    let base = peaqos_devnet::Devnet::spawn(base_config)
+        .await
+        .expect("Base devnet");
+    let bridge = peaqos_stack::LocalBridge::spawn(&stack.devnet, &base)
+        .await
+        .expect("local bridge");
+    let d = bridge.deployment;
+    let contracts = stack.contracts();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = |a: Address| a.to_checksum(None);
+
+    // A self-managed machine holding its Machine NFT on peaq, with gas on both chains; its key
+    // reaches the node only through the official registry file (imported on start).
+    let funder = peaqos_test_utils::devnet::dev_client(&stack.devnet, 2);
+    let machine_key = peaqos_test_utils::devnet::funded_key(&funder, 1_000).await;
+    let machine = peaqos_test_utils::devnet::client_for(&stack.devnet, &machine_key);
+    let machine_id = machine.register_machine().await.expect("register");
+    machine
+        .mint_nft(machine_id, machine.address())
+        .await
+        .expect("mint");
+    let token_id: u64 = machine
+        .token_id_of(machine_id)
+        .await
+        .expect("token id")
+        .try_into()
+        .expect("small token id");
+    let base_funder = peaqos_sdk::PeaqosClient::new(peaqos_sdk::ClientConfig::new(
+        peaqos_sdk::NetworkConfig::new(&base.url, contracts),
+        peaqos_sdk::Signer::from(base.accounts[0].signer()),
+    ))
+    .expect("Base client");
+    base_funder
+        .send_call(
+            machine.address(),
+            alloy::primitives::Bytes::new(),
+            U256::from(10u128.pow(18)),
+        )
+        .await
+        .expect("gas on Base");
+    let m = s(machine.address());
+    let registry = dir.path().join("robot/peaqos_wallets.json");
+    support::write_official_registry(&registry, &machine_key, "bridged_machine");
+
+    // The node knows the LocalBridge's adapter; the Base side comes per call, as documented.
+    let mut node_env =
+        support::stack_node_env(&stack, &registry, &dir.path().join("vault"), PASSPHRASE, &m);
+    node_env.push(("MACHINE_NFT_ADAPTER_ADDRESS".to_owned(), s(d.adapter)));
+    let node = NodeProcess::start(&node_env, &[], dir.path().join("node.log"));
+    node.wait_ready().await;
+    let rclpy = Rclpy::start(&env).await;
+    rclpy.wait("bridge/nft", "PeaqosBridgeNft").await;
+    rclpy
+        .wait("bridge/wait_arrival", "PeaqosWaitForBridgeArrival")
+        .await;
+    let nft =
+        peaqos_contracts::bindings::MachineNFT::new(contracts.machine_nft, machine.provider());
+    let base_nft =
+        peaqos_contracts::bindings::MachineNFTBase::new(d.base_nft, base_funder.provider());
+
+    // peaq → Base: locked in the adapter, minted on Base to the machine.
+    let sent = ok(rclpy
+        .call(
+            "bridge/nft",
+            "PeaqosBridgeNft",
+            json!({"signer_address": m, "token_id": token_id, "source": "peaq", "destination": "base", "recipient": m}),
+        )
+        .await);
+    assert_eq!(str_of(&sent, "tx_hash").len(), 66, "{sent}");
+    assert_eq!(
+        nft.ownerOf(U256::from(token_id))
+            .call()
+            .await
+            .expect("owner"),
+        d.adapter,
+        "locked on peaq"
+    );
+    let arrived = ok(rclpy
+        .call(
+            "bridge/wait_arrival",
+            "PeaqosWaitForBridgeArrival",
+            json!({"dst_rpc_url": base.url, "dst_nft_address": s(d.base_nft), "token_id": token_id, "timeout": 120}),
+        )
+        .await);
+    assert_eq!(arrived["arrived"], true, "reached Base");
+    assert_eq!(
+        base_nft
+            .ownerOf(U256::from(token_id))
+            .call()
+            .await
+            .expect("Base owner"),
+        machine.address()
+    );
+
+    // Base → peaq: burned on Base, unlocked on peaq to the machine.
+    let back = ok(rclpy
+        .call(
+            "bridge/nft",
+            "PeaqosBridgeNft",
+            json!({"signer_address": m, "token_id": token_id, "source": "base", "destination": "peaq",
+                   "recipient": m, "base_rpc_url": base.url, "base_nft_address": s(d.base_nft)}),
+        )
+        .await);
+    assert_eq!(str_of(&back, "tx_hash").len(), 66, "{back}");
+    // On peaq the token always has an owner (the adapter while locked), and `wait_arrival`
+    // accepts any non-zero owner as the official node does (ros2-interface.md §5): so the way
+    // home is watched here, until the adapter has unlocked it to the machine.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let owner = nft
+            .ownerOf(U256::from(token_id))
+            .call()
+            .await
+            .expect("owner");
+        if owner == machine.address() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not back on peaq (owner {owner})"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(
+        base_nft.ownerOf(U256::from(token_id)).call().await.is_err(),
+        "burned on Base"
+    );
+    assert_eq!(bridge.delivered(), 2, "one packet each way");
+
+    rclpy.stop().await;
+    let log = node.stop().await;
+    assert!(
+        !log.contains(&machine_key.to_hex()[2..]),
+        "a private key in the log"
+    );
+    bridge.shutdown().await;
+    stack.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs root for a network namespace and .venv-ros2 + .ros2-ws (scripts/ros2-env.sh)"]
+async fn ros2_graph_shows_peaqos_node_and_its_26_services() {
+    if !in_netns("ros2_graph_shows_peaqos_node_and_its_26_services", &[]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (node, client) = disabled_node_and_rclpy(dir.path()).await;
+    let g = client.graph("peaqos_node").await;
+    // `ros2 node list` / get_node_names_and_namespaces(): from the node's ros_discovery_info.
+    assert!(
+        g["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .any(|n| n[0] == "peaqos_node" && n[1] == "/"),
+        "peaqos_node in the graph: {}",
+        g["nodes"]
+    );
+    let expected = |services: &Value| {
+        for e in ENDPOINTS {
+            let name = format!("/peaqos_node/{}", e.name);
+            assert_eq!(
+                services[&name],
+                json!([format!("peaq_ros2_interfaces/srv/{}", e.type_name)]),
+                "{name}: {services}"
+            );
+        }
+    };
+    assert_eq!(ENDPOINTS.len(), 26);
+    expected(&g["services"]);
+    // The node's own services (`ros2 service list` per node): the graph ties them to it.
+    expected(&g["node_services"]);
+    // Besides the 26: only the standard parameter services (rcl_interfaces), as any rclpy node.
+    let own = g["node_services"].as_object().expect("node services");
+    let peaq = own
+        .iter()
+        .filter(|(_, t)| {
+            t[0].as_str()
+                .is_some_and(|t| t.starts_with("peaq_ros2_interfaces/"))
+        })
+        .count();
+    assert_eq!(peaq, 26, "{own:?}");
+    assert!(
+        own.values().all(|t| t[0]
+            .as_str()
+            .is_some_and(|t| t.starts_with("peaq_ros2_interfaces/srv/")
+                || t.starts_with("rcl_interfaces/srv/"))),
+        "{own:?}"
+    );
+    client.stop().await;
+    node.stop().await;
 }

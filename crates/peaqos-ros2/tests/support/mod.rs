@@ -189,6 +189,14 @@ impl Rclpy {
         assert_eq!(v["ok"], true, "{service} discovered");
     }
 
+    /// Waits until the ROS graph shows node `name`; returns what rclpy's graph API sees:
+    /// `nodes` ([name, namespace] pairs), `services` and `node_services` ({name: [types]}).
+    pub async fn graph(&self, name: &str) -> Value {
+        let v = self.send(json!({"graph": name})).await;
+        assert_eq!(v["ok"], true, "graph: {v}");
+        v["response"].clone()
+    }
+
     /// Calls `/peaqos_node/<service>`; returns the response fields and the round trip (ms).
     pub async fn call_timed(&self, service: &str, type_name: &str, request: Value) -> (Value, f64) {
         let v = self

@@ -5,6 +5,8 @@ Reads one JSON command per line on stdin and answers one JSON line per command o
   -> {"id": 1, "ok": true, "response": {...}, "ms": 1.2}
 Calls are asynchronous: many may be in flight at once; answers come in completion order.
 {"id": n, "wait": "<service>", "type": "..."} waits for the service to be discovered.
+{"id": n, "graph": "<node name>"} waits until the ROS graph shows that node, then answers its
+  nodes ([name, namespace] pairs), all services and the node's own services ({name: [types]}).
 """
 
 import importlib
@@ -41,6 +43,25 @@ def to_dict(msg):
     return out
 
 
+def graph(node, name):
+    deadline = time.monotonic() + WAIT_SECS
+    while time.monotonic() < deadline:
+        nodes = node.get_node_names_and_namespaces()
+        if any(n == name for n, _ in nodes):
+            break
+        time.sleep(0.2)
+    own = {}
+    try:
+        own = dict(node.get_service_names_and_types_by_node(name, "/"))
+    except Exception as e:  # noqa: BLE001 - an unknown node raises; the test reports it
+        own = {"error": repr(e)}
+    return {
+        "nodes": [list(n) for n in node.get_node_names_and_namespaces()],
+        "services": dict(node.get_service_names_and_types()),
+        "node_services": own,
+    }
+
+
 def main():
     rclpy.init()
     node = Node("peaqos_test_client")
@@ -70,6 +91,9 @@ def main():
                 c = client_for(cmd["wait"], cmd["type"])
                 ok = c.wait_for_service(timeout_sec=WAIT_SECS)
                 emit({"id": cid, "ok": ok})
+                continue
+            if "graph" in cmd:
+                emit({"id": cid, "ok": True, "response": graph(node, cmd["graph"])})
                 continue
             c = client_for(cmd["service"], cmd["type"])
             req = getattr(srv_mod, cmd["type"]).Request()
