@@ -286,8 +286,8 @@ impl ErrorCode {
                 "The Gas Station refused to fund",
                 "A funding cap, the rate limit, a locked 2FA account or a failed transfer (the \
                  faucet's code is in the message).",
-                "Wait before retrying (caps and rate limits reset), or fund the wallets yourself \
-                 and pass --skip-funding.",
+                "Wait before retrying (caps, rate limits and a 2FA lockout reset when their \
+                 window passes), or fund the wallets yourself and pass --skip-funding.",
             ),
             Self::TwoFactorInvalid => (
                 2,
