@@ -551,20 +551,13 @@ async fn the_skill_demo_runs_as_written() {
 /// A loopback HTTP server that answers every request with `status` (and an MCR-shaped error
 /// body); returns its base URL. The thread lives as long as the test process.
 fn answering(status: u16) -> String {
-    use std::io::{Read as _, Write as _};
+    use std::io::Write as _;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut buf = [0_u8; 4096];
-            let mut seen = Vec::new();
-            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => seen.extend_from_slice(&buf[..n]),
-                }
-            }
+            let _ = read_request(&mut stream);
             let body = r#"{"detail":"stand-in failure"}"#;
             let _ = write!(
                 stream,
@@ -572,6 +565,77 @@ fn answering(status: u16) -> String {
                  Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
+        }
+    });
+    url
+}
+
+/// One HTTP request's body (headers up to the blank line, then `Content-Length` bytes; at most
+/// 1 MiB).
+fn read_request(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read as _;
+    const MAX: usize = 1 << 20;
+    let mut buf = [0_u8; 4096];
+    let mut seen = Vec::new();
+    let mut wanted = None;
+    loop {
+        if wanted.is_none()
+            && let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            wanted = Some((end + 4, len));
+        }
+        if let Some((start, len)) = wanted
+            && seen.len() >= start + len
+        {
+            return seen[start..start + len].to_vec();
+        }
+        if seen.len() > MAX {
+            return Vec::new();
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return Vec::new(),
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// A JSON-RPC relay to `upstream` (`http://host:port`) that forwards every call but closes the
+/// connection without an answer on a request naming `method`: a node whose link drops
+/// mid-command. Returns the relay's URL.
+fn relay_dropping(upstream: &str, method: &'static str) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let host = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let body = read_request(&mut stream);
+            if String::from_utf8_lossy(&body).contains(method) {
+                continue; // dropped: the connection closes unanswered
+            }
+            let Ok(mut up) = std::net::TcpStream::connect(&host) else {
+                continue;
+            };
+            let _ = write!(
+                up,
+                "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = up.write_all(&body);
+            let mut reply = Vec::new();
+            let _ = up.read_to_end(&mut reply);
+            let _ = stream.write_all(&reply);
         }
     });
     url
@@ -627,8 +691,7 @@ fn expect_code(r: &Run, code: &str) {
 }
 
 /// Each troubleshooting entry that can be provoked on a local stack: the error, the fix the
-/// catalogue gives, then success. Not reproduced here (see docs/agents.md):
-/// TX_FAILED, NETWORK_ERROR.
+/// catalogue gives, then success. Not reproduced here (see docs/agents.md): TX_FAILED.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn troubleshooting_entries_reproduced_and_fixed() {
     let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
@@ -663,6 +726,16 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
         &cli.run_async(&["whoami", "--json"]).await,
         "RPC_UNREACHABLE",
     );
+    cli.write_env(&good);
+    cli.run_async(&["whoami", "--json"]).await.expect(0);
+
+    // NETWORK_ERROR: the RPC link drops in the middle of `whoami` (after eth_chainId, on
+    // eth_getBalance) → check connectivity and the URL (the node itself), retry.
+    let dropping = relay_dropping(&stack.devnet.url, "eth_getBalance");
+    cli.write_env(&good.replace(&stack.devnet.url, &dropping));
+    let r = cli.run_async(&["whoami", "--json"]).await;
+    expect_code(&r, "NETWORK_ERROR");
+    assert!(r.stdout.contains("eth_getBalance"), "{}", r.stdout);
     cli.write_env(&good);
     cli.run_async(&["whoami", "--json"]).await.expect(0);
 
