@@ -238,8 +238,11 @@ impl ErrorCode {
             Self::TxFailed => (
                 2,
                 "A transaction failed",
-                "The node refused or dropped the transaction (nonce, gas, a lost connection).",
-                "Run the command again: every step is idempotent and resumes from peaqos.log.",
+                "A transaction was sent but no receipt arrived within the SDK's receipt timeout \
+                 (120 s: a lost connection, a dropped transaction), or the node answered with \
+                 something malformed.",
+                "Look the transaction hash up if the message names one, then run the command \
+                 again: every step is idempotent and resumes from peaqos.log.",
             ),
             Self::NotRegistered => (
                 2,

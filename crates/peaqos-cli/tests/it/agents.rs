@@ -691,7 +691,8 @@ fn expect_code(r: &Run, code: &str) {
 }
 
 /// Each troubleshooting entry that can be provoked on a local stack: the error, the fix the
-/// catalogue gives, then success. Not reproduced here (see docs/agents.md): TX_FAILED.
+/// catalogue gives, then success. TX_FAILED (two minutes of waiting) is
+/// `tx_failed_when_the_receipt_never_arrives`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn troubleshooting_entries_reproduced_and_fixed() {
     let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
@@ -1036,6 +1037,36 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
     let (child, ready) = start_dev(&mut dev, &["dev", "--json", "--no-env"]).await;
     assert!(ready.contains("\"status\":\"ready\""), "{ready}");
     stop(child).await;
+}
+
+/// TX_FAILED: the link to the node drops every receipt query, so a sent event's receipt never
+/// arrives (the SDK gives up after its 120 s receipt timeout) → run the command again against
+/// the node, which succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tx_failed_when_the_receipt_never_arrives() {
+    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
+        .await
+        .expect("stack");
+    let good = stack.env_file();
+    let cli = Cli::new();
+    cli.write_env(&good);
+    let activate = "activate --doc-url https://tx.example --data-api https://tx.example/api --json";
+    let r = cli
+        .run_async(&activate.split(' ').collect::<Vec<_>>())
+        .await;
+    r.expect(0);
+    let id = serde_json::from_str::<Value>(&r.stdout).expect("json")["machine_id"].to_string();
+    let event =
+        format!("qualify event --machine-id {id} --type activity --value 0 --ts now --json");
+    let event: Vec<&str> = event.split(' ').collect();
+    let dropping = relay_dropping(&stack.devnet.url, "eth_getTransactionReceipt");
+    cli.write_env(&good.replace(&stack.devnet.url, &dropping));
+    let r = cli.run_async(&event).await;
+    expect_code(&r, "TX_FAILED");
+    assert!(r.stdout.contains("no receipt arrived"), "{}", r.stdout);
+    cli.write_env(&good);
+    cli.run_async(&event).await.expect(0);
+    stack.shutdown().await.expect("shutdown");
 }
 
 /// The official Python MCP client (`mcp` on PyPI, in the venv `PEAQOS_MCP_PYTHON` names)
