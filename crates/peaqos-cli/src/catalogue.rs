@@ -238,8 +238,11 @@ impl ErrorCode {
             Self::TxFailed => (
                 2,
                 "A transaction failed",
-                "The node refused or dropped the transaction (nonce, gas, a lost connection).",
-                "Run the command again: every step is idempotent and resumes from peaqos.log.",
+                "A transaction was sent but no receipt arrived within the SDK's receipt timeout \
+                 (120 s: a lost connection, a dropped transaction), or the node answered with \
+                 something malformed.",
+                "Look the transaction hash up if the message names one, then run the command \
+                 again: every step is idempotent and resumes from peaqos.log.",
             ),
             Self::NotRegistered => (
                 2,
@@ -286,8 +289,8 @@ impl ErrorCode {
                 "The Gas Station refused to fund",
                 "A funding cap, the rate limit, a locked 2FA account or a failed transfer (the \
                  faucet's code is in the message).",
-                "Wait before retrying (caps and rate limits reset), or fund the wallets yourself \
-                 and pass --skip-funding.",
+                "Wait before retrying (caps, rate limits and a 2FA lockout reset when their \
+                 window passes), or fund the wallets yourself and pass --skip-funding.",
             ),
             Self::TwoFactorInvalid => (
                 2,

@@ -181,6 +181,7 @@ fn no_prompts_without_a_terminal() {
     );
     let r = cli.run(&[&init[..], &["generate", "--force"]].concat());
     r.expect(0);
+    snapshot("json_init", &scrub_json(&r.stdout, cli.path()));
     let v: Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["network"], "local");
     assert!(v["address"].as_str().is_some_and(|a| a.starts_with("0x")));
@@ -198,7 +199,16 @@ fn no_prompts_without_a_terminal() {
 }
 
 fn scrub_json(text: &str, tmp: &Path) -> String {
+    scrub_json_keys(text, tmp, &[])
+}
+
+/// [`scrub_json`] that also replaces the values of `extra` keys (random per run: a new
+/// wallet's non-EVM addresses, a demo's generated revenue).
+fn scrub_json_keys(text: &str, tmp: &Path, extra: &[&str]) -> String {
     let mut v: Value = serde_json::from_str(text).expect("json");
+    for key in extra {
+        scrub_key(&mut v, key);
+    }
     // Values that change run to run beyond the redactions.
     for key in [
         "balance_wei",
@@ -228,6 +238,9 @@ fn scrub_key(v: &mut Value, key: &str) {
         _ => {}
     }
 }
+
+/// The keys of a new wallet's accounts that differ per wallet beyond the redactions.
+const WALLET_RANDOM: &[&str] = &["address", "account_id"];
 
 /// `peaqos dev --json` prints one ready line; everything else runs against it: doctor ok, then
 /// JSON snapshots of activate, whoami, event, mcr, machine, operator, wallet, skill, demo.
@@ -299,6 +312,16 @@ async fn json_output_of_every_command_against_peaqos_dev() {
     w.set("OWS_PASSPHRASE", "correct horse battery");
     let r = w.run_async(&["wallet", "create", "robot", "--json"]).await;
     r.expect(0);
+    snapshot(
+        "json_wallet_create",
+        &scrub_json_keys(&r.stdout, w.path(), WALLET_RANDOM),
+    );
+    let r = w.run_async(&["wallet", "list", "--json"]).await;
+    r.expect(0);
+    snapshot(
+        "json_wallet_list",
+        &scrub_json_keys(&r.stdout, w.path(), WALLET_RANDOM),
+    );
     let r = w.run_async(&["wallet", "use", "robot", "--json"]).await;
     r.expect(0);
     snapshot("json_wallet_use", &scrub_json(&r.stdout, w.path()));
@@ -318,6 +341,22 @@ async fn json_output_of_every_command_against_peaqos_dev() {
     let v: Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["stack"], "external");
     assert_eq!(v["machines"].as_array().map(Vec::len), Some(2));
+    snapshot(
+        "json_demo",
+        &scrub_json_keys(
+            &r.stdout,
+            &tmp,
+            &[
+                "events",
+                "activity_events",
+                "revenue_events",
+                "total_revenue_usd_cents",
+                "revenue_trend",
+                "mcr",
+                "mcr_score",
+            ],
+        ),
+    );
 
     stop(child).await;
 }
@@ -392,6 +431,9 @@ fn skill_install_per_agent_is_idempotent() {
         assert!(!cli.path().join(dir).exists(), "dry run writes nothing");
         let r = cli.run(&["skill", "install", "--agent", agent, "--json"]);
         r.expect(0);
+        if agent == "claude-code" {
+            snapshot("json_skill_install", &scrub_json(&r.stdout, cli.path()));
+        }
         let v: Value = serde_json::from_str(&r.stdout).expect("json");
         let files = v["installed"][0]["files"].as_array().expect("files");
         assert!(files.iter().all(|f| f["action"] == "created"), "{v}");
@@ -506,6 +548,141 @@ async fn the_skill_demo_runs_as_written() {
     }
 }
 
+/// A loopback HTTP server that answers every request with `status` (and an MCR-shaped error
+/// body); returns its base URL. The thread lives as long as the test process.
+fn answering(status: u16) -> String {
+    use std::io::Write as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = read_request(&mut stream);
+            let body = r#"{"detail":"stand-in failure"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Failure\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// One HTTP request's body (headers up to the blank line, then `Content-Length` bytes; at most
+/// 1 MiB).
+fn read_request(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read as _;
+    const MAX: usize = 1 << 20;
+    let mut buf = [0_u8; 4096];
+    let mut seen = Vec::new();
+    let mut wanted = None;
+    loop {
+        if wanted.is_none()
+            && let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            wanted = Some((end + 4, len));
+        }
+        if let Some((start, len)) = wanted
+            && seen.len() >= start + len
+        {
+            return seen[start..start + len].to_vec();
+        }
+        if seen.len() > MAX {
+            return Vec::new();
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return Vec::new(),
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// A JSON-RPC relay to `upstream` (`http://host:port`) that forwards every call but closes the
+/// connection without an answer on a request naming `method`: a node whose link drops
+/// mid-command. Returns the relay's URL.
+fn relay_dropping(upstream: &str, method: &'static str) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let host = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let body = read_request(&mut stream);
+            if String::from_utf8_lossy(&body).contains(method) {
+                continue; // dropped: the connection closes unanswered
+            }
+            let Ok(mut up) = std::net::TcpStream::connect(&host) else {
+                continue;
+            };
+            let _ = write!(
+                up,
+                "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = up.write_all(&body);
+            let mut reply = Vec::new();
+            let _ = up.read_to_end(&mut reply);
+            let _ = stream.write_all(&reply);
+        }
+    });
+    url
+}
+
+/// Runs `command` (a shell line) under `script`, so its stdin is a pseudo-terminal, with
+/// `input` typed; stdout holds the terminal's output (stdout and stderr together).
+async fn on_a_terminal(cli: &Cli, command: &str, input: &str) -> Run {
+    let dir = cli.path().to_path_buf();
+    let env = cli.env.clone();
+    let command = command.to_owned();
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write as _;
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"])
+            .current_dir(&dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &dir)
+            .env("NO_COLOR", "1")
+            .env("DO_NOT_TRACK", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .spawn()
+            .expect("`script` (util-linux) runs the command on a pseudo-terminal");
+        // Typed after the prompt is up: the terminal would drop input sent before it.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.as_bytes());
+        }
+        let out = child.wait_with_output().expect("wait");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .expect("join")
+}
+
 /// Expects the JSON error `code` from `r`.
 #[track_caller]
 fn expect_code(r: &Run, code: &str) {
@@ -514,9 +691,8 @@ fn expect_code(r: &Run, code: &str) {
 }
 
 /// Each troubleshooting entry that can be provoked on a local stack: the error, the fix the
-/// catalogue gives, then success. Not reproduced here (see docs/agents.md): ABORTED (needs a
-/// terminal), LIMIT_EXCEEDED, MCR_UNAVAILABLE, MCR_ERROR, GAS_STATION_REFUSED, TX_FAILED,
-/// NETWORK_ERROR.
+/// catalogue gives, then success. TX_FAILED (two minutes of waiting) is
+/// `tx_failed_when_the_receipt_never_arrives`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn troubleshooting_entries_reproduced_and_fixed() {
     let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
@@ -551,6 +727,16 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
         &cli.run_async(&["whoami", "--json"]).await,
         "RPC_UNREACHABLE",
     );
+    cli.write_env(&good);
+    cli.run_async(&["whoami", "--json"]).await.expect(0);
+
+    // NETWORK_ERROR: the RPC link drops in the middle of `whoami` (after eth_chainId, on
+    // eth_getBalance) → check connectivity and the URL (the node itself), retry.
+    let dropping = relay_dropping(&stack.devnet.url, "eth_getBalance");
+    cli.write_env(&good.replace(&stack.devnet.url, &dropping));
+    let r = cli.run_async(&["whoami", "--json"]).await;
+    expect_code(&r, "NETWORK_ERROR");
+    assert!(r.stdout.contains("eth_getBalance"), "{}", r.stdout);
     cli.write_env(&good);
     cli.run_async(&["whoami", "--json"]).await.expect(0);
 
@@ -654,6 +840,40 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
     .expect("write");
     cli.run_async(&batch).await.expect(0);
 
+    // LIMIT_EXCEEDED (a value above PEAQOS_MAX_VALUE_PER_TX) → lower the value.
+    cli.write_env(&format!(
+        "{}\nPEAQOS_MAX_VALUE_PER_TX=100\n",
+        good.trim_end()
+    ));
+    let revenue = |value: u32| {
+        format!("qualify event --machine-id {id} --type revenue --value {value} --ts now --json")
+    };
+    let over = revenue(1000);
+    expect_code(
+        &cli.run_async(&over.split(' ').collect::<Vec<_>>()).await,
+        "LIMIT_EXCEEDED",
+    );
+    let under = revenue(10);
+    cli.run_async(&under.split(' ').collect::<Vec<_>>())
+        .await
+        .expect(0);
+    cli.write_env(&good);
+
+    // MCR_UNAVAILABLE (an MCR behind a proxy that answers 503 while the service is down) and
+    // MCR_ERROR (an MCR that answers 500) → the running MCR API's URL.
+    for (status, code) in [(503, "MCR_UNAVAILABLE"), (500, "MCR_ERROR")] {
+        let failing = answering(status);
+        cli.write_env(&good.replace(&stack.mcr.url(), &failing));
+        expect_code(
+            &cli.run_async(&["qualify", "mcr", &did, "--json"]).await,
+            code,
+        );
+        cli.write_env(&good);
+        cli.run_async(&["qualify", "mcr", &did, "--json"])
+            .await
+            .expect(0);
+    }
+
     // NOT_REGISTERED / INSUFFICIENT_FUNDS / GAS_STATION_UNREACHABLE / TWO_FACTOR_INVALID on a
     // proxy activation, each fixed in turn. The operator (the .env key) is registered above,
     // so a second stack-fresh operator shows NOT_REGISTERED first.
@@ -697,6 +917,57 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
         serde_json::from_str::<Value>(&r.stdout).expect("json")["mode"],
         "proxy"
     );
+
+    // GAS_STATION_REFUSED: a Gas Station that locks the owner after one invalid 2FA code
+    // (lockout 3 s) → wait for the lockout to pass, then retry with a fresh code. Another
+    // machine (the first is funded now), another funder (no nonce race with the stack's).
+    let mut config = peaqos_gas_station::GasStationConfig::for_devnet(
+        &stack.devnet.url,
+        peaqos_stack::FAUCET_CHAIN,
+        &stack.devnet.accounts[8].private_key.to_string(),
+        &format!(
+            "sqlite://{}?mode=rwc",
+            cli.path().join("locking-gas-station.db").display()
+        ),
+    );
+    config.max_failed_attempts = 1;
+    config.lockout = std::time::Duration::from_secs(3);
+    let locking = peaqos_gas_station::GasStation::spawn(config)
+        .await
+        .expect("gas station");
+    peaqos_stack::enroll_dev_owner(&locking, stack.test_owner(), peaqos_stack::DEV_TOTP_SECRET)
+        .await
+        .expect("enroll");
+    let (machine2, key2) = peaqos_sdk::PeaqosClient::generate_keypair();
+    std::fs::write(cli.path().join("m2.key"), key2.to_hex()).expect("key");
+    let proxy2 = format!(
+        "activate --for {machine2} --machine-key m2.key --doc-url https://m2.example --data-api https://m2.example/api --json"
+    );
+    let proxy2: Vec<&str> = proxy2.split(' ').collect();
+    cli.set("PEAQOS_GAS_STATION_URL", &locking.url());
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let r = cli.run_input_async(&proxy2, "000000\n").await;
+        let code = json_error(&r)["code"].as_str().expect("code").to_owned();
+        codes.push(code.clone());
+        if code == "GAS_STATION_REFUSED" {
+            assert!(r.stdout.contains("locked"), "{}", r.stdout);
+            break;
+        }
+        assert_eq!(code, "TWO_FACTOR_INVALID", "{}", r.stdout);
+    }
+    assert_eq!(
+        codes.last().map(String::as_str),
+        Some("GAS_STATION_REFUSED"),
+        "{codes:?}"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let r = cli
+        .run_input_async(&proxy2, &format!("{}\n", crate::stack::code_now()))
+        .await;
+    r.expect(0);
+    cli.env.clear();
+    locking.shutdown().await;
     stack.shutdown().await.expect("shutdown");
 
     // Wallets: WALLET_NOT_FOUND → create it; WALLET_PASSPHRASE → the right passphrase;
@@ -720,6 +991,27 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
     w.env.clear();
     w.set("OWS_PASSPHRASE", "right passphrase");
     w.run_async(&export).await.expect(0);
+
+    // ABORTED: a confirmation answered "n" on a terminal (a pseudo-terminal from `script`)
+    // → run it again and confirm.
+    w.run_async(&["wallet", "create", "spare", "--json"])
+        .await
+        .expect(0);
+    let delete = format!("{} wallet delete spare", env!("CARGO_BIN_EXE_peaqos"));
+    let r = on_a_terminal(&w, &delete, "n\n").await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout.contains("[y/N]") && r.stdout.contains("Aborted!"),
+        "{r:?}"
+    );
+    let r = on_a_terminal(&w, &format!("{delete} --json"), "n\n").await;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stdout.contains(r#""code":"ABORTED""#), "{r:?}");
+    let r = on_a_terminal(&w, &delete, "y\n").await;
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = w.run_async(&["wallet", "list", "--json"]).await;
+    r.expect(0);
+    assert!(!r.stdout.contains("spare"), "deleted: {}", r.stdout);
     w.env.clear();
     w.set("PEAQOS_OWS_WALLET", "fleet");
     dead_env(&w);
@@ -745,6 +1037,36 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
     let (child, ready) = start_dev(&mut dev, &["dev", "--json", "--no-env"]).await;
     assert!(ready.contains("\"status\":\"ready\""), "{ready}");
     stop(child).await;
+}
+
+/// TX_FAILED: the link to the node drops every receipt query, so a sent event's receipt never
+/// arrives (the SDK gives up after its 120 s receipt timeout) → run the command again against
+/// the node, which succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tx_failed_when_the_receipt_never_arrives() {
+    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
+        .await
+        .expect("stack");
+    let good = stack.env_file();
+    let cli = Cli::new();
+    cli.write_env(&good);
+    let activate = "activate --doc-url https://tx.example --data-api https://tx.example/api --json";
+    let r = cli
+        .run_async(&activate.split(' ').collect::<Vec<_>>())
+        .await;
+    r.expect(0);
+    let id = serde_json::from_str::<Value>(&r.stdout).expect("json")["machine_id"].to_string();
+    let event =
+        format!("qualify event --machine-id {id} --type activity --value 0 --ts now --json");
+    let event: Vec<&str> = event.split(' ').collect();
+    let dropping = relay_dropping(&stack.devnet.url, "eth_getTransactionReceipt");
+    cli.write_env(&good.replace(&stack.devnet.url, &dropping));
+    let r = cli.run_async(&event).await;
+    expect_code(&r, "TX_FAILED");
+    assert!(r.stdout.contains("no receipt arrived"), "{}", r.stdout);
+    cli.write_env(&good);
+    cli.run_async(&event).await.expect(0);
+    stack.shutdown().await.expect("shutdown");
 }
 
 /// The official Python MCP client (`mcp` on PyPI, in the venv `PEAQOS_MCP_PYTHON` names)
