@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from web3 import Web3
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "peaqos-mcr" / "tests" / "interop"))
 import official_mcr as report  # noqa: E402
 
@@ -33,6 +35,18 @@ check = report.check
 OWNER_DEADLINE_S = 60
 # `wait_for_bridge_arrival` accepts only timeouts above 60 s.
 ARRIVAL_TIMEOUT_S = 120
+
+
+def until_owned(contract, token_id: int, owner: str) -> None:
+    """Polls `ownerOf` (errors count as "not yet") until `owner` holds the token."""
+    deadline = time.monotonic() + OWNER_DEADLINE_S
+    while time.monotonic() < deadline:
+        try:
+            if contract.functions.ownerOf(token_id).call().lower() == owner.lower():
+                return
+        except Exception:  # noqa: BLE001 - not minted yet
+            pass
+        time.sleep(0.1)
 
 
 def main() -> int:
@@ -48,6 +62,7 @@ def main() -> int:
         client.mint_nft(machine_id, me)
         token_id = client.token_id_of(machine_id)
         check("registered and minted", token_id > 0, token_id)
+        Path("token_id").write_text(str(token_id), encoding="utf-8")  # for the CLI part
 
         start = time.monotonic()
         tx = client.bridge_nft(token_id, "peaq", "base", me)
@@ -55,6 +70,12 @@ def main() -> int:
         adapter = os.environ["MACHINE_NFT_ADAPTER_ADDRESS"]
         locked = client.machine_nft.functions.ownerOf(token_id).call()
         check("locked in the adapter", locked.lower() == adapter.lower(), locked)
+        # peaq-os-sdk 0.1.0 only treats revert *texts* as "not arrived yet"; OpenZeppelin 5's
+        # ERC721NonexistentToken is a custom error that web3 raises as ContractCustomError
+        # (hex data only), so its wait raises while the token is on its way (on mainnet too).
+        # Wait for the mint ourselves first; the SDK's wait then sees it on its first probe.
+        until_owned(Web3(Web3.HTTPProvider(base_rpc)).eth.contract(
+            address=Web3.to_checksum_address(base_nft), abi=client.machine_nft.abi), token_id, me)
         arrived = PeaqosClient.wait_for_bridge_arrival(base_rpc, base_nft, token_id,
                                                        timeout=ARRIVAL_TIMEOUT_S)
         check("wait_for_bridge_arrival on base", arrived is True,
