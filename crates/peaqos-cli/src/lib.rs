@@ -22,7 +22,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{demo, dev};
 use crate::{
     commands::{
-        activate, admin, doctor, init, mcp, qualify_event, qualify_mcr, show_machine,
+        activate, admin, bridge, doctor, init, mcp, qualify_event, qualify_mcr, show_machine,
         show_operator, skill, wallet, whoami,
     },
     env::Env,
@@ -102,6 +102,9 @@ enum Command {
     /// stack).
     #[command(subcommand)]
     Admin(admin::Command),
+    /// The Machine NFT bridge: send a Machine NFT peaq -> Base or back, wait for its arrival.
+    #[command(subcommand)]
+    Bridge(bridge::Command),
     /// Run the whole local peaqOS stack in one process: devnet, MCR API, Gas Station.
     #[cfg(feature = "dev")]
     Dev(dev::Args),
@@ -258,6 +261,7 @@ async fn run(ui: &Ui, command: Command) -> CliResult {
         }
         Command::Wallet(cmd) => wallet::run(ui, &env, cmd).await,
         Command::Admin(cmd) => admin::run(ui, &env, cmd).await,
+        Command::Bridge(cmd) => bridge::run(ui, &env, cmd).await,
         Command::Doctor(args) => doctor::run(ui, &env, &args).await,
         Command::Skill(cmd) => skill::run(ui, &env, cmd).await,
         Command::Mcp(args) => mcp::run(ui, &env, &args).await,

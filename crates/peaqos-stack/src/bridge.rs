@@ -122,6 +122,14 @@ impl LocalBridge {
     /// starts the relayer. Account 0 of each devnet deploys and owns; account
     /// [`RELAYER_ACCOUNT`] relays.
     pub async fn spawn(peaq: &Devnet, base: &Devnet) -> Result<Self, StackError> {
+        let deployment = Self::deploy(peaq, base).await?;
+        Self::relay(&peaq.url, &base.url, deployment, relayer_signer(peaq)?).await
+    }
+
+    /// Deploys the bridge between `peaq` (which must have the peaqOS stack) and `base` without
+    /// starting a relayer. Account 0 of each devnet deploys and owns; account
+    /// [`RELAYER_ACCOUNT`] is the only one allowed to validate packets.
+    pub async fn deploy(peaq: &Devnet, base: &Devnet) -> Result<LocalBridgeDeployment, StackError> {
         let machine_nft = peaq
             .deployment
             .as_ref()
@@ -135,14 +143,10 @@ impl LocalBridge {
                 .ok_or_else(|| StackError::Bridge("no dev accounts".into()))?;
             Ok((account.address, connect(&d.url, Some(account.signer()))?))
         };
-        let relayer = peaq
-            .accounts
-            .get(RELAYER_ACCOUNT)
-            .ok_or_else(|| StackError::Bridge("no relayer dev account".into()))?
-            .signer();
+        let relayer = relayer_signer(peaq)?;
         let (peaq_owner, peaq_provider) = owner(peaq)?;
         let (base_owner, base_provider) = owner(base)?;
-        let deployment = deploy_local_bridge(
+        deploy_local_bridge(
             (&peaq_provider, peaq_owner),
             (&base_provider, base_owner),
             machine_nft,
@@ -150,8 +154,7 @@ impl LocalBridge {
             relayer.address(),
         )
         .await
-        .map_err(|e| StackError::Bridge(e.to_string()))?;
-        Self::relay(&peaq.url, &base.url, deployment, relayer).await
+        .map_err(|e| StackError::Bridge(e.to_string()))
     }
 
     /// Starts only the relayer, for a bridge deployed earlier (e.g. a restarted devnet pair);
@@ -270,6 +273,15 @@ impl Drop for LocalBridge {
             task.abort();
         }
     }
+}
+
+/// The relayer's key: dev account [`RELAYER_ACCOUNT`] (the same on both devnets).
+pub fn relayer_signer(devnet: &Devnet) -> Result<PrivateKeySigner, StackError> {
+    Ok(devnet
+        .accounts
+        .get(RELAYER_ACCOUNT)
+        .ok_or_else(|| StackError::Bridge("no relayer dev account".into()))?
+        .signer())
 }
 
 fn connect(url: &str, signer: Option<PrivateKeySigner>) -> Result<DynProvider, StackError> {

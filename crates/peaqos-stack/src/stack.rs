@@ -1,6 +1,7 @@
 //! The local peaqOS stack in one process: the devnet with the stack deployed, the MCR service
-//! (indexer + API) and the Gas Station (funding from a dev account, with a test owner enrolled
-//! in 2FA), all on loopback. `peaqos dev` runs it until Ctrl-C; `peaqos demo`, the tests and
+//! (indexer + API), the Gas Station (funding from a dev account, with a test owner enrolled
+//! in 2FA) and, unless turned off, a local Base devnet with the Machine NFT bridge and its
+//! relayer, all on loopback. `peaqos dev` runs it until Ctrl-C; `peaqos demo`, the tests and
 //! the benchmarks start one on free ports.
 
 use std::{
@@ -10,6 +11,7 @@ use std::{
 };
 
 use alloy::primitives::Address;
+use peaqos_contracts::layerzero::{BASE_EID, LocalBridgeDeployment, LocalEndpoint, PEAQ_EID};
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_gas_station::{GasStation, GasStationConfig, RunningGasStation};
 use peaqos_mcr::{McrConfig, McrService, RunningMcr};
@@ -36,6 +38,16 @@ const CHAIN_FILE: &str = "chain.json";
 const MCR_DB: &str = "mcr.sqlite";
 /// The Gas Station's database in the data directory.
 const GAS_STATION_DB: &str = "gas-station.sqlite";
+/// The Base devnet's chain state in the data directory.
+const BASE_CHAIN_FILE: &str = "base-chain.json";
+/// The bridge's contract addresses (both chains) in the data directory.
+const BRIDGE_FILE: &str = "bridge.json";
+/// The relayer's scan cursors and delivered count in the data directory.
+const RELAYER_FILE: &str = "relayer.json";
+/// Chain id of the local Base devnet. No official client names one for a local Base (they
+/// only know Base mainnet, 8453): 84530 is ours, distinct from the peaq devnet's and from
+/// every public chain the SDKs list.
+pub const LOCAL_BASE_CHAIN_ID: u64 = 84_530;
 
 /// How to start a [`LocalStack`].
 #[derive(Debug, Clone)]
@@ -46,6 +58,9 @@ pub struct StackConfig {
     pub mcr_port: u16,
     /// Gas Station port on 127.0.0.1 (0 = a free one).
     pub gas_station_port: u16,
+    /// Run a local Base devnet with the Machine NFT bridge and its relayer: its JSON-RPC port
+    /// on 127.0.0.1 (0 = a free one). `None`: peaq only.
+    pub base_rpc_port: Option<u16>,
     /// Keep the chain and the databases here across restarts (`None`: a temporary directory,
     /// removed on shutdown). Created (or narrowed to) [`DATA_DIR_MODE`]; its files are
     /// [`DATA_FILE_MODE`].
@@ -59,8 +74,121 @@ impl StackConfig {
             rpc_port: 0,
             mcr_port: 0,
             gas_station_port: 0,
+            base_rpc_port: None,
             data_dir: None,
         }
+    }
+}
+
+/// The local Base chain of a [`LocalStack`]: its devnet (chain id [`LOCAL_BASE_CHAIN_ID`]) and
+/// the Machine NFT bridge to peaq with its relayer running.
+#[derive(Debug)]
+pub struct LocalBase {
+    /// The Base devnet.
+    pub devnet: Devnet,
+    /// The bridge (its deployment on both chains) and the relayer.
+    pub bridge: crate::LocalBridge,
+}
+
+/// What [`BRIDGE_FILE`] keeps: the bridge deployed on the first start.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SavedBridge {
+    peaq_endpoint: Address,
+    peaq_message_lib: Address,
+    base_endpoint: Address,
+    base_message_lib: Address,
+    adapter: Address,
+    base_nft: Address,
+}
+
+impl SavedBridge {
+    fn from_deployment(d: &LocalBridgeDeployment) -> Self {
+        Self {
+            peaq_endpoint: d.peaq.endpoint,
+            peaq_message_lib: d.peaq.message_lib,
+            base_endpoint: d.base.endpoint,
+            base_message_lib: d.base.message_lib,
+            adapter: d.adapter,
+            base_nft: d.base_nft,
+        }
+    }
+
+    const fn deployment(&self) -> LocalBridgeDeployment {
+        LocalBridgeDeployment {
+            peaq: LocalEndpoint {
+                eid: PEAQ_EID,
+                endpoint: self.peaq_endpoint,
+                message_lib: self.peaq_message_lib,
+            },
+            base: LocalEndpoint {
+                eid: BASE_EID,
+                endpoint: self.base_endpoint,
+                message_lib: self.base_message_lib,
+            },
+            adapter: self.adapter,
+            base_nft: self.base_nft,
+        }
+    }
+}
+
+impl LocalBase {
+    /// Starts the Base devnet (from `data_dir` when saved there), deploys the bridge on the
+    /// first start (saving both chains and the addresses at once, so a crash cannot leave
+    /// addresses without contracts) and starts the relayer with its state file.
+    async fn start(peaq: &Devnet, port: u16, data_dir: &Path) -> Result<Self, StackError> {
+        let bridge_file = data_dir.join(BRIDGE_FILE);
+        let chain_file = data_dir.join(BASE_CHAIN_FILE);
+        let devnet = Devnet::spawn(DevnetConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            chain_id: LOCAL_BASE_CHAIN_ID,
+            state_file: Some(chain_file.clone()),
+            deploy_stack: false,
+            ..DevnetConfig::default()
+        })
+        .await?;
+        let saved = match std::fs::read(&bridge_file) {
+            Ok(bytes) if chain_file.exists() => Some(
+                serde_json::from_slice::<SavedBridge>(&bytes)
+                    .map_err(|e| StackError::Bridge(format!("{}: {e}", bridge_file.display())))?,
+            ),
+            _ => None,
+        };
+        let deployment = match saved {
+            Some(saved) => saved.deployment(),
+            None => {
+                let deployment = crate::LocalBridge::deploy(peaq, &devnet).await?;
+                peaq.save()?;
+                devnet.save()?;
+                // A new bridge: an old relayer state refers to other contracts.
+                let _ = std::fs::remove_file(data_dir.join(RELAYER_FILE));
+                let bytes = serde_json::to_vec_pretty(&SavedBridge::from_deployment(&deployment))
+                    .map_err(|e| StackError::Bridge(e.to_string()))?;
+                peaqos_service::write_private(&bridge_file, &bytes).map_err(|source| {
+                    StackError::DataDir {
+                        path: bridge_file.clone(),
+                        source,
+                    }
+                })?;
+                deployment
+            }
+        };
+        let bridge = crate::LocalBridge::relay_with_state(
+            &peaq.url,
+            &devnet.url,
+            deployment,
+            crate::bridge::relayer_signer(peaq)?,
+            Some(data_dir.join(RELAYER_FILE)),
+        )
+        .await?;
+        Ok(Self { devnet, bridge })
+    }
+
+    /// Stops the relayer after its current poll (saving its state), then the Base devnet
+    /// (saving the chain).
+    async fn shutdown(self) -> Result<(), StackError> {
+        self.bridge.shutdown().await;
+        self.devnet.shutdown().await?;
+        Ok(())
     }
 }
 
@@ -127,6 +255,8 @@ pub struct LocalStack {
     pub totp_uri: String,
     /// Where the chain and databases live.
     pub data_dir: PathBuf,
+    /// The local Base chain and the bridge (`None` when started without).
+    pub base: Option<LocalBase>,
     contracts: ContractAddresses,
     /// Removed on drop when the stack chose the directory.
     _temp: Option<tempfile::TempDir>,
@@ -166,12 +296,21 @@ impl LocalStack {
             ..DevnetConfig::default()
         })
         .await?;
-        let contracts = devnet
+        let mut contracts = devnet
             .deployment
             .as_ref()
             .map(peaqos_contracts::Deployment::contract_addresses)
             .ok_or(StackError::NoDeployment(chain_file))?;
         crate::admin::hand_admin_flags_to_env_account(&devnet).await?;
+        let base = match config.base_rpc_port {
+            Some(port) => {
+                progress("starting the Base devnet, the bridge and its relayer");
+                let base = LocalBase::start(&devnet, port, &data_dir).await?;
+                contracts.machine_nft_adapter = Some(base.bridge.deployment.adapter);
+                Some(base)
+            }
+            None => None,
+        };
         progress("starting the MCR service (indexer + API)");
         let mut mcr_config = McrConfig::for_devnet(
             &devnet.url,
@@ -200,6 +339,7 @@ impl LocalStack {
             gas_station,
             totp_uri,
             data_dir,
+            base,
             contracts,
             _temp: temp,
         })
@@ -232,9 +372,12 @@ impl LocalStack {
         Ok(self.mcr.wait_indexed(head, timeout).await?)
     }
 
-    /// Stops the Gas Station, the MCR service and the devnet (saving the chain to the data
-    /// directory).
+    /// Stops the relayer and the Base devnet, the Gas Station, the MCR service and the devnet
+    /// (saving both chains and the relayer's state to the data directory).
     pub async fn shutdown(self) -> Result<(), StackError> {
+        if let Some(base) = self.base {
+            base.shutdown().await?;
+        }
         self.gas_station.shutdown().await;
         self.mcr.shutdown().await;
         self.devnet.shutdown().await?;

@@ -1,5 +1,6 @@
 //! `peaqos dev`: the whole local stack in one process (devnet with the stack deployed, MCR
-//! service, Gas Station) on loopback, a ready `.env`, Ctrl-C to stop.
+//! service, Gas Station, and a local Base devnet with the Machine NFT bridge and its relayer
+//! unless `--no-base`) on loopback, a ready `.env`, Ctrl-C to stop.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,12 @@ pub(crate) struct Args {
     /// Gas Station port on 127.0.0.1.
     #[arg(long, default_value_t = 8001, env = "PEAQOS_DEV_GAS_STATION_PORT")]
     gas_station_port: u16,
+    /// JSON-RPC port of the local Base devnet on 127.0.0.1.
+    #[arg(long, default_value_t = 8546, env = "PEAQOS_DEV_BASE_RPC_PORT")]
+    base_rpc_port: u16,
+    /// Do not run the local Base devnet, the bridge and its relayer.
+    #[arg(long)]
+    no_base: bool,
     /// Where to write the .env (an existing one not written by `peaqos dev` is kept unless
     /// --force).
     #[arg(long, default_value = ".env")]
@@ -48,6 +55,7 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
             rpc_port: args.rpc_port,
             mcr_port: args.mcr_port,
             gas_station_port: args.gas_station_port,
+            base_rpc_port: (!args.no_base).then_some(args.base_rpc_port),
             data_dir: args.data_dir.clone(),
         },
         |step| ui.info(format!("  {step}")),
@@ -84,7 +92,7 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
     }
     signals
         .run_until_shutdown(|_| async {
-            ui.info("\nstopping the Gas Station, the MCR service and the devnet ...");
+            ui.info("\nstopping the relayer, the Base devnet, the Gas Station, the MCR service and the devnet ...");
             stack.shutdown().await
         })
         .await
@@ -97,16 +105,20 @@ pub(crate) async fn run(ui: &Ui, _env: &Env, args: Args) -> CliResult {
 fn print_banner(ui: &Ui, stack: &LocalStack) {
     let d = &stack.devnet;
     ui.out(ui.out_style(Style::Bold, "peaqOS local stack"));
-    for line in rows(
-        "  ",
-        &[
-            ("Chain RPC", format!("{}  (chain id {})", d.url, d.chain_id)),
-            ("MCR API", stack.mcr.url()),
-            ("Dashboard", format!("{}/ui", stack.mcr.url())),
-            ("Gas Station", stack.gas_station.url()),
-            ("Data", stack.data_dir.display().to_string()),
-        ],
-    ) {
+    let mut urls = vec![("Chain RPC", format!("{}  (chain id {})", d.url, d.chain_id))];
+    if let Some(base) = &stack.base {
+        urls.push((
+            "Base RPC",
+            format!("{}  (chain id {})", base.devnet.url, base.devnet.chain_id),
+        ));
+    }
+    urls.extend([
+        ("MCR API", stack.mcr.url()),
+        ("Dashboard", format!("{}/ui", stack.mcr.url())),
+        ("Gas Station", stack.gas_station.url()),
+        ("Data", stack.data_dir.display().to_string()),
+    ]);
+    for line in rows("  ", &urls) {
         ui.out(line);
     }
     ui.out("");
@@ -115,6 +127,7 @@ fn print_banner(ui: &Ui, stack: &LocalStack) {
         let role = match i {
             0 => "  deployer, owns the contracts",
             ENV_ACCOUNT => "  .env key; Gas Station test owner",
+            FAUCET_ACCOUNT if stack.base.is_some() => "  funds the Gas Station; bridge relayer",
             FAUCET_ACCOUNT => "  funds the Gas Station",
             _ => "",
         };
@@ -149,8 +162,27 @@ fn print_banner(ui: &Ui, stack: &LocalStack) {
     }
     list.push(("DID precompile", c.did_registry.to_string()));
     list.push(("Batch precompile", c.batch_precompile.to_string()));
+    if let Some(base) = &stack.base {
+        let b = &base.bridge.deployment;
+        list.push(("MachineNFTAdapter", b.adapter.to_string()));
+        list.push(("LayerZero endpoint", b.peaq.endpoint.to_string()));
+    }
     for line in rows("  ", &list) {
         ui.out(line);
+    }
+    if let Some(base) = &stack.base {
+        let b = &base.bridge.deployment;
+        ui.out("");
+        ui.out("Base contracts (the relayer delivers LayerZero packets both ways)");
+        for line in rows(
+            "  ",
+            &[
+                ("MachineNFTBase", b.base_nft.to_string()),
+                ("LayerZero endpoint", b.base.endpoint.to_string()),
+            ],
+        ) {
+            ui.out(line);
+        }
     }
 }
 
@@ -173,6 +205,17 @@ fn banner_json(stack: &LocalStack, env_file: Option<&Path>) -> serde_json::Value
         // A fixed, public development secret (the banner prints it too), not a user's.
         "dev_totp_secret": DEV_TOTP_SECRET,
         "contracts": crate::identity::contracts_json(&c),
+        "base": stack.base.as_ref().map(|base| {
+            let b = &base.bridge.deployment;
+            serde_json::json!({
+                "rpc_url": base.devnet.url,
+                "chain_id": base.devnet.chain_id,
+                "machine_nft_adapter": b.adapter.to_string(),
+                "machine_nft_base": b.base_nft.to_string(),
+                "peaq_endpoint": b.peaq.endpoint.to_string(),
+                "base_endpoint": b.base.endpoint.to_string(),
+            })
+        }),
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod activate;
 pub(crate) mod admin;
+pub(crate) mod bridge;
 #[cfg(feature = "dev")]
 pub(crate) mod demo;
 #[cfg(feature = "dev")]

@@ -4,6 +4,8 @@
 mod admin;
 #[cfg(feature = "dev")]
 mod agents;
+#[cfg(feature = "dev")]
+mod bridge;
 mod common;
 #[cfg(feature = "dev")]
 mod dashboard;

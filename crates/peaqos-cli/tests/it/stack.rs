@@ -184,6 +184,8 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
         "0",
         "--gas-station-port",
         "0",
+        "--base-rpc-port",
+        "0",
         "--data-dir",
         &data_arg,
     ];
@@ -195,6 +197,9 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
     let (banner, mut child) = banner.await.expect("join");
     for needle in [
         "Chain RPC:",
+        "Base RPC:",
+        "MachineNFTAdapter:",
+        "MachineNFTBase:",
         "MCR API:",
         "Gas Station:",
         "TOTP secret:",
@@ -207,6 +212,15 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
     let env = cli.read(".env");
     assert!(env.starts_with(peaqos_stack::ENV_MARKER));
     assert!(env.contains("PEAQOS_GAS_STATION_URL=http://127.0.0.1:"));
+    let env_var = |env: &str, name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} in\n{env}"))
+            .to_owned()
+    };
+    let adapter = env_var(&env, "MACHINE_NFT_ADAPTER_ADDRESS");
+    let base_nft = env_var(&env, peaqos_stack::ENV_BASE_NFT_ADDRESS);
+    assert!(env_var(&env, peaqos_stack::ENV_BASE_RPC_URL).starts_with("http://127.0.0.1:"));
 
     // The CLI works against it from the .env alone.
     cli.run_async(&["whoami"]).await.expect(0);
@@ -231,6 +245,9 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
         .expect("join");
     assert!(status.success(), "clean exit on Ctrl-C: {status:?}");
     assert!(data.join("chain.json").exists(), "chain saved");
+    for file in ["base-chain.json", "bridge.json", "relayer.json"] {
+        assert!(data.join(file).exists(), "{file} saved");
+    }
 
     // Restart on the same data: the fleet is still there, on chain and in the MCR database.
     let mut child = cli.spawn(&dev_args);
@@ -240,6 +257,10 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
     })
     .await
     .expect("join");
+    // The bridge from the first start, not a new one.
+    let env = cli.read(".env");
+    assert_eq!(env_var(&env, "MACHINE_NFT_ADAPTER_ADDRESS"), adapter);
+    assert_eq!(env_var(&env, peaqos_stack::ENV_BASE_NFT_ADDRESS), base_nft);
     let r = cli
         .run_async(&["show", "operator", "machines", &operator_did, "--json"])
         .await;

@@ -171,6 +171,7 @@ pub async fn start_dev(cli: &mut Cli, args: &[&str]) -> (std::process::Child, St
         "PEAQOS_DEV_RPC_PORT",
         "PEAQOS_DEV_MCR_PORT",
         "PEAQOS_DEV_GAS_STATION_PORT",
+        "PEAQOS_DEV_BASE_RPC_PORT",
     ] {
         cli.set(var, "0");
     }
