@@ -471,6 +471,16 @@ fn skill_install_per_agent_is_idempotent() {
     assert!(
         r.stdout.contains("<!-- file: AGENT-PROMPT.md -->") && r.stdout.contains("MISSING_CONFIG")
     );
+    // --json: the files by name (their text is the skill's, pinned by the skill tests).
+    let r = cli.run(&["skill", "print", "--json"]);
+    r.expect(0);
+    crate::common::snapshot("json_skill_print", &crate::common::json_shape(&r.stdout));
+    // generate --check on this source tree: nothing stale, nothing written.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.to_str().expect("UTF-8 path");
+    let r = cli.run(&["skill", "generate", "--check", "--root", root, "--json"]);
+    r.expect(0);
+    crate::common::snapshot("json_skill_generate_check", r.stdout.trim());
 }
 
 /// The fenced commands of GUIDE.md#demo-happy-path: (command line, in the background).
@@ -990,7 +1000,10 @@ async fn troubleshooting_entries_reproduced_and_fixed() {
     expect_code(&w.run_async(&export).await, "WALLET_PASSPHRASE");
     w.env.clear();
     w.set("OWS_PASSPHRASE", "right passphrase");
-    w.run_async(&export).await.expect(0);
+    let r = w.run_async(&export).await;
+    r.expect(0);
+    // The secret is random: the snapshot pins the keys and types.
+    crate::common::snapshot("json_wallet_export", &crate::common::json_shape(&r.stdout));
 
     // ABORTED: a confirmation answered "n" on a terminal (a pseudo-terminal from `script`)
     // → run it again and confirm.

@@ -87,7 +87,7 @@ async fn the_official_sdk_bridges_peaq_to_base_and_back_on_peaqos_dev() {
     let r = run(&["bridge", "send", token, "--to", "base", "--approve"]);
     r.expect(0);
     let sent: Value = serde_json::from_str(&r.stdout).expect("json");
-    common::snapshot("json_bridge_send", &shape_of(&sent));
+    common::snapshot("json_bridge_send", &common::json_shape(&r.stdout));
     assert_eq!(sent["destination"], "base", "{sent}");
     assert_eq!(sent["approved_now"], true, "{sent}");
     assert!(sent["fee_wei"].as_str().is_some(), "{sent}");
@@ -100,7 +100,7 @@ async fn the_official_sdk_bridges_peaq_to_base_and_back_on_peaqos_dev() {
     let r = run(&["bridge", "wait", token, "--on", "base", "--timeout", "60"]);
     r.expect(0);
     let waited: Value = serde_json::from_str(&r.stdout).expect("json");
-    common::snapshot("json_bridge_wait", &shape_of(&waited));
+    common::snapshot("json_bridge_wait", &common::json_shape(&r.stdout));
     assert_eq!(waited["arrived"], true, "{waited}");
     // Someone else's key: not theirs on Base.
     let mut other = Cli::new();
@@ -120,22 +120,4 @@ async fn the_official_sdk_bridges_peaq_to_base_and_back_on_peaqos_dev() {
     let r = run(&["bridge", "wait", token, "--on", "peaq", "--timeout", "60"]);
     r.expect(0);
     stop(child).await;
-}
-
-/// The JSON object's shape for a snapshot: every key kept, each value replaced by its type (the
-/// token, fee and hashes differ by run; agents rely on the keys and types).
-fn shape_of(v: &Value) -> String {
-    fn shape(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                Value::Object(m.iter().map(|(k, x)| (k.clone(), shape(x))).collect())
-            }
-            Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
-            Value::String(_) => Value::String("<string>".into()),
-            Value::Number(_) => Value::String("<number>".into()),
-            Value::Bool(_) => Value::String("<bool>".into()),
-            Value::Null => Value::Null,
-        }
-    }
-    serde_json::to_string_pretty(&shape(v)).expect("json")
 }

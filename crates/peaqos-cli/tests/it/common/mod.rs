@@ -276,3 +276,25 @@ pub fn snapshot(name: &str, actual: &str) {
         .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
         .eq(actual, snapbox::Data::read_from(&path, None).raw());
 }
+
+/// A JSON document's shape for a snapshot: every key kept, each value replaced by its type.
+/// For output whose values are random by design (keys, tokens, fees, hashes): agents rely on
+/// the keys and types, and the snapshot pins those.
+pub fn json_shape(text: &str) -> String {
+    fn shape(v: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), shape(x))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
+            Value::String(_) => Value::String("<string>".into()),
+            Value::Number(_) => Value::String("<number>".into()),
+            Value::Bool(_) => Value::String("<bool>".into()),
+            Value::Null => Value::Null,
+        }
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    serde_json::to_string_pretty(&shape(&v)).expect("json")
+}
