@@ -259,7 +259,8 @@ fn every_ecb_form_parses_to_the_same_days() {
 fn malformed_and_truncated_files_are_refused() {
     let truncated_xml = &DAILY_XML[..DAILY_XML.len() - 25];
     let bad_rate = DAILY_XML.replace("1.1000", "abc");
-    let bad_code = DAILY_XML.replace("'USD'", "'XXXX'");
+    // Four letters: not an ISO 4217 code (those have three).
+    let bad_code = DAILY_XML.replace("'USD'", "'USDX'");
     let no_usd = DAILY_XML.replace("'USD'", "'GBP'");
     let cases: [(&[u8], &str); 9] = [
         (truncated_xml.as_bytes(), "FX_DATA_BAD_XML"),

@@ -21,16 +21,6 @@ use peaqos_types::{
 };
 use serde_json::{Value, json};
 
-async fn get(url: &str) -> (u16, Value) {
-    let res = reqwest::get(url).await.expect("request");
-    let status = res.status().as_u16();
-    let text = res.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 fn detail(v: &Value) -> &str {
     v["detail"].as_str().unwrap_or_default()
 }
@@ -46,10 +36,10 @@ async fn every_endpoint_and_error_status() {
 
     // /health, /ready
     assert_eq!(
-        get(&format!("{base}/health")).await,
+        get_json(&format!("{base}/health")).await,
         (200, json!({"status":"ok"}))
     );
-    let (st, ready) = get(&format!("{base}/ready")).await;
+    let (st, ready) = get_json(&format!("{base}/ready")).await;
     assert_eq!(st, 200, "{ready}");
     assert_eq!(ready["status"], "ready");
     assert_eq!(ready["rpc_connected"], true);
@@ -69,7 +59,7 @@ async fn every_endpoint_and_error_status() {
     // /mcr/{did}: every machine parses strictly, the DID is echoed, raw addresses work.
     for m in s.machines() {
         let did = m.did();
-        let (st, body) = get(&format!("{base}/mcr/{did}")).await;
+        let (st, body) = get_json(&format!("{base}/mcr/{did}")).await;
         assert_eq!(st, 200, "{did}: {body}");
         let r: McrResponse = serde_json::from_value(body.clone()).expect("strict /mcr body");
         assert_eq!((r.did.as_str(), r.machine_id), (did.as_str(), m.id));
@@ -80,11 +70,11 @@ async fn every_endpoint_and_error_status() {
             "exactly 14 keys"
         );
         let raw = format!("{:#x}", m.address);
-        let (st, body) = get(&format!("{base}/mcr/{raw}")).await;
+        let (st, body) = get_json(&format!("{base}/mcr/{raw}")).await;
         assert_eq!((st, body["did"].as_str()), (200, Some(raw.as_str())));
     }
     let r: McrResponse =
-        serde_json::from_value(get(&format!("{base}/mcr/{}", s.onchain.did())).await.1)
+        serde_json::from_value(get_json(&format!("{base}/mcr/{}", s.onchain.did())).await.1)
             .expect("mcr");
     assert!(
         r.mcr.is_rated(),
@@ -101,16 +91,17 @@ async fn every_endpoint_and_error_status() {
     assert!(r.last_updated.is_some());
     assert!(!r.mcr_degraded);
     let bare: McrResponse =
-        serde_json::from_value(get(&format!("{base}/mcr/{}", s.bare.did())).await.1).expect("mcr");
+        serde_json::from_value(get_json(&format!("{base}/mcr/{}", s.bare.did())).await.1)
+            .expect("mcr");
     assert_eq!((bare.mcr, bare.mcr_score), (McrRating::Provisioned, 0));
     assert_eq!(bare.last_updated, None);
     let flagged: McrResponse =
-        serde_json::from_value(get(&format!("{base}/mcr/{}", s.flagged.did())).await.1)
+        serde_json::from_value(get_json(&format!("{base}/mcr/{}", s.flagged.did())).await.1)
             .expect("mcr");
     assert!(flagged.negative_flag);
 
     // /mcr/{did}/explain
-    let (st, ex) = get(&format!("{base}/mcr/{}/explain", s.onchain.did())).await;
+    let (st, ex) = get_json(&format!("{base}/mcr/{}/explain", s.onchain.did())).await;
     assert_eq!(st, 200);
     assert_eq!(ex["model_version"], "mcr-v1");
     assert_eq!(ex["mcr_score"], json!(r.mcr_score));
@@ -119,23 +110,23 @@ async fn every_endpoint_and_error_status() {
     // 400 / 404 on DIDs
     let nobody = format!("did:peaq:{}", Address::repeat_byte(0x42));
     for path in ["mcr", "machine"] {
-        let (st, b) = get(&format!("{base}/{path}/did:peaq:0x1234")).await;
+        let (st, b) = get_json(&format!("{base}/{path}/did:peaq:0x1234")).await;
         assert_eq!((st, detail(&b)), (400, "Invalid Ethereum address format"));
-        let (st, b) = get(&format!("{base}/{path}/did:peaq:")).await;
+        let (st, b) = get_json(&format!("{base}/{path}/did:peaq:")).await;
         assert_eq!((st, detail(&b)), (400, "Empty DID"));
-        let (st, b) = get(&format!("{base}/{path}/did:peaq:12345")).await;
+        let (st, b) = get_json(&format!("{base}/{path}/did:peaq:12345")).await;
         assert_eq!((st, detail(&b)), (400, "Invalid Ethereum address format"));
-        let (st, b) = get(&format!("{base}/{path}/{nobody}")).await;
+        let (st, b) = get_json(&format!("{base}/{path}/{nobody}")).await;
         assert_eq!((st, detail(&b)), (404, "Machine not registered"));
     }
-    let (st, b) = get(&format!("{base}/no/such/route")).await;
+    let (st, b) = get_json(&format!("{base}/no/such/route")).await;
     assert_eq!((st, detail(&b)), (404, "Not Found"));
 
     // /machine/{did} per visibility
     let profile = |m: Machine| {
         let base = base.clone();
         async move {
-            let (st, body) = get(&format!("{base}/machine/{}", m.did())).await;
+            let (st, body) = get_json(&format!("{base}/machine/{}", m.did())).await;
             assert_eq!(st, 200, "{body}");
             serde_json::from_value::<MachineProfileResponse>(body).expect("strict profile")
         }
@@ -239,27 +230,27 @@ async fn every_endpoint_and_error_status() {
     assert_eq!(fleet0.peaqos.operator, Some(s.proxy.did()));
 
     // multi-currency revenue entries (the raw body, as the official SDK sees it)
-    let (_, raw) = get(&format!("{base}/machine/{}", s.onchain.did())).await;
+    let (_, raw) = get_json(&format!("{base}/machine/{}", s.onchain.did())).await;
     assert!(raw["peaqos"]["event_data"][0]["usd_subunit"] == 100);
 
     // /metadata/{token_id}
     let token = s.onchain.token.expect("token");
-    let (st, body) = get(&format!("{base}/metadata/{token}")).await;
+    let (st, body) = get_json(&format!("{base}/metadata/{token}")).await;
     assert_eq!(st, 200);
     let meta: MachineProfileResponse = serde_json::from_value(body).expect("strict");
     assert_eq!(meta.name, format!("Machine #{token}"));
     assert_eq!(meta.peaqos.did, s.onchain.did());
     assert_eq!(meta.peaqos.machine_id, s.onchain.id);
-    let (st, b) = get(&format!("{base}/metadata/{UNREGISTERED_ID}")).await;
+    let (st, b) = get_json(&format!("{base}/metadata/{UNREGISTERED_ID}")).await;
     assert_eq!((st, detail(&b)), (404, "Token not found"));
     for bad in ["0", "-3", "abc", "1.5"] {
-        let (st, b) = get(&format!("{base}/metadata/{bad}")).await;
+        let (st, b) = get_json(&format!("{base}/metadata/{bad}")).await;
         assert_eq!(st, 422, "{bad}: {b}");
         assert_eq!(b["detail"][0]["loc"], json!(["path", "token_id"]));
     }
 
     // /machines/{machine_id}
-    let (st, body) = get(&format!("{base}/machines/{}", s.fleet[1].id)).await;
+    let (st, body) = get_json(&format!("{base}/machines/{}", s.fleet[1].id)).await;
     assert_eq!(st, 200, "{body}");
     let card: MachineCard = serde_json::from_value(body).expect("card");
     assert_eq!(card.kind, "peaqos:registration:v1");
@@ -273,19 +264,19 @@ async fn every_endpoint_and_error_status() {
         card.registrations[0].machine_registry,
         format!("eip155:33380:{}", contracts(&devnet).identity_registry)
     );
-    let (_, bare_card) = get(&format!("{base}/machines/{}", s.bare.id)).await;
+    let (_, bare_card) = get_json(&format!("{base}/machines/{}", s.bare.id)).await;
     assert_eq!(bare_card["services"], json!([]));
     assert_eq!(bare_card["documentation_url"], "");
     assert_eq!(bare_card["data_visibility"], "private");
-    let (st, b) = get(&format!("{base}/machines/{UNREGISTERED_ID}")).await;
+    let (st, b) = get_json(&format!("{base}/machines/{UNREGISTERED_ID}")).await;
     assert_eq!((st, detail(&b)), (404, "Machine not found"));
-    let (st, _) = get(&format!("{base}/machines/0")).await;
+    let (st, _) = get_json(&format!("{base}/machines/0")).await;
     assert_eq!(st, 422);
 
     // /operator/{did}/machines
     let op = |q: &str| {
         let url = format!("{base}/operator/{}/machines{q}", s.proxy.did());
-        async move { get(&url).await }
+        async move { get_json(&url).await }
     };
     let (st, body) = op("").await;
     assert_eq!(st, 200, "{body}");
@@ -314,15 +305,15 @@ async fn every_endpoint_and_error_status() {
         assert_eq!(st, 422, "{q}: {b}");
         assert_eq!(b["detail"][0]["loc"][0], "query");
     }
-    let (st, b) = get(&format!("{base}/operator/{nobody}/machines")).await;
+    let (st, b) = get_json(&format!("{base}/operator/{nobody}/machines")).await;
     assert_eq!(st, 200);
     assert_eq!(
         (b["machines"].clone(), b["pagination"]["total"].clone()),
         (json!([]), json!(0))
     );
-    let (st, b) = get(&format!("{base}/operator/did:peaq:/machines")).await;
+    let (st, b) = get_json(&format!("{base}/operator/did:peaq:/machines")).await;
     assert_eq!((st, detail(&b)), (400, "Empty DID"));
-    let (st, b) = get(&format!("{base}/operator/0xzz/machines")).await;
+    let (st, b) = get_json(&format!("{base}/operator/0xzz/machines")).await;
     assert_eq!((st, detail(&b)), (400, "Invalid Ethereum address format"));
 
     // /metrics, /openapi.json
@@ -340,7 +331,7 @@ async fn every_endpoint_and_error_status() {
     ] {
         assert!(text.contains(needle), "{needle} missing from\n{text}");
     }
-    let (st, api) = get(&format!("{base}/openapi.json")).await;
+    let (st, api) = get_json(&format!("{base}/openapi.json")).await;
     assert_eq!((st, api["openapi"].as_str()), (200, Some("3.1.0")));
     for p in [
         "/mcr/{did}",
@@ -401,9 +392,9 @@ async fn cache_serves_repeats_and_follows_new_events() {
                 .expect("metric present")
         }
     };
-    let first = get(&url).await.1;
+    let first = get_json(&url).await.1;
     let misses = metric("mcr_cache_misses_total").await;
-    let second = get(&url).await.1;
+    let second = get_json(&url).await.1;
     assert_eq!(first, second);
     assert_eq!(
         metric("mcr_cache_misses_total").await,
@@ -415,7 +406,7 @@ async fn cache_serves_repeats_and_follows_new_events() {
     // New events invalidate the machine's entry before its TTL ends.
     submit(&m, &events(id, 2, now, 1, 7), 2).await;
     sync(&mcr, &owner).await;
-    let third = get(&url).await.1;
+    let third = get_json(&url).await.1;
     assert_eq!(third["event_count"], 8);
     mcr.shutdown().await;
 
@@ -427,8 +418,8 @@ async fn cache_serves_repeats_and_follows_new_events() {
     .await;
     sync(&off, &owner).await;
     let url = format!("{}/mcr/did:peaq:{}", off.url(), m.address());
-    assert_eq!(get(&url).await.0, 200);
-    assert_eq!(get(&url).await.0, 200);
+    assert_eq!(get_json(&url).await.0, 200);
+    assert_eq!(get_json(&url).await.0, 200);
     let text = reqwest::get(format!("{}/metrics", off.url()))
         .await
         .expect("metrics")
@@ -466,10 +457,10 @@ async fn degraded_fx_is_reported_and_not_cached() {
         .expect("starts");
     sync(&mcr, &owner).await;
     let url = format!("{}/mcr/did:peaq:{}", mcr.url(), m.address());
-    let (st, body) = get(&url).await;
+    let (st, body) = get_json(&url).await;
     assert_eq!(st, 200);
     assert_eq!(body["mcr_degraded"], true, "{body}");
-    let (_, again) = get(&url).await;
+    let (_, again) = get_json(&url).await;
     assert_eq!(again["mcr_degraded"], true);
     let text = reqwest::get(format!("{}/metrics", mcr.url()))
         .await
@@ -494,7 +485,7 @@ async fn rate_limit_answers_429() {
     sync(&mcr, &client(&devnet, 0)).await;
     let url = format!("{}/mcr/did:peaq:{}", mcr.url(), Address::repeat_byte(9));
     for _ in 0..5 {
-        assert_eq!(get(&url).await.0, 404);
+        assert_eq!(get_json(&url).await.0, 404);
     }
     let res = reqwest::get(&url).await.expect("request");
     assert_eq!(res.status().as_u16(), 429);
@@ -508,7 +499,7 @@ async fn rate_limit_answers_429() {
     let body: Value = res.json().await.expect("json");
     assert_eq!(detail(&body), "Rate limit exceeded: 5 per 1 minute");
     // /health is not limited.
-    assert_eq!(get(&format!("{}/health", mcr.url())).await.0, 200);
+    assert_eq!(get_json(&format!("{}/health", mcr.url())).await.0, 200);
     mcr.shutdown().await;
     devnet.shutdown().await.expect("devnet stops");
 }
@@ -523,8 +514,8 @@ async fn test_mode_answers_503() {
         .await
         .expect("starts in test mode");
     let base = mcr.url();
-    assert_eq!(get(&format!("{base}/health")).await.0, 200);
-    let (st, ready) = get(&format!("{base}/ready")).await;
+    assert_eq!(get_json(&format!("{base}/health")).await.0, 200);
+    let (st, ready) = get_json(&format!("{base}/ready")).await;
     assert_eq!(st, 503);
     assert_eq!(ready["status"], "not_ready");
     assert_eq!(ready["rpc_connected"], false);
@@ -543,7 +534,7 @@ async fn test_mode_answers_503() {
         "/machines/1".into(),
         format!("/operator/{did}/machines"),
     ] {
-        let (st, b) = get(&format!("{base}{path}")).await;
+        let (st, b) = get_json(&format!("{base}{path}")).await;
         assert_eq!((st, detail(&b)), (503, "Service not initialised"), "{path}");
     }
     let e = McrClient::new(reqwest::Client::new(), &base)
@@ -566,13 +557,13 @@ async fn dead_chain_answers_503_chain_unavailable() {
     .await;
     sync(&mcr, &owner).await;
     let did = format!("did:peaq:{}", devnet.accounts[2].address);
-    assert_eq!(get(&format!("{}/mcr/{did}", mcr.url())).await.0, 200);
+    assert_eq!(get_json(&format!("{}/mcr/{did}", mcr.url())).await.0, 200);
     assert_eq!(id, U256::from(1));
     devnet.shutdown().await.expect("devnet stops");
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let (st, b) = get(&format!("{}/mcr/{did}", mcr.url())).await;
+    let (st, b) = get_json(&format!("{}/mcr/{did}", mcr.url())).await;
     assert_eq!((st, detail(&b)), (503, "Chain unavailable"));
-    let (st, ready) = get(&format!("{}/ready", mcr.url())).await;
+    let (st, ready) = get_json(&format!("{}/ready", mcr.url())).await;
     assert_eq!((st, ready["rpc_connected"].clone()), (503, json!(false)));
     mcr.shutdown().await;
 }

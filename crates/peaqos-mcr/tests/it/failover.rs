@@ -21,7 +21,6 @@ use alloy::providers::Provider;
 use peaqos_devnet::Devnet;
 use peaqos_mcr::{leader::leader_row, store::Store};
 use rand::Rng;
-use serde_json::Value;
 
 const KILLS: usize = 5;
 
@@ -51,12 +50,6 @@ fn start(devnet: &Devnet, db_url: &str, role: &str, instance: &str) -> (Proc, St
     let url = line.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{line:?}");
     (Proc(child), url)
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let res = reqwest::get(url).await.expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn wait_until<F: std::future::Future<Output = bool>>(
@@ -178,7 +171,7 @@ async fn leader_killed_repeatedly_loses_and_duplicates_nothing() {
             "an API replica following",
             Duration::from_secs(30),
             || async {
-                let (_, ready) = get(&format!("{url}/ready")).await;
+                let (_, ready) = get_json(&format!("{url}/ready")).await;
                 ready["indexer"]["indexed_block"]
                     .as_u64()
                     .is_some_and(|b| b >= cp.number)
@@ -190,7 +183,7 @@ async fn leader_killed_repeatedly_loses_and_duplicates_nothing() {
         let did = format!("did:peaq:{}", s.address());
         let mut answers = Vec::new();
         for (_, url) in &apis {
-            let (status, body) = get(&format!("{url}/mcr/{did}")).await;
+            let (status, body) = get_json(&format!("{url}/mcr/{did}")).await;
             assert_eq!(status, 200, "{body}");
             answers.push(body);
         }

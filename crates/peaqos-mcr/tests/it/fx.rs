@@ -65,20 +65,11 @@ fn noon(day: i64) -> u64 {
     u64::try_from(day).expect("after 1970") * 86_400 + 43_200
 }
 
-async fn get_json(url: &str) -> Value {
-    reqwest::get(url)
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json")
-}
-
 /// Polls `url` until `want` holds (30 s at most).
 async fn wait_json(url: &str, what: &str, want: impl Fn(&Value) -> bool) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let v = get_json(url).await;
+        let v = crate::common::json_of(url).await;
         if want(&v) {
             return v;
         }
@@ -126,7 +117,7 @@ async fn amounts_when(
 }
 
 async fn amounts(mcr: &RunningMcr, did: &str) -> Vec<(u64, String, Value)> {
-    let p = get_json(&format!("{}/machine/{did}", mcr.url())).await;
+    let p = crate::common::json_of(&format!("{}/machine/{did}", mcr.url())).await;
     let mut out: Vec<(u64, String, Value)> = p["peaqos"]["event_data"]
         .as_array()
         .unwrap_or_else(|| panic!("event_data in {p}"))
@@ -217,7 +208,7 @@ async fn refresher_follows_good_gap_malformed_and_outage_files() {
     assert_eq!(a[0].1, "fx_unavailable", "gap day: {a:?}");
     assert_eq!(a[1].1, "ok", "{a:?}");
     assert_eq!(a[1].2, 1250, "€10.00 at 1.25");
-    let body = get_json(&mcr_url).await;
+    let body = crate::common::json_of(&mcr_url).await;
     assert_eq!(body["mcr_degraded"], true, "{body}");
 
     // The good file fills the gap: the degraded score is recomputed, nothing is stale.
@@ -262,7 +253,10 @@ async fn refresher_follows_good_gap_malformed_and_outage_files() {
         mcr.store().fx_days().await.expect("fx days").1,
         stored_before
     );
-    assert_eq!(get_json(&mcr_url).await["total_revenue"], 2750);
+    assert_eq!(
+        crate::common::json_of(&mcr_url).await["total_revenue"],
+        2750
+    );
 
     // An outage: the same, with the HTTP status in the error.
     *served.lock().expect("lock") = (503, "down".to_owned());
@@ -278,7 +272,7 @@ async fn refresher_follows_good_gap_malformed_and_outage_files() {
         mcr.store().fx_days().await.expect("fx days").1,
         stored_before
     );
-    let body = get_json(&mcr_url).await;
+    let body = crate::common::json_of(&mcr_url).await;
     assert_eq!(
         (body["total_revenue"].clone(), body["mcr_degraded"].clone()),
         (2750.into(), false.into())
@@ -342,7 +336,7 @@ async fn events_after_2026_12_14_are_ok_once_rates_are_refreshed() {
     .await;
     sync(&mcr, &owner).await;
     let mcr_url = format!("{}/mcr/{}", mcr.url(), m.did());
-    assert_eq!(get_json(&mcr_url).await["mcr_degraded"], true);
+    assert_eq!(crate::common::json_of(&mcr_url).await["mcr_degraded"], true);
     let a = amounts(&mcr, &m.did()).await;
     assert_eq!(a[0].1, "fx_unavailable", "{a:?}");
 
@@ -506,7 +500,7 @@ async fn replicas_converge(db_url: &str) {
             "{a:?}"
         );
     }
-    let r = get_json(&format!("{}/ready", replica.url())).await;
+    let r = crate::common::json_of(&format!("{}/ready", replica.url())).await;
     assert_eq!(r["fx"]["refresh_enabled"], false);
     assert_eq!(
         metric(&metrics(&replica).await, "mcr_fx_version"),

@@ -6,13 +6,6 @@ use crate::common::*;
 
 use alloy::primitives::Address;
 use peaqos_test_utils::ScratchDir;
-use serde_json::Value;
-
-async fn get(url: &str) -> (u16, Value) {
-    let res = reqwest::get(url).await.expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.expect("JSON body"))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_matches_mcr_and_bounds_its_input() {
@@ -25,9 +18,9 @@ async fn history_matches_mcr_and_bounds_its_input() {
 
     for m in s.machines() {
         let did = m.did();
-        let (st, explain) = get(&format!("{base}/mcr/{did}/explain")).await;
+        let (st, explain) = get_json(&format!("{base}/mcr/{did}/explain")).await;
         assert_eq!(st, 200, "{explain}");
-        let (st, h) = get(&format!("{base}/mcr/{did}/history")).await;
+        let (st, h) = get_json(&format!("{base}/mcr/{did}/history")).await;
         assert_eq!(st, 200, "{h}");
         assert_eq!(
             (h["did"].as_str(), h["machine_id"].as_u64()),
@@ -52,20 +45,20 @@ async fn history_matches_mcr_and_bounds_its_input() {
         }
         // Cached: the same body again.
         assert_eq!(
-            get(&format!("{base}/mcr/{did}/history")).await,
+            get_json(&format!("{base}/mcr/{did}/history")).await,
             (200, h.clone())
         );
     }
 
     // Before anything was known, and for a machine without events: Provisioned (bonded).
-    let (_, h) = get(&format!("{base}/mcr/{}/history", s.bare.did())).await;
+    let (_, h) = get_json(&format!("{base}/mcr/{}/history", s.bare.did())).await;
     for p in h["points"].as_array().expect("points") {
         assert_eq!(
             (p["mcr"].as_str(), p["mcr_score"].as_u64()),
             (Some("Provisioned"), Some(0))
         );
     }
-    let (st, h) = get(&format!(
+    let (st, h) = get_json(&format!(
         "{base}/mcr/{}/history?from=1000000000&to=1000360000&step=3600",
         s.onchain.did()
     ))
@@ -82,9 +75,9 @@ async fn history_matches_mcr_and_bounds_its_input() {
 
     // A year at a daily step (relative to the cached `/mcr` result's `now`), the rated
     // machine: the last point is rated.
-    let (_, explain) = get(&format!("{base}/mcr/{}/explain", s.onchain.did())).await;
+    let (_, explain) = get_json(&format!("{base}/mcr/{}/explain", s.onchain.did())).await;
     let now = explain["scored_at"].as_u64().expect("scored_at");
-    let (st, h) = get(&format!(
+    let (st, h) = get_json(&format!(
         "{base}/mcr/{}/history?from={}",
         s.onchain.did(),
         now - 365 * 86_400
@@ -110,7 +103,7 @@ async fn history_matches_mcr_and_bounds_its_input() {
         (format!("/mcr/{onchain}/history?to=99999999999999"), 422),
         (format!("/mcr/{onchain}/history?from=-5"), 422),
     ] {
-        let (st, body) = get(&format!("{base}{path}")).await;
+        let (st, body) = get_json(&format!("{base}{path}")).await;
         assert_eq!(st, status, "{path}: {body}");
         assert!(
             body["detail"].is_string() || body["detail"].is_array(),
@@ -118,7 +111,7 @@ async fn history_matches_mcr_and_bounds_its_input() {
         );
     }
     // The document lists it.
-    let (_, doc) = get(&format!("{base}/openapi.json")).await;
+    let (_, doc) = get_json(&format!("{base}/openapi.json")).await;
     assert!(doc["paths"]["/mcr/{did}/history"]["get"].is_object());
     mcr.shutdown().await;
 }

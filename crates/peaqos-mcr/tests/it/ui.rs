@@ -9,7 +9,6 @@ use alloy::primitives::{Address, U256};
 use peaqos_sdk::validation::SubmitEventParams;
 use peaqos_test_utils::ScratchDir;
 use peaqos_types::{EventType, event::DataVisibility};
-use serde_json::Value;
 
 /// Status, `Content-Security-Policy`, body.
 async fn page(url: &str) -> (u16, String, String) {
@@ -22,15 +21,6 @@ async fn page(url: &str) -> (u16, String, String) {
         .unwrap_or_default()
         .to_owned();
     (status, csp, res.text().await.expect("body"))
-}
-
-async fn json(url: &str) -> Value {
-    reqwest::get(url)
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("JSON")
 }
 
 /// The text of the element with `id="<id>"` (up to its first `<`).
@@ -90,11 +80,11 @@ async fn pages_show_the_api_and_honour_visibility() {
         assert_eq!(st, 200, "{asset}");
         assert!(!body.is_empty());
     }
-    let live = json(&format!("{base}/ui/live")).await;
+    let live = json_of(&format!("{base}/ui/live")).await;
     assert!(live["stamp"].is_string());
 
     // The fleet page lists the operator listing's machines with the API's numbers.
-    let api = json(&format!("{base}/operator/{}/machines", s.proxy.did())).await;
+    let api = json_of(&format!("{base}/operator/{}/machines", s.proxy.did())).await;
     let (st, csp, fleet) = page(&format!("{base}/ui/operator/{}", s.proxy.did())).await;
     assert_eq!(st, 200, "{fleet}");
     assert!(!csp.is_empty());
@@ -136,7 +126,7 @@ async fn pages_show_the_api_and_honour_visibility() {
 
     // The rated machine: the page's numbers are /explain's, one history marker per point.
     let onchain = s.onchain.did();
-    let explain = json(&format!("{base}/mcr/{onchain}/explain")).await;
+    let explain = json_of(&format!("{base}/mcr/{onchain}/explain")).await;
     let (st, _, html) = page(&format!("{base}/ui/machine/{onchain}")).await;
     assert_eq!(st, 200);
     assert_eq!(by_id(&html, "mcr-score"), explain["mcr_score"].to_string());
@@ -148,7 +138,7 @@ async fn pages_show_the_api_and_honour_visibility() {
         by_id(&html, "event-count"),
         explain["event_count"].to_string()
     );
-    let history = json(&format!(
+    let history = json_of(&format!(
         "{base}/mcr/{onchain}/history?from={}",
         explain["scored_at"].as_u64().unwrap_or(0) - 365 * 86_400
     ))

@@ -743,3 +743,20 @@ pub async fn submit_rounds(
         }
     }
 }
+
+/// `GET url`: the status and the body as JSON (a body that is not JSON comes back as a JSON
+/// string, so error pages stay visible in assertions).
+pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let res = reqwest::get(url).await.expect("request");
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// The JSON body of `GET url`, whatever the status.
+pub async fn json_of(url: &str) -> serde_json::Value {
+    get_json(url).await.1
+}
