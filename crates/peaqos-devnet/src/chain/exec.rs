@@ -8,13 +8,15 @@
 
 use alloy::primitives::{Address, Bytes, U256};
 use revm::{
-    Database, ExecuteEvm, MainBuilder, MainContext,
-    context::{BlockEnv, CfgEnv, Context, TxEnv},
+    Database, ExecuteEvm, InspectEvm, MainBuilder, MainContext,
+    context::{BlockEnv, CfgEnv, Context, Evm, TxEnv},
     context_interface::{
         cfg::gas::calculate_initial_tx_gas,
         result::{EVMError, ExecutionResult, InvalidTransaction, Output},
     },
     database::{CacheDB, EmptyDB, WrapDatabaseRef},
+    handler::{EthFrame, MainnetContext, instructions::EthInstructions},
+    interpreter::interpreter::EthInterpreter,
     primitives::{TxKind, hardfork::SpecId},
     state::EvmState,
 };
@@ -85,6 +87,33 @@ pub(crate) fn transact<DB: revm::DatabaseRef>(
     Ok((outcome(result.result), result.state))
 }
 
+/// [`transact`] with `inspector` watching (a tracer); the inspector is returned whatever the
+/// outcome (an inspector may have stopped the run, which then fails).
+#[allow(clippy::type_complexity)]
+pub(crate) fn inspect<'a, DB, I>(
+    db: &'a DB,
+    env: &ExecEnv,
+    tx: TxEnv,
+    call: bool,
+    inspector: I,
+) -> (Result<(Outcome, EvmState), TxRejected>, I)
+where
+    DB: revm::DatabaseRef,
+    I: revm::Inspector<RefContext<'a, DB>>,
+{
+    let mut evm = Context::mainnet()
+        .with_ref_db(db)
+        .with_cfg(env.cfg(call))
+        .with_block(env.block.clone())
+        .build_mainnet_with_inspector(inspector)
+        .with_precompiles(PeaqPrecompiles::new(SPEC));
+    let result = evm
+        .inspect_tx(tx)
+        .map(|r| (outcome(r.result), r.state))
+        .map_err(rejected);
+    (result, evm.inspector)
+}
+
 /// Executes a top-level call to the Batch precompile from `sender` on `db` without committing.
 ///
 /// `gas_limit` is the outer transaction's; `intrinsic` the outer intrinsic gas already charged.
@@ -99,6 +128,61 @@ pub(crate) fn transact_batch<DB: revm::DatabaseRef>(
     gas_limit: u64,
     intrinsic: u64,
 ) -> Result<(Outcome, Option<EvmState>), TxRejected> {
+    let call = BatchTx {
+        sender,
+        batch,
+        value,
+        gas_limit,
+        intrinsic,
+    };
+    transact_batch_with(db, env, call, (), |evm, _, tx, fits| {
+        fits.then(|| evm.transact_one(tx).ok()).flatten()
+    })
+}
+
+/// The revm context every execution here builds, over a borrowed state.
+pub(crate) type RefContext<'a, DB> = MainnetContext<WrapDatabaseRef<&'a DB>>;
+
+/// revm with peaq's precompiles over a borrowed state, with inspector `I`.
+pub(crate) type PeaqEvm<'a, DB, I> = Evm<
+    RefContext<'a, DB>,
+    I,
+    EthInstructions<EthInterpreter, RefContext<'a, DB>>,
+    PeaqPrecompiles,
+    EthFrame<EthInterpreter>,
+>;
+
+/// A top-level call to the Batch precompile (see [`transact_batch`]).
+pub(crate) struct BatchTx {
+    pub(crate) sender: Address,
+    pub(crate) batch: BatchCall,
+    pub(crate) value: U256,
+    /// The outer transaction's gas limit.
+    pub(crate) gas_limit: u64,
+    /// The outer intrinsic gas, already charged.
+    pub(crate) intrinsic: u64,
+}
+
+/// [`transact_batch`] with an inspector: `run(evm, index, tx, fits)` executes subcall `index`
+/// (as `transact_one`, or `inspect_one_tx` when tracing) when `fits` (its gas limit is within
+/// what remains; else it is not run); `None` counts as a failed subcall.
+pub(crate) fn transact_batch_with<'a, DB, I>(
+    db: &'a DB,
+    env: &ExecEnv,
+    call: BatchTx,
+    inspector: I,
+    mut run: impl FnMut(&mut PeaqEvm<'a, DB, I>, usize, TxEnv, bool) -> Option<ExecutionResult>,
+) -> Result<(Outcome, Option<EvmState>), TxRejected>
+where
+    DB: revm::DatabaseRef,
+{
+    let BatchTx {
+        sender,
+        batch,
+        value,
+        gas_limit,
+        intrinsic,
+    } = call;
     let fail = |gas_used: u64, output: Bytes| Ok((Outcome::failed(gas_used, output), None));
     if !value.is_zero() {
         return fail(intrinsic, revert_string(NOT_PAYABLE));
@@ -123,7 +207,7 @@ pub(crate) fn transact_batch<DB: revm::DatabaseRef>(
         .with_ref_db(db)
         .with_cfg(cfg)
         .with_block(env.block.clone())
-        .build_mainnet()
+        .build_mainnet_with_inspector(inspector)
         .with_precompiles(PeaqPrecompiles::new(SPEC));
 
     let mut used = intrinsic;
@@ -142,22 +226,19 @@ pub(crate) fn transact_batch<DB: revm::DatabaseRef>(
         };
         let sub_intrinsic =
             calculate_initial_tx_gas(SPEC, &call.data, false, 0, 0, 0, None).initial_regular_gas;
-        let result = if limit > available {
-            None
-        } else {
-            let tx = TxEnv {
-                caller: sender,
-                kind: TxKind::Call(call.to),
-                value: call.value,
-                data: call.data,
-                gas_limit: sub_intrinsic + limit,
-                gas_price: 0,
-                chain_id: Some(env.chain_id),
-                ..TxEnv::default()
-            };
-            // An invalid subcall (e.g. value above the balance) counts as a failed one.
-            evm.transact_one(tx).ok()
+        let tx = TxEnv {
+            caller: sender,
+            kind: TxKind::Call(call.to),
+            value: call.value,
+            data: call.data,
+            gas_limit: sub_intrinsic + limit.min(available),
+            gas_price: 0,
+            chain_id: Some(env.chain_id),
+            ..TxEnv::default()
         };
+        // A subcall asking for more gas than remains is not run; an invalid one (e.g. value
+        // above the balance) counts as a failed one.
+        let result = run(&mut evm, index, tx, limit <= available);
         let (ok, sub_used, output, sub_logs) = match result {
             Some(r) => {
                 let sub_used = r.tx_gas_used().saturating_sub(sub_intrinsic);
@@ -211,7 +292,7 @@ pub(crate) fn intrinsic_gas(
         .initial_regular_gas
 }
 
-fn outcome(result: ExecutionResult) -> Outcome {
+pub(super) fn outcome(result: ExecutionResult) -> Outcome {
     let gas_used = result.tx_gas_used();
     match result {
         ExecutionResult::Success { logs, output, .. } => {

@@ -5,6 +5,7 @@ mod exec;
 mod history;
 #[cfg(test)]
 mod tests;
+mod trace;
 pub mod types;
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +34,10 @@ use exec::{ExecEnv, intrinsic_gas, transact, transact_batch};
 pub use exec::{SPEC, TxRejected};
 use history::History;
 pub use history::{DEFAULT_HISTORY_BLOCKS, HistoricDb, HistoryWindow};
+pub use trace::{
+    DEFAULT_TRACE_TIMEOUT, MAX_TRACE_BYTES, MAX_TRACE_TIMEOUT, TraceBounds, TraceError, TraceFrame,
+    Tracer,
+};
 pub use types::{Outcome, StoredBlock, StoredReceipt, StoredTx};
 
 use crate::precompiles::{PRECOMPILE_STUB_CODE, PeaqPrecompiles, decode_batch};
@@ -822,21 +827,18 @@ impl Chain {
         price: u128,
         base_fee: u64,
     ) {
-        let fee = U256::from(gas_used) * U256::from(price);
-        let tip = U256::from(gas_used) * U256::from(price.saturating_sub(u128::from(base_fee)));
         let coinbase = self.state.config.coinbase;
         // Part of the transaction, so of the open block.
         let block = self.block_number() + 1;
         self.history.remember_account(&self.state.db, block, from);
         self.history
             .remember_account(&self.state.db, block, coinbase);
-        let Ok(account) = self.state.db.load_account(from);
-        account.info.balance = account.info.balance.saturating_sub(fee);
-        account.info.nonce = envelope.nonce() + 1;
-        if !tip.is_zero() {
-            let Ok(account) = self.state.db.load_account(coinbase);
-            account.info.balance += tip;
-        }
+        BatchFee::new(gas_used, price, base_fee).apply(
+            &mut self.state.db,
+            from,
+            coinbase,
+            envelope.nonce(),
+        );
     }
 
     fn record(&mut self, envelope: TxEnvelope, from: Address, outcome: Outcome, price: u128) {
@@ -1136,6 +1138,39 @@ impl Chain {
             }
         }
         Ok(out)
+    }
+}
+
+/// What a Batch transaction pays, taken after its subcalls ran at a zero gas price (also when
+/// a trace replays it).
+struct BatchFee {
+    fee: U256,
+    tip: U256,
+}
+
+impl BatchFee {
+    fn new(gas_used: u64, price: u128, base_fee: u64) -> Self {
+        Self {
+            fee: U256::from(gas_used) * U256::from(price),
+            tip: U256::from(gas_used) * U256::from(price.saturating_sub(u128::from(base_fee))),
+        }
+    }
+
+    /// Takes the fee from `from`, sets its nonce past `nonce`, pays the tip to `coinbase`.
+    fn apply<DB: revm::DatabaseRef<Error = std::convert::Infallible>>(
+        &self,
+        db: &mut CacheDB<DB>,
+        from: Address,
+        coinbase: Address,
+        nonce: u64,
+    ) {
+        let Ok(account) = db.load_account(from);
+        account.info.balance = account.info.balance.saturating_sub(self.fee);
+        account.info.nonce = nonce + 1;
+        if !self.tip.is_zero() {
+            let Ok(account) = db.load_account(coinbase);
+            account.info.balance += self.tip;
+        }
     }
 }
 

@@ -170,6 +170,13 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
             }
             ok(serde_json::json!({ "pending": pending, "queued": {} }))
         }
+        // Tracing (`rpc/trace.rs`).
+        R::TraceTransaction(hash, options) => {
+            super::trace::trace_transaction(chain, hash, options.map(|o| *o))
+        }
+        R::TraceCall(tx, block, options) => {
+            super::trace::trace_call(chain, &tx, block, options.map(|o| *o))
+        }
         // Dev controls.
         R::ImpersonateAccount(address) => {
             node.impersonate(address)
@@ -230,7 +237,7 @@ fn tag_number(chain: &Chain, tag: BlockNumberOrTag) -> u64 {
 }
 
 /// The number of the block a parameter names (absent = latest; `None` = an unknown hash).
-fn block_number(chain: &Chain, block: Option<BlockParam>) -> Option<u64> {
+pub(super) fn block_number(chain: &Chain, block: Option<BlockParam>) -> Option<u64> {
     match block.map(|b| b.0) {
         None => Some(chain.block_number()),
         Some(BlockId::Number(tag)) => Some(tag_number(chain, tag)),

@@ -9,6 +9,8 @@ mod api;
 mod convert;
 pub mod filters;
 mod request;
+mod trace;
+mod trace_decode;
 pub mod wallet;
 
 use std::sync::Arc;

@@ -8,7 +8,10 @@
 use alloy::{
     eips::BlockId,
     primitives::{Address, B256, Bytes, U64, U128, U256},
-    rpc::types::{Filter, Index, TransactionRequest},
+    rpc::types::{
+        Filter, Index, TransactionRequest,
+        trace::geth::{GethDebugTracingCallOptions, GethDebugTracingOptions},
+    },
 };
 use serde::{Deserialize, Deserializer, de::IgnoredAny};
 use serde_json::{Value, json};
@@ -185,6 +188,16 @@ pub enum DevnetRequest {
     /// `txpool_content`.
     #[serde(rename = "txpool_content")]
     TxpoolContent(NoParams),
+    /// `debug_traceTransaction(hash, options?)`: geth's struct logger or `callTracer`.
+    #[serde(rename = "debug_traceTransaction")]
+    TraceTransaction(B256, #[serde(default)] Option<Box<GethDebugTracingOptions>>),
+    /// `debug_traceCall(transaction, block?, options?)`.
+    #[serde(rename = "debug_traceCall")]
+    TraceCall(
+        Box<TransactionRequest>,
+        #[serde(default)] Option<BlockParam>,
+        #[serde(default)] Option<Box<GethDebugTracingCallOptions>>,
+    ),
     // ------------------------------------------------------------------ dev controls
     /// `anvil_impersonateAccount(address)`.
     #[serde(

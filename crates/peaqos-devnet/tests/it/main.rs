@@ -9,3 +9,4 @@ mod http_limits;
 mod interop_official_sdk;
 mod raw_http;
 mod rpc_envelope;
+mod trace;
