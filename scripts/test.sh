@@ -15,7 +15,7 @@ step() { printf '\n==> %s\n' "$*"; STEP_START=$(date +%s); }
 done_step() { printf '    (%ss)\n' "$(( $(date +%s) - STEP_START ))"; }
 
 # ---------------------------------------------------------------- install
-step "install contract toolchain (npm ci in contracts/: solc, OpenZeppelin, LayerZero, forge, anvil)"
+step "install contract toolchain (npm ci in contracts/: solc, OpenZeppelin, LayerZero, forge, anvil, cast)"
 if [ ! -x contracts/node_modules/.bin/solcjs ] || [ contracts/package-lock.json -nt contracts/node_modules/.package-lock.json ]; then
   (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
 else
@@ -23,8 +23,11 @@ else
 fi
 FORGE="$ROOT/contracts/node_modules/@foundry-rs/forge-linux-amd64/bin/forge"
 export PEAQOS_ANVIL="$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+# cast and forge as clients of the devnet (crates/peaqos-devnet/tests/it/foundry_cli.rs).
+export PEAQOS_CAST="$ROOT/contracts/node_modules/@foundry-rs/cast-linux-amd64/bin/cast" PEAQOS_FORGE="$FORGE"
 "$FORGE" --version | head -1
 "$PEAQOS_ANVIL" --version | head -1
+"$PEAQOS_CAST" --version | head -1
 done_step
 
 step "Python venv with the official clients (peaq-os-sdk 0.1.0, peaq-os-cli 0.0.2, open-wallet-standard) for the interop tests"

@@ -3,6 +3,7 @@
 mod dev_methods;
 mod devnet;
 mod differential_anvil;
+mod foundry_cli;
 mod hardening;
 mod history;
 mod http_limits;
