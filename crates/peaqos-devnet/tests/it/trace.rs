@@ -293,6 +293,54 @@ async fn batch_trace_shows_every_subcall_decoded() {
     let receipt_logs = receipt["logs"].as_array().expect("receipt logs");
     assert_eq!(receipt_logs.len(), 6);
 
+    // A direct call to the DID precompile: its decoded outputs (the attribute just added).
+    let read = DIDPrecompile::readAttributeCall {
+        didAccount: address(&sender),
+        name: Bytes::from_static(b"peaqos.trace"),
+    }
+    .abi_encode();
+    let call = ok(
+        url,
+        "debug_traceCall",
+        json!([{"from": sender, "to": DID_PRECOMPILE_ADDRESS, "data": Bytes::from(read)}, "latest", {"tracer": "callTracer"}]),
+    )
+    .await;
+    assert_eq!(
+        call["decoded"]["function"], "readAttribute(address,bytes)",
+        "{call}"
+    );
+    let attribute = &call["decoded"]["outputs"]["out0"];
+    assert_eq!(
+        attribute[0],
+        Bytes::from_static(b"peaqos.trace").to_string()
+    );
+    assert_eq!(attribute[1], Bytes::from_static(b"hello").to_string());
+    let balance = ok(
+        url,
+        "debug_traceCall",
+        json!([{"to": WPEAQ_PRECOMPILE_ADDRESS, "data": Bytes::from(
+            peaqos_contracts::bindings::WPEAQStandin::balanceOfCall { account: address(&sender) }.abi_encode()
+        )}, "latest", {"tracer": "callTracer"}]),
+    )
+    .await;
+    assert_eq!(
+        balance["decoded"]["function"], "balanceOf(address)",
+        "{balance}"
+    );
+    assert_eq!(
+        balance["decoded"]["outputs"]["out0"],
+        U256::from_str_radix(
+            ok(url, "eth_getBalance", json!([sender, "latest"]))
+                .await
+                .as_str()
+                .unwrap_or("0x0")
+                .trim_start_matches("0x"),
+            16
+        )
+        .expect("balance")
+        .to_string()
+    );
+
     // The struct logger: the subcalls' steps, one level below the batch.
     let steps = ok(url, "debug_traceTransaction", json!([hash, {}])).await;
     assert_eq!(steps["failed"], false);
