@@ -300,9 +300,29 @@ impl Devnet {
         self.saver.as_ref().map_or(Ok(()), Saver::save_sealed)
     }
 
+    /// A handle that writes the state file on demand from another task (None without
+    /// `state_file`). The local bridge's relayer saves the source chain before it delivers a
+    /// packet and the destination after, so a SIGKILL of the process can never keep a
+    /// delivery whose send it lost.
+    pub fn state_saver(&self) -> Option<StateSaver> {
+        self.saver.clone().map(StateSaver)
+    }
+
     /// The `.env` that the official clients and ours read (see [`crate::env_file`]).
     pub fn env_file(&self, account: usize) -> String {
         crate::env_file::render(self, account)
+    }
+}
+
+/// Writes a devnet's state file now, from any thread ([`Devnet::state_saver`]). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct StateSaver(Saver);
+
+impl StateSaver {
+    /// As [`Devnet::save`]: blocks until any chain call in progress ends, then writes
+    /// (atomically, 0600); never replaces a newer save with an older one.
+    pub fn save(&self) -> Result<(), DevnetError> {
+        self.0.save_sealed()
     }
 }
 

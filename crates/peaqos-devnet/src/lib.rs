@@ -9,5 +9,5 @@ pub mod precompiles;
 pub mod rpc;
 
 pub use accounts::{DEV_MNEMONIC, DevAccount};
-pub use devnet::{Devnet, DevnetConfig, DevnetError};
+pub use devnet::{Devnet, DevnetConfig, DevnetError, StateSaver};
 pub use node::NodeStopping;

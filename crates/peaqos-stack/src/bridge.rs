@@ -13,6 +13,12 @@
 //! ([`LocalBridge::relay_with_state`]) each direction's scan cursor and the delivered count
 //! survive restarts, so a restart does not rescan the chains from block 0. Packets whose
 //! delivery failed are reported by [`LocalBridge::pending`] (and logged) until delivered.
+//!
+//! **Exactly once across a crash of both chains** (`peaqos dev` SIGKILLed: each devnet loses
+//! what it did since its last save, independently). With [`ChainSaves`] the relayer saves the
+//! source chain before it delivers a packet (a delivery never outlives its send) and the
+//! destination after it delivered, before its cursor moves past the packet (a lost delivery
+//! is scanned and made again). A cursor past a restored chain's head is pulled back to it.
 
 use std::{
     collections::{BTreeMap, HashSet},
@@ -37,7 +43,7 @@ use peaqos_contracts::layerzero::{
     ILocalEndpoint, ILocalMessageLib, LocalBridgeDeployment, LocalEndpoint, Packet,
     deploy_local_bridge,
 };
-use peaqos_devnet::Devnet;
+use peaqos_devnet::{Devnet, StateSaver};
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::StackError;
@@ -105,6 +111,17 @@ impl RelayerState {
     }
 }
 
+/// The state savers of both chains, for a relayer whose devnets keep their state in files
+/// (see the module docs: a delivery is only made on a saved send, and saved before the
+/// relayer's cursor moves past it).
+#[derive(Debug, Clone)]
+pub struct ChainSaves {
+    /// The peaq devnet's.
+    pub peaq: StateSaver,
+    /// The Base devnet's.
+    pub base: StateSaver,
+}
+
 /// A running local bridge: the deployment and its relayer. Dropping it stops the relayer at
 /// once (as [`LocalBridge::kill`]).
 #[derive(Debug)]
@@ -165,17 +182,19 @@ impl LocalBridge {
         deployment: LocalBridgeDeployment,
         relayer: PrivateKeySigner,
     ) -> Result<Self, StackError> {
-        Self::relay_with_state(peaq_url, base_url, deployment, relayer, None).await
+        Self::relay_with_state(peaq_url, base_url, deployment, relayer, None, None).await
     }
 
     /// [`relay`](Self::relay) keeping its scan cursors and delivered count in `state_file`
-    /// (read on start, replaced after every poll that moved them).
+    /// (read on start, replaced after every poll that moved them) and, with `saves`, saving
+    /// the chains around each delivery (module docs).
     pub async fn relay_with_state(
         peaq_url: &str,
         base_url: &str,
         deployment: LocalBridgeDeployment,
         relayer: PrivateKeySigner,
         state_file: Option<PathBuf>,
+        saves: Option<ChainSaves>,
     ) -> Result<Self, StackError> {
         let mut state = match &state_file {
             Some(path) => RelayerState::load(path)?,
@@ -187,8 +206,14 @@ impl LocalBridge {
             Route::new(peaq.clone(), deployment.peaq, base.clone(), deployment.base).await?,
             Route::new(base, deployment.base, peaq, deployment.peaq).await?,
         ];
-        routes[0].next_block = state.peaq_next_block;
-        routes[1].next_block = state.base_next_block;
+        // A chain restored from an older save than the cursor's (a SIGKILL) mines new blocks
+        // at the heights the cursor has passed: scan them.
+        routes[0].next_block = state.peaq_next_block.min(routes[0].head_at_start + 1);
+        routes[1].next_block = state.base_next_block.min(routes[1].head_at_start + 1);
+        if let Some(saves) = saves {
+            routes[0].savers = Some((saves.peaq.clone(), saves.base.clone()));
+            routes[1].savers = Some((saves.base, saves.peaq));
+        }
         let delivered = Arc::new(AtomicU64::new(state.delivered));
         let pending = Arc::new(Mutex::new(BTreeMap::new()));
         let (stop, mut stopped) = watch::channel(false);
@@ -275,6 +300,15 @@ impl Drop for LocalBridge {
     }
 }
 
+/// Writes a devnet's state file off the async workers (it waits for the chain thread).
+async fn save(saver: &StateSaver) -> Result<(), String> {
+    let saver = saver.clone();
+    tokio::task::spawn_blocking(move || saver.save())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
 /// The relayer's key: dev account [`RELAYER_ACCOUNT`] (the same on both devnets).
 pub fn relayer_signer(devnet: &Devnet) -> Result<PrivateKeySigner, StackError> {
     Ok(devnet
@@ -304,6 +338,12 @@ struct Route {
     dst: DynProvider,
     dst_end: LocalEndpoint,
     next_block: u64,
+    /// The source chain's head when the relayer started.
+    head_at_start: u64,
+    /// The source and destination chains' savers, when they keep state in files.
+    savers: Option<(StateSaver, StateSaver)>,
+    /// Deliveries made since the destination was last saved.
+    unsaved: bool,
     /// Guids delivered already: a block is rescanned after a failure in it.
     done: HashSet<B256>,
     /// Packets whose last delivery attempt failed.
@@ -319,7 +359,7 @@ impl Route {
     ) -> Result<Self, StackError> {
         // Fail early on an unreachable chain. The scan starts at block 0, so packets sent
         // before the relayer started are delivered too.
-        let _ = src
+        let head_at_start = src
             .get_block_number()
             .await
             .map_err(|e| StackError::Bridge(format!("source chain unreachable: {e}")))?;
@@ -329,6 +369,9 @@ impl Route {
             dst,
             dst_end,
             next_block: 0,
+            head_at_start,
+            savers: None,
+            unsaved: false,
             done: HashSet::new(),
             pending: BTreeMap::new(),
         })
@@ -357,18 +400,27 @@ impl Route {
             .get_logs(&filter)
             .await
             .map_err(|e| format!("eth_getLogs: {e}"))?;
-        let mut delivered = 0;
+        let mut packets = Vec::with_capacity(logs.len());
         for log in logs {
             let sent = ILocalEndpoint::PacketSent::decode_log_data(log.data())
                 .map_err(|e| format!("undecodable PacketSent: {e}"))?;
             let packet = Packet::decode(&sent.encodedPayload).map_err(|e| e.to_string())?;
-            if packet.dst_eid != self.dst_end.eid || self.done.contains(&packet.guid) {
-                continue;
+            if packet.dst_eid == self.dst_end.eid && !self.done.contains(&packet.guid) {
+                packets.push((log.block_number, sent.encodedPayload, packet));
             }
-            match self.deliver(&sent.encodedPayload, &packet).await {
+        }
+        if let (Some((src, _)), false) = (&self.savers, packets.is_empty()) {
+            save(src)
+                .await
+                .map_err(|e| format!("saving the source chain: {e}"))?;
+        }
+        let mut delivered = 0;
+        for (block, encoded, packet) in packets {
+            match self.deliver(&encoded, &packet).await {
                 Ok(now) => {
                     self.pending.remove(&packet.guid);
                     self.done.insert(packet.guid);
+                    self.unsaved |= now;
                     delivered += u64::from(now);
                 }
                 Err(e) => {
@@ -383,15 +435,30 @@ impl Route {
                         },
                     );
                     // Rescan from this block next time; delivered guids are skipped.
-                    if let Some(block) = log.block_number {
+                    if let Some(block) = block {
                         self.next_block = block;
                     }
+                    self.save_destination().await?;
                     return Err(e);
                 }
             }
         }
+        self.save_destination().await?;
         self.next_block = latest + 1;
         Ok(delivered)
+    }
+
+    /// Saves the destination after new deliveries, before the cursor moves past them; on
+    /// failure the cursor stays (and the next poll tries again), so a delivery the
+    /// destination loses is rescanned and made again.
+    async fn save_destination(&mut self) -> Result<(), String> {
+        if let (Some((_, dst)), true) = (&self.savers, self.unsaved) {
+            save(dst)
+                .await
+                .map_err(|e| format!("saving the destination chain: {e}"))?;
+            self.unsaved = false;
+        }
+        Ok(())
     }
 
     /// Delivers `packet` unless the destination has it already; true when this call did.

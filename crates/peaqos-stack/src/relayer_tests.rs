@@ -61,6 +61,7 @@ async fn every_packet_arrives_once_across_relayer_kills() {
             d,
             relayer_key.clone(),
             Some(state.clone()),
+            None,
         )
     };
 

@@ -178,6 +178,9 @@ impl LocalBase {
             deployment,
             crate::bridge::relayer_signer(peaq)?,
             Some(data_dir.join(RELAYER_FILE)),
+            peaq.state_saver()
+                .zip(devnet.state_saver())
+                .map(|(peaq, base)| crate::bridge::ChainSaves { peaq, base }),
         )
         .await?;
         Ok(Self { devnet, bridge })

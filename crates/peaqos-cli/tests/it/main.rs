@@ -6,6 +6,8 @@ mod admin;
 mod agents;
 #[cfg(feature = "dev")]
 mod bridge;
+#[cfg(feature = "dev")]
+mod bridge_restart;
 mod common;
 #[cfg(feature = "dev")]
 mod dashboard;

@@ -176,19 +176,7 @@ async fn dev_serves_the_stack_until_ctrl_c_and_keeps_data() {
     let cli = Cli::new();
     let data = cli.path().join("data");
     let data_arg = data.display().to_string();
-    let dev_args = [
-        "dev",
-        "--rpc-port",
-        "0",
-        "--mcr-port",
-        "0",
-        "--gas-station-port",
-        "0",
-        "--base-rpc-port",
-        "0",
-        "--data-dir",
-        &data_arg,
-    ];
+    let dev_args = common::dev_args(&data_arg);
     let mut child = cli.spawn(&dev_args);
     let banner = tokio::task::spawn_blocking(move || {
         let b = wait_ready(&mut child);

@@ -164,6 +164,24 @@ pub fn dead_env(cli: &Cli) {
 /// The key [`dead_env`] writes.
 pub const DEAD_ENV_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
+/// `peaqos dev` on free ports (all four) with its data in `data_dir`; more flags may follow.
+#[cfg(feature = "dev")]
+pub fn dev_args(data_dir: &str) -> Vec<&str> {
+    vec![
+        "dev",
+        "--rpc-port",
+        "0",
+        "--mcr-port",
+        "0",
+        "--gas-station-port",
+        "0",
+        "--base-rpc-port",
+        "0",
+        "--data-dir",
+        data_dir,
+    ]
+}
+
 /// Starts `peaqos args…` (a `dev --json`) on ephemeral ports and returns the child with its
 /// first stdout line (the ready JSON); stdout keeps draining so the child never blocks.
 pub async fn start_dev(cli: &mut Cli, args: &[&str]) -> (std::process::Child, String) {
