@@ -300,6 +300,11 @@ impl Devnet {
         self.saver.as_ref().map_or(Ok(()), Saver::save_sealed)
     }
 
+    /// The WebSocket JSON-RPC URL (`ws://127.0.0.1:PORT`: the same port as [`Devnet::url`]).
+    pub fn ws_url(&self) -> String {
+        self.url.replacen("http://", "ws://", 1)
+    }
+
     /// The `.env` that the official clients and ours read (see [`crate::env_file`]).
     pub fn env_file(&self, account: usize) -> String {
         crate::env_file::render(self, account)

@@ -9,7 +9,9 @@ mod api;
 mod convert;
 pub mod filters;
 mod request;
+pub mod subscriptions;
 pub mod wallet;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -133,7 +135,7 @@ impl From<ChainError> for RpcError {
 /// ([`Node::run`]), never on the async workers.
 pub fn router(node: Arc<Node>) -> Router {
     Router::new()
-        .route("/", post(handle))
+        .route("/", post(handle).get(ws::upgrade))
         .layer(DefaultBodyLimit::disable())
         .with_state(node)
 }

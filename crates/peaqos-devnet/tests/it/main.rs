@@ -7,5 +7,7 @@ mod hardening;
 mod history;
 mod http_limits;
 mod interop_official_sdk;
+mod js_clients;
 mod raw_http;
 mod rpc_envelope;
+mod ws;
