@@ -459,3 +459,39 @@ async fn shutdown_closes_websockets() {
     let frame = frame.expect("a close frame");
     assert_eq!(u16::from(frame.code), 1001, "{frame:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ws_port_serves_websocket_on_a_second_port() {
+    let config = DevnetConfig {
+        deploy_stack: false,
+        ws_listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..DevnetConfig::ephemeral()
+    };
+    let devnet = Devnet::spawn(config).await.expect("devnet");
+    let http_port = devnet.url.rsplit(':').next().expect("port").to_owned();
+    assert!(
+        !devnet.ws_url().ends_with(&format!(":{http_port}")),
+        "{} is another port than {}",
+        devnet.ws_url(),
+        devnet.url
+    );
+    let ws = ws_provider(&devnet).await;
+    let mut heads = ws.subscribe_blocks().await.expect("newHeads").into_stream();
+    let mut same_port = tokio_tungstenite::connect_async(devnet.url.replacen("http", "ws", 1))
+        .await
+        .expect("the HTTP port serves WebSocket too")
+        .0;
+    let n = call(
+        &mut same_port,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "evm_mine"}),
+    )
+    .await;
+    assert!(n.get("error").is_none(), "{n}");
+    let head = tokio::time::timeout(WAIT, heads.next())
+        .await
+        .expect("head in time")
+        .expect("open");
+    assert_eq!(head.number, 1);
+    drop(ws);
+    devnet.shutdown().await.expect("shutdown");
+}
