@@ -315,10 +315,26 @@ async fn answer(
     }
     let items: Vec<&RawValue> = serde_json::from_str(text).ok()?;
     let mut replies = Vec::new();
+    let mut size = 0usize;
     for item in items {
-        // In a batch the answer to `eth_subscribe` comes with the batch's, which a first
-        // notification may precede.
-        if let Some(reply) = answer_one(node, item.get(), subscriptions, None).await {
+        let reply = if size > super::MAX_BATCH_RESPONSE_BYTES {
+            // As over HTTP: past the batch's answer budget the rest is not run.
+            serde_json::from_str::<Call<'_>>(item.get())
+                .ok()
+                .and_then(|c| c.id)
+                .map(|id| {
+                    super::error_bytes(
+                        id.get(),
+                        &RpcError::new(codes::RESPONSE_TOO_LARGE, "response too large"),
+                    )
+                })
+        } else {
+            // In a batch the answer to `eth_subscribe` comes with the batch's, which a first
+            // notification may precede.
+            answer_one(node, item.get(), subscriptions, None).await
+        };
+        if let Some(reply) = reply {
+            size += reply.len();
             replies.push(reply);
         }
     }
