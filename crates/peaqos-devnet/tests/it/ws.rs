@@ -495,3 +495,100 @@ async fn ws_port_serves_websocket_on_a_second_port() {
     drop(ws);
     devnet.shutdown().await.expect("shutdown");
 }
+
+/// The next notification's `result`, if one comes within `wait`.
+async fn notification(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(wait, socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        if let Message::Text(text) = message {
+            let v: Value = serde_json::from_str(text.as_str()).ok()?;
+            if v["method"] == "eth_subscription" {
+                return Some(v["params"]["result"].clone());
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn evm_revert_notifies_nothing_and_later_blocks_come_again() {
+    let config = DevnetConfig {
+        deploy_stack: false,
+        ..DevnetConfig::ephemeral()
+    };
+    let devnet = Devnet::spawn(config).await.expect("devnet");
+    let mut socket = connect(&devnet).await;
+    let sub = call(
+        &mut socket,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}),
+    )
+    .await;
+    assert!(sub["result"].is_string(), "{sub}");
+    let http = crate::raw_http::addr(&devnet);
+    let rpc = |method: &'static str, params: Value| {
+        let http = http.clone();
+        async move {
+            crate::raw_http::post_raw(
+                &http,
+                &json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string(),
+            )
+            .await
+            .json()
+        }
+    };
+    let snapshot = rpc("evm_snapshot", json!([])).await["result"].clone();
+    rpc("anvil_mine", json!(["0x2"])).await;
+    let first = notification(&mut socket, WAIT).await.expect("head 1");
+    let second = notification(&mut socket, WAIT).await.expect("head 2");
+    assert_eq!(
+        (first["number"].clone(), second["number"].clone()),
+        (json!("0x1"), json!("0x2"))
+    );
+    assert_eq!(rpc("evm_revert", json!([snapshot])).await["result"], true);
+    assert!(
+        notification(&mut socket, Duration::from_millis(300))
+            .await
+            .is_none(),
+        "a revert notifies nothing (as anvil)"
+    );
+    // A revert and new blocks in one batch (one chain job): the new block 1 is notified.
+    let reply = crate::raw_http::post_raw(
+        &http,
+        &json!([
+            {"jsonrpc": "2.0", "id": 1, "method": "evm_snapshot"},
+            {"jsonrpc": "2.0", "id": 2, "method": "evm_mine"},
+        ])
+        .to_string(),
+    )
+    .await
+    .json();
+    assert!(reply[1].get("error").is_none(), "{reply}");
+    let again = notification(&mut socket, WAIT)
+        .await
+        .expect("the new head 1");
+    assert_eq!(again["number"], "0x1");
+    let snapshot = reply[0]["result"].clone();
+    let reply = crate::raw_http::post_raw(
+        &http,
+        &json!([
+            {"jsonrpc": "2.0", "id": 1, "method": "evm_revert", "params": [snapshot]},
+            {"jsonrpc": "2.0", "id": 2, "method": "anvil_setNextBlockTimestamp", "params": [4_000_000_000u64]},
+            {"jsonrpc": "2.0", "id": 3, "method": "evm_mine"},
+        ])
+        .to_string(),
+    )
+    .await
+    .json();
+    assert!(reply[2].get("error").is_none(), "{reply}");
+    let replaced = notification(&mut socket, WAIT)
+        .await
+        .expect("the replaced head 1");
+    assert_eq!(replaced["number"], "0x1");
+    assert_ne!(
+        replaced["hash"], again["hash"],
+        "block 1 replaced within one job"
+    );
+    devnet.shutdown().await.expect("shutdown");
+}

@@ -234,6 +234,13 @@ function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+// Killing a socket fails the requests in flight on it (an unsubscribe, a poll), which the
+// libraries may leave unhandled; node would then exit. They are reported, not fatal: what
+// counts is that every event arrives.
+const unhandled = [];
+process.on('unhandledRejection', (e) => unhandled.push(`unhandled rejection: ${e}`));
+process.on('uncaughtException', (e) => unhandled.push(`uncaught exception: ${e}`));
+
 const watchers = [viemHttp(), viemWs(), ethersHttp(), ethersWs()];
 await Promise.all(watchers.map((w) => w.ready));
 // ethers installs its filter / subscription asynchronously after `on` resolves, viem its HTTP
@@ -249,6 +256,7 @@ while (Date.now() < deadline && !watchers.every((w) => w.tally.done() && (w.tall
 // Anything delivered twice would show within a few more polls.
 await sleep(500);
 for (const w of watchers) console.log(JSON.stringify(w.tally.report()));
+for (const u of unhandled.slice(0, 5)) console.error(`watch.mjs: ${u}`);
 await Promise.all(watchers.map((w) => w.stop().catch(() => {})));
 console.log('done');
 process.exit(0);
