@@ -32,7 +32,7 @@ use eyre::{WrapErr, bail, eyre};
 use futures_util::{SinkExt, StreamExt};
 use peaqos_contracts::bindings::{EventRegistry, IdentityRegistry};
 use peaqos_devnet::{Devnet, DevnetConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
@@ -133,10 +133,12 @@ async fn main() -> eyre::Result<()> {
                     break;
                 };
                 let at = Instant::now();
-                let v: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-                let hash = v["params"]["result"]["transactionHash"]
-                    .as_str()
-                    .and_then(|h| h.parse::<B256>().ok());
+                // The hash only (a JSON parse per message would weigh on the shared cores).
+                const KEY: &str = "\"transactionHash\":\"";
+                let hash = text.as_str().find(KEY).and_then(|i| {
+                    let start = i + KEY.len();
+                    text.as_str().get(start..start + 66)?.parse::<B256>().ok()
+                });
                 if let Some(hash) = hash {
                     seen.push((hash, at));
                 }

@@ -54,6 +54,9 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the close frame may take to be written before the socket is dropped anyway.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Most queued messages written before one flush.
+const MAX_MESSAGES_PER_FLUSH: usize = 256;
+
 /// Close code 1001: going away (shutdown, idle).
 const GOING_AWAY: u16 = 1001;
 /// Close code 1008: policy violation (a consumer too slow for the bounds).
@@ -257,14 +260,28 @@ async fn write(
             biased;
             reason = &mut closing => break reason.unwrap_or(None),
             message = outbound.recv() => {
-                let Some(message) = message else { break None };
-                if let Message::Text(text) = &message {
-                    bytes.fetch_sub(text.as_str().len(), Ordering::SeqCst);
-                }
+                let Some(first) = message else { break None };
+                // What is queued goes out together, with one flush (one write for a burst of
+                // notifications rather than one per message).
+                let burst = async {
+                    let mut next = Some(first);
+                    let mut fed = 0;
+                    while let Some(message) = next.take() {
+                        if let Message::Text(text) = &message {
+                            bytes.fetch_sub(text.as_str().len(), Ordering::SeqCst);
+                        }
+                        sink.feed(message).await?;
+                        fed += 1;
+                        if fed < MAX_MESSAGES_PER_FLUSH {
+                            next = outbound.try_recv().ok();
+                        }
+                    }
+                    sink.flush().await
+                };
                 tokio::select! {
                     biased;
                     reason = &mut closing => break reason.unwrap_or(None),
-                    sent = sink.send(message) => if sent.is_err() { return },
+                    sent = burst => if sent.is_err() { return },
                 }
             }
         }
