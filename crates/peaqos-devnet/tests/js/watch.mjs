@@ -194,7 +194,17 @@ function ethersWs() {
   let current;
   const connect = async () => {
     const provider = new WebSocketProvider(WS_URL);
-    await provider._waitUntilReady?.();
+    // ethers subscribes only once it knows the network (detected after the socket opens);
+    // `on` before that fails the subscription ("network is not available yet").
+    await provider.getNetwork();
+    for (let i = 0; i < 500; i++) {
+      try {
+        provider._network;
+        break;
+      } catch {
+        await sleep(10);
+      }
+    }
     const contract = new Contract(REGISTRY, [EVENT], provider);
     await contract.on('EventSubmitted', ethersListener(tally));
     current = { provider, contract };
