@@ -43,7 +43,8 @@
 //! `receipt_timeout` for a transfer), and the slow-client cases are covered above.
 //!
 //! Handlers can extract [`ConnectInfo<SocketAddr>`] (the peer address), as with
-//! `Router::into_make_service_with_connect_info::<SocketAddr>()`.
+//! `Router::into_make_service_with_connect_info::<SocketAddr>()`, and [`ConnectionSlot`] (kept
+//! by a WebSocket upgrade handler, so upgraded connections count against the caps).
 
 use std::{
     collections::HashMap,
