@@ -30,6 +30,17 @@ export PEAQOS_CAST="$ROOT/contracts/node_modules/@foundry-rs/cast-linux-amd64/bi
 "$PEAQOS_CAST" --version | head -1
 done_step
 
+step "viem and ethers (npm ci in crates/peaqos-devnet/tests/js) for the devnet's event-watcher tests"
+JS_CLIENTS=crates/peaqos-devnet/tests/js
+if [ ! -d "$JS_CLIENTS/node_modules/viem" ] || [ ! -d "$JS_CLIENTS/node_modules/ethers" ] \
+  || [ "$JS_CLIENTS/package-lock.json" -nt "$JS_CLIENTS/node_modules/.package-lock.json" ]; then
+  (cd "$JS_CLIENTS" && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "    $JS_CLIENTS/node_modules is current"
+fi
+node -e "for (const p of ['viem', 'ethers']) console.log('   ', p, require('./$JS_CLIENTS/node_modules/' + p + '/package.json').version)"
+done_step
+
 step "Python venv with the official clients (peaq-os-sdk 0.1.0, peaq-os-cli 0.0.2, open-wallet-standard) for the interop tests"
 if ! .venv-interop/bin/python -c "import peaq_os_sdk, peaq_os_cli, ows" >/dev/null 2>&1; then
   [ -x .venv-interop/bin/python ] || python3 -m venv .venv-interop

@@ -33,6 +33,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct DevnetConfig {
     /// Address to listen on (port 0 picks a free one).
     pub listen: SocketAddr,
+    /// A second address serving the same JSON-RPC (meant for WebSocket clients that expect
+    /// their own port, `--ws-port`); `None`: WebSocket on `listen` only.
+    pub ws_listen: Option<SocketAddr>,
     /// EIP-155 chain id (default 33380, distinct from peaq 3338 and agung 9990).
     pub chain_id: u64,
     /// Mnemonic of the dev accounts.
@@ -66,6 +69,7 @@ impl Default for DevnetConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8545)),
+            ws_listen: None,
             chain_id: peaqos_types::constants::LOCAL_CHAIN_ID,
             mnemonic: DEV_MNEMONIC.to_owned(),
             accounts: 10,
@@ -135,6 +139,8 @@ pub struct Devnet {
     pub deployment: Option<Deployment>,
     /// The node (for in-process access).
     pub node: Arc<Node>,
+    /// The WebSocket JSON-RPC URL (see [`Devnet::ws_url`]).
+    ws_url: String,
     /// Saves the state (when `--state` is given).
     saver: Option<Saver>,
     /// The RPC server and the block timer.
@@ -211,11 +217,33 @@ impl Devnet {
             source,
         })?;
         let url = format!("http://{addr}");
+        let ws_listener = match config.ws_listen {
+            Some(ws_addr) => {
+                let bind_error = |source| DevnetError::Bind {
+                    addr: ws_addr,
+                    source,
+                };
+                let l = TcpListener::bind(ws_addr).await.map_err(bind_error)?;
+                let local = l.local_addr().map_err(bind_error)?;
+                Some((l, local))
+            }
+            None => None,
+        };
+        let ws_url = format!("ws://{}", ws_listener.as_ref().map_or(addr, |(_, a)| *a));
         let mut tasks = ServiceHandle::new();
         let app = rpc::router(node.clone());
         let mut limits = peaqos_service::http::ServerLimits::default();
         limits.error_body = crate::rpc::bare_error_body;
         let stop = tasks.stop_signal();
+        if let Some((ws_listener, _)) = ws_listener {
+            let stop = tasks.stop_signal();
+            tasks.spawn(peaqos_service::http::serve(
+                ws_listener,
+                app.clone(),
+                limits,
+                stop,
+            ));
+        }
         tasks.spawn(peaqos_service::http::serve(listener, app, limits, stop));
         if let Some(every) = config.block_interval {
             let node = node.clone();
@@ -235,6 +263,7 @@ impl Devnet {
 
         let mut devnet = Self {
             url,
+            ws_url,
             chain_id,
             accounts,
             deployment,
@@ -306,6 +335,12 @@ impl Devnet {
     /// delivery whose send it lost.
     pub fn state_saver(&self) -> Option<StateSaver> {
         self.saver.clone().map(StateSaver)
+    }
+
+    /// The WebSocket JSON-RPC URL: `ws://127.0.0.1:PORT`, the port of [`Devnet::url`] (which
+    /// serves both), or of [`DevnetConfig::ws_listen`] when given.
+    pub fn ws_url(&self) -> String {
+        self.ws_url.clone()
     }
 
     /// The `.env` that the official clients and ours read (see [`crate::env_file`]).

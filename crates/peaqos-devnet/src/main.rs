@@ -17,6 +17,10 @@ struct Args {
     /// Port of the JSON-RPC server on 127.0.0.1.
     #[arg(long, short, default_value_t = 8545, env = "PEAQOS_DEVNET_PORT")]
     port: u16,
+    /// Also serve JSON-RPC (WebSocket, and HTTP) on this port; WebSocket is always served on
+    /// --port too.
+    #[arg(long, value_name = "PORT")]
+    ws_port: Option<u16>,
     /// Address to listen on (loopback by default; the devnet has no authentication).
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
@@ -77,6 +81,7 @@ async fn main() -> eyre::Result<()> {
     let args = Args::parse();
     let config = DevnetConfig {
         listen: SocketAddr::new(args.host, args.port),
+        ws_listen: args.ws_port.map(|p| SocketAddr::new(args.host, p)),
         chain_id: args.chain_id,
         mnemonic: args.mnemonic.clone(),
         accounts: args.accounts,
@@ -139,6 +144,7 @@ fn print_banner(devnet: &Devnet, args: &Args) {
         "peaqOS devnet  chain id {}  rpc {}",
         devnet.chain_id, devnet.url
     );
+    println!("WebSocket      {}", devnet.ws_url());
     println!("\nMnemonic: {}", args.mnemonic);
     println!("\nDev accounts (public keys of a public mnemonic: never use them elsewhere)");
     for (i, a) in devnet.accounts.iter().enumerate() {

@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     accounts::DevAccount,
     chain::{Chain, ChainError},
-    rpc::{access::AllowedOrigins, filters::Filters},
+    rpc::{access::AllowedOrigins, filters::Filters, subscriptions::ChainFeed},
 };
 
 /// Most chain jobs waiting for the chain thread; past it a caller waits (asynchronously) for a
@@ -51,6 +51,7 @@ pub struct Node {
     origins: AllowedOrigins,
     impersonated: Mutex<HashSet<Address>>,
     filters: Mutex<Filters>,
+    feed: ChainFeed,
 }
 
 /// The node is stopping: the job was not run.
@@ -76,6 +77,7 @@ impl Node {
             // Without the thread every `run` answers `NodeStopping`; the synchronous API works.
             tracing::error!(error = %e, "cannot start the chain thread");
         }
+        let feed = ChainFeed::new(&chain);
         Self {
             chain: Mutex::new(chain),
             automine,
@@ -85,6 +87,7 @@ impl Node {
             origins: AllowedOrigins::loopback(),
             impersonated: Mutex::new(HashSet::new()),
             filters: Mutex::new(Filters::default()),
+            feed,
         }
     }
 
@@ -114,7 +117,10 @@ impl Node {
         let node = Arc::clone(self);
         let job: Job = Box::new(move || {
             if !node.is_stopping() {
-                let _ = reply.send(f(&node));
+                let answer = f(&node);
+                // What the job changed goes to the subscribers before its caller hears back.
+                node.with_chain(|c| node.feed.publish(c));
+                let _ = reply.send(answer);
             }
         });
         self.jobs.send(job).await.map_err(|_| NodeStopping)?;
@@ -125,6 +131,7 @@ impl Node {
     /// end early. The synchronous API keeps working (to save the state).
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+        self.feed.close();
     }
 
     /// Whether [`Node::stop`] was called.
@@ -187,6 +194,11 @@ impl Node {
     /// Runs `f` on the installed filters.
     pub fn with_filters<T>(&self, f: impl FnOnce(&mut Filters) -> T) -> T {
         f(&mut lock(&self.filters))
+    }
+
+    /// The chain's changes for `eth_subscribe` (published after every job of [`Node::run`]).
+    pub const fn chain_feed(&self) -> &ChainFeed {
+        &self.feed
     }
 
     /// True when every transaction is mined at once.

@@ -43,7 +43,8 @@
 //! `receipt_timeout` for a transfer), and the slow-client cases are covered above.
 //!
 //! Handlers can extract [`ConnectInfo<SocketAddr>`] (the peer address), as with
-//! `Router::into_make_service_with_connect_info::<SocketAddr>()`.
+//! `Router::into_make_service_with_connect_info::<SocketAddr>()`, and [`ConnectionSlot`] (kept
+//! by a WebSocket upgrade handler, so upgraded connections count against the caps).
 
 use std::{
     collections::HashMap,
@@ -245,8 +246,9 @@ async fn serve_connection(
     limits: ServerLimits,
     stop: StopSignal,
     tracked: Tracked,
-    _slots: (OwnedSemaphorePermit, IpSlot),
+    slots: (OwnedSemaphorePermit, IpSlot),
 ) {
+    let slot = ConnectionSlot(Arc::new(slots));
     let _ = stream.set_nodelay(true);
     let io = TokioIo::new(StallGuard::new(
         stream,
@@ -258,6 +260,7 @@ async fn serve_connection(
     let service = service_fn(move |req: Request<Incoming>| {
         let mut req = req.map(|body| Body::new(TimedBody::new(body, body_timeout)));
         req.extensions_mut().insert(ConnectInfo(peer));
+        req.extensions_mut().insert(slot.clone());
         let busy = activity.begin();
         let answer = router.clone().call(req);
         async move {
@@ -271,7 +274,9 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
-    let conn = builder.serve_connection(io, service);
+    // Upgrades (WebSocket): the upgraded stream is handed to the handler, which keeps the
+    // connection's slot (`ConnectionSlot`) for as long as it serves it.
+    let conn = builder.serve_connection(io, service).with_upgrades();
     tokio::pin!(conn);
     let result = tokio::select! {
         result = conn.as_mut() => result,
@@ -287,6 +292,20 @@ async fn serve_connection(
     };
     if let Err(e) = result {
         tracing::debug!(%peer, error = %e, "connection closed");
+    }
+}
+
+/// The place a connection takes under [`ServerLimits::max_connections`] (and its address's
+/// under [`ServerLimits::max_connections_per_ip`]), in every request's extensions. The slot is
+/// free once the connection and every clone of this are gone: a handler that takes over the
+/// connection (a WebSocket upgrade) keeps a clone while it serves it, so upgraded connections
+/// count against the same cap.
+#[derive(Clone)]
+pub struct ConnectionSlot(#[allow(dead_code)] Arc<(OwnedSemaphorePermit, IpSlot)>);
+
+impl std::fmt::Debug for ConnectionSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionSlot")
     }
 }
 

@@ -11,7 +11,9 @@ pub mod filters;
 mod request;
 mod trace;
 mod trace_decode;
+pub mod subscriptions;
 pub mod wallet;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -135,7 +137,7 @@ impl From<ChainError> for RpcError {
 /// ([`Node::run`]), never on the async workers.
 pub fn router(node: Arc<Node>) -> Router {
     Router::new()
-        .route("/", post(handle))
+        .route("/", post(handle).get(ws::upgrade))
         .layer(DefaultBodyLimit::disable())
         .with_state(node)
 }

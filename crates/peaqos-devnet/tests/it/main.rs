@@ -8,6 +8,8 @@ mod hardening;
 mod history;
 mod http_limits;
 mod interop_official_sdk;
+mod js_clients;
 mod raw_http;
 mod rpc_envelope;
 mod trace;
+mod ws;
