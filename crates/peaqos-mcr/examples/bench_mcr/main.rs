@@ -1,20 +1,22 @@
-//! MCR service benchmark (docs/mcr.md): `/mcr/{did}` throughput and latency, cached and
-//! uncached, next to a static axum handler (the ceiling), and indexer ingest into SQLite and
-//! PostgreSQL.
+//! MCR service benchmark (docs/mcr.md): uncached `/mcr/{did}` for machines with 100, 10,000
+//! and 100,000 events, scored from the per-day summaries and from the raw events side by side,
+//! next to a static axum handler (the load generator's ceiling) and the cached path; then
+//! ingest into SQLite and PostgreSQL (store writes and the whole indexer).
 //!
 //! ```sh
-//! cargo run --release -p peaqos-mcr --example bench_mcr            # needs `wrk` on PATH
+//! cargo run --release -p peaqos-mcr --example bench_mcr [all|scoring|ingest]
 //! PEAQOS_TEST_PG_URL=postgres://… cargo run --release -p peaqos-mcr --example bench_mcr
+//! PEAQOS_TEST_PG_URL=postgres://… cargo run --release -p peaqos-mcr --example bench_mcr fleet
 //! ```
 //!
-//! Load comes from `wrk` (a separate process) on loopback: 1 thread, 32 connections, 10 s per
-//! target (`BENCH_SECS` to change).
+//! `fleet` (see `fleet.rs`): PostgreSQL with 100,000 machines and 10 million events.
+//!
+//! Load comes from a closed loop on its own thread and single-threaded runtime (one core at
+//! most, like `wrk -t1`) on loopback: `BENCH_CONNS` connections (32), `BENCH_SECS` seconds per
+//! row (10).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
-use std::{
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use axum::{Router, routing::get};
@@ -34,38 +36,10 @@ use peaqos_types::{EventType, TrustLevel};
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-struct Load {
-    rps: f64,
-    p50: String,
-    p99: String,
-}
+mod fleet;
+mod load;
 
-/// `wrk --latency` against `url`.
-fn wrk(url: &str, secs: u64) -> Res<Load> {
-    let out = Command::new("wrk")
-        .args(["-t1", "-c32", &format!("-d{secs}s"), "--latency", url])
-        .output()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |prefix: &str| -> Option<String> {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .map(str::to_owned)
-    };
-    let rps = field("Requests/sec:")
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| format!("no Requests/sec in wrk output:\n{text}"))?;
-    let non2xx = text.lines().find(|l| l.contains("Non-2xx"));
-    if let Some(l) = non2xx {
-        return Err(format!("{url}: {l}").into());
-    }
-    Ok(Load {
-        rps,
-        p50: field("50%").unwrap_or_default(),
-        p99: field("99%").unwrap_or_default(),
-    })
-}
+use load::load;
 
 fn client(devnet: &Devnet, account: usize) -> PeaqosClient {
     let contracts = devnet.deployment.as_ref().unwrap().contract_addresses();
@@ -103,9 +77,66 @@ async fn machine_with_events(devnet: &Devnet, account: usize, n: u64) -> Res<Add
     Ok(c.address())
 }
 
-async fn http_bench(devnet: &Devnet, secs: u64) -> Res<()> {
+/// One machine's synthetic history: `n` events spread evenly over the `days` days before `now`
+/// (half USD revenue, half activity, hardware-signed), recorded at block `block`.
+fn history(machine_id: u64, n: u64, days: u64, now: u64, block: u64) -> Vec<StoredEvent> {
+    let span = days * 86_400;
+    (0..n)
+        .map(|i| {
+            let ts = now - 60 - span * (n - i) / n;
+            let revenue = i % 2 == 0;
+            StoredEvent {
+                machine_id,
+                event_index: i,
+                event_type: u8::from(!revenue),
+                value: if revenue {
+                    U256::from(2_500 + i % 100)
+                } else {
+                    U256::ZERO
+                },
+                currency: if revenue { "USD".into() } else { String::new() },
+                timestamp: ts,
+                data_hash: B256::from(U256::from(i)),
+                trust_level: 2,
+                source_chain_id: U256::ZERO,
+                source_tx_hash: B256::ZERO,
+                metadata: Bytes::new(),
+                block_number: block,
+                log_index: i,
+                tx_hash: B256::repeat_byte(9),
+                block_timestamp: ts,
+            }
+        })
+        .collect()
+}
+
+/// Writes `events` through `Store::apply` (the indexer's write path: per-day summaries in the
+/// same transaction), 5,000 per transaction, at the store's checkpoint block (no new block, so
+/// the running indexer sees nothing to roll back).
+async fn insert_history(store: &Store, events: &[StoredEvent]) -> Res<()> {
+    for chunk in events.chunks(5_000) {
+        store
+            .apply(&Batch {
+                events: chunk.to_vec(),
+                ..Batch::default()
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Uncached `/mcr/{did}` for machines with 100, 10,000 and 100,000 events, scored from the
+/// per-day summaries (`McrService::spawn`) and from the raw events (`spawn_with_fx`, what the
+/// service did before the summaries), side by side in one run; plus the harness's ceiling
+/// (a bare axum handler) and the cached path.
+async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
     let dir = ScratchDir::new("mcr-bench-http")?;
-    let wallet = machine_with_events(devnet, 2, 1_000).await?;
+    // (events, days of history): a year of history, then five years for the long tail.
+    let shapes: [(u64, u64); 4] = [(100, 365), (10_000, 365), (100_000, 365), (100_000, 1_825)];
+    let mut wallets = Vec::new();
+    for account in 2..2 + shapes.len() {
+        wallets.push(machine_with_events(devnet, account, 0).await?);
+    }
     let contracts = devnet.deployment.as_ref().unwrap().contract_addresses();
     let config = |file: &str, ttl: u64| {
         let mut c = McrConfig::for_devnet(
@@ -117,20 +148,55 @@ async fn http_bench(devnet: &Devnet, secs: u64) -> Res<()> {
         c.rate_limit_per_minute = 0;
         c
     };
+    let days = McrService::spawn(config("days.db", 0)).await?;
+    let raw = McrService::spawn_with_fx(
+        config("raw.db", 0),
+        std::sync::Arc::new(peaqos_mcr_model::EcbFx::embedded()),
+    )
+    .await?;
     let cached = McrService::spawn(config("cached.db", 3600)).await?;
-    let uncached = McrService::spawn(config("uncached.db", 0)).await?;
     let head = chain_head(&client(devnet, 0)).await?;
-    cached.wait_indexed(head, Duration::from_secs(120)).await?;
-    uncached
-        .wait_indexed(head, Duration::from_secs(120))
-        .await?;
-    let did = format!("did:peaq:{wallet}");
-    let body = reqwest::get(format!("{}/mcr/{did}", cached.url()))
+    for s in [&days, &raw, &cached] {
+        s.wait_indexed(head, Duration::from_secs(120)).await?;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    let fill = Instant::now();
+    for (wallet, &(n, span)) in wallets.iter().zip(&shapes) {
+        for s in [&days, &raw, &cached] {
+            let store = s.store();
+            let id = store
+                .machine_id_of_wallet(*wallet)
+                .await?
+                .ok_or("machine")?;
+            let block = store.checkpoint().await?.ok_or("checkpoint")?.number;
+            insert_history(store, &history(id, n, span, now, block)).await?;
+        }
+    }
+    eprintln!("histories written in {:.1}s", fill.elapsed().as_secs_f64());
+    // The two paths must agree before their speeds mean anything.
+    for wallet in &wallets {
+        let path = format!("/mcr/did:peaq:{wallet}");
+        let a = reqwest::get(format!("{}{path}", days.url()))
+            .await?
+            .text()
+            .await?;
+        let b = reqwest::get(format!("{}{path}", raw.url()))
+            .await?
+            .text()
+            .await?;
+        if a != b {
+            return Err(format!("summaries and raw events disagree:\n{a}\n{b}").into());
+        }
+        println!("{path}: {a}");
+    }
+    let did0 = format!("did:peaq:{}", wallets[0]);
+    let body = reqwest::get(format!("{}/mcr/{did0}", days.url()))
         .await?
         .text()
         .await?;
-    println!("/mcr body ({} bytes): {body}", body.len());
-    // The ceiling: the same body from a bare axum handler.
+    // The ceiling of this load generator: the same body from a bare axum handler.
     let static_body: &'static str = Box::leak(body.into_boxed_str());
     let app = Router::new().route(
         "/mcr/{did}",
@@ -141,49 +207,52 @@ async fn http_bench(devnet: &Devnet, secs: u64) -> Res<()> {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    println!("\n| target | req/s | p50 | p99 |\n| --- | ---: | ---: | ---: |");
-    for (name, base) in [
-        ("static axum handler (ceiling)", static_url),
-        ("/mcr/{did} cached", cached.url()),
-        ("/mcr/{did} uncached (1,000 events)", uncached.url()),
-    ] {
-        let l = wrk(&format!("{base}/mcr/{did}"), secs)?;
-        println!("| {name} | {:.0} | {} | {} |", l.rps, l.p50, l.p99);
-    }
-    // Where an uncached request's time goes (one request at a time, no load).
-    let store = uncached.store();
-    let id = store.machine_id_of_wallet(wallet).await?.ok_or("machine")?;
-    let t = Instant::now();
-    for _ in 0..20 {
-        store.score_events(id).await?;
-    }
-    let read = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
-    let records: Vec<_> = store
-        .score_events(id)
-        .await?
-        .into_iter()
-        .map(peaqos_mcr_model::EventRecord::from)
-        .collect();
-    let fx = peaqos_mcr_model::EcbFx::embedded();
-    let input = peaqos_mcr_model::MachineInput {
-        bonded: true,
-        events: &records,
-        admin: peaqos_mcr_model::AdminState::default(),
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
-    let t = Instant::now();
-    for _ in 0..20 {
-        std::hint::black_box(peaqos_mcr_model::score(&input, now, &fx));
-    }
-    let score = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
     println!(
-        "\nuncached request, alone: read {} events {read:.2} ms, score {score:.2} ms",
-        records.len()
+        "\n{conns} connections, {secs} s per row\n\n\
+         | `/mcr/{{did}}` | events | active days | req/s | p50 ms | p99 ms |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: |"
     );
-    cached.shutdown().await;
-    uncached.shutdown().await;
+    let l = load(&format!("{static_url}/mcr/{did0}"), secs, conns)?;
+    println!(
+        "| static axum handler (ceiling) | — | — | {:.0} | {:.2} | {:.2} |",
+        l.rps, l.p50, l.p99
+    );
+    let last = wallets.len() - 1;
+    let l = load(
+        &format!("{}/mcr/did:peaq:{}", cached.url(), wallets[last]),
+        secs,
+        conns,
+    )?;
+    println!(
+        "| cached | {} | {} | {:.0} | {:.2} | {:.2} |",
+        shapes[last].0, shapes[last].1, l.rps, l.p50, l.p99
+    );
+    for (wallet, &(n, span)) in wallets.iter().zip(&shapes) {
+        let active = days
+            .store()
+            .machine_days(
+                days.store()
+                    .machine_id_of_wallet(*wallet)
+                    .await?
+                    .ok_or("machine")?,
+            )
+            .await?
+            .days
+            .len();
+        for (name, s) in [
+            ("uncached, raw events", &raw),
+            ("uncached, per-day summaries", &days),
+        ] {
+            let l = load(&format!("{}/mcr/did:peaq:{wallet}", s.url()), secs, conns)?;
+            println!(
+                "| {name} | {n} | {active} (of {span}) | {:.0} | {:.2} | {:.2} |",
+                l.rps, l.p50, l.p99
+            );
+        }
+    }
+    for s in [days, raw, cached] {
+        s.shutdown().await;
+    }
     Ok(())
 }
 
@@ -250,7 +319,11 @@ async fn indexer_ingest(devnet: &Devnet, url: &str) -> Res<(u64, f64)> {
     let contracts = devnet.deployment.as_ref().unwrap().contract_addresses();
     let head = chain_head(&client(devnet, 0)).await?;
     let started = Instant::now();
-    let mcr = McrService::spawn(McrConfig::for_devnet(&devnet.url, contracts, url)).await?;
+    let mut config = McrConfig::for_devnet(&devnet.url, contracts, url);
+    // Nodes cap `eth_getLogs` answers (the devnet and most providers at 10,000 logs): 40 blocks
+    // of these batches hold about 4,000.
+    config.max_block_range = 40;
+    let mcr = McrService::spawn(config).await?;
     mcr.wait_indexed(head, Duration::from_secs(600)).await?;
     let secs = started.elapsed().as_secs_f64();
     let n = mcr.store().total_events().await?;
@@ -288,18 +361,35 @@ async fn main() -> Res<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
+    let conns: usize = std::env::var("BENCH_CONNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
+    let mode = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let pg = std::env::var("PEAQOS_TEST_PG_URL")
+        .ok()
+        .filter(|v| !v.is_empty());
     let devnet = Devnet::spawn(DevnetConfig::ephemeral()).await?;
     println!(
         "# MCR service benchmark ({} cores)",
         std::thread::available_parallelism()?
     );
-    http_bench(&devnet, secs).await?;
+    match mode.as_str() {
+        "fleet" => {
+            let server = pg.ok_or("the fleet benchmark needs PEAQOS_TEST_PG_URL")?;
+            fleet::run(&devnet, &server, secs, conns).await?;
+            return Ok(devnet.shutdown().await?);
+        }
+        "all" | "scoring" => scoring_bench(&devnet, secs, conns).await?,
+        "ingest" => {}
+        other => return Err(format!("unknown mode {other}: all, scoring, ingest, fleet").into()),
+    }
+    if mode == "scoring" {
+        return Ok(devnet.shutdown().await?);
+    }
 
     println!("\n## ingest");
     let dir = ScratchDir::new("mcr-bench-ingest")?;
-    let pg = std::env::var("PEAQOS_TEST_PG_URL")
-        .ok()
-        .filter(|v| !v.is_empty());
     let sqlite = |f: &str| format!("sqlite://{}", dir.path().join(f).display());
     println!("\n| path | store | events | events/s |\n| --- | --- | ---: | ---: |");
     let rate = store_ingest(&sqlite("store.db")).await?;
@@ -309,11 +399,11 @@ async fn main() -> Res<()> {
         let rate = store_ingest(&url).await?;
         println!("| store writes (50 tx × 1,000 events) | PostgreSQL | 50000 | {rate:.0} |");
     }
-    // A chain with 20,000 more events in 200 blocks (5 machines), then a fresh indexer.
+    // A chain with 20,000 more events in 200 blocks (4 machines), then a fresh indexer.
     let fill = Instant::now();
     let mut tasks = Vec::new();
-    for account in 3..8 {
-        tasks.push(machine_with_events(&devnet, account, 4_000));
+    for account in 6..10 {
+        tasks.push(machine_with_events(&devnet, account, 5_000));
     }
     for t in tasks {
         t.await?;
