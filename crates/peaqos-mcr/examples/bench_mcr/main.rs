@@ -350,6 +350,17 @@ async fn pg_database(server: &str, tag: &str) -> Res<String> {
     Ok(format!("{base}/{name}"))
 }
 
+/// Drops the database `pg_database(server, tag)` made (the benchmark leaves nothing behind).
+async fn drop_pg_database(server: &str, tag: &str) -> Res<()> {
+    use sqlx::Connection;
+    let name = format!("peaqos_mcr_bench_{tag}_{}", std::process::id());
+    let mut conn = sqlx::AnyConnection::connect(server).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
 async fn chain_head(c: &PeaqosClient) -> Res<u64> {
     use alloy::providers::Provider;
     Ok(c.provider().get_block_number().await?)
@@ -397,6 +408,7 @@ async fn main() -> Res<()> {
     if let Some(server) = &pg {
         let url = pg_database(server, "store").await?;
         let rate = store_ingest(&url).await?;
+        drop_pg_database(server, "store").await?;
         println!("| store writes (50 tx × 1,000 events) | PostgreSQL | 50000 | {rate:.0} |");
     }
     // A chain with 20,000 more events in 200 blocks (4 machines), then a fresh indexer.
@@ -414,6 +426,7 @@ async fn main() -> Res<()> {
     if let Some(server) = &pg {
         let url = pg_database(server, "indexer").await?;
         let (n, rate) = indexer_ingest(&devnet, &url).await?;
+        drop_pg_database(server, "indexer").await?;
         println!("| indexer from the devnet (RPC + store) | PostgreSQL | {n} | {rate:.0} |");
     }
     devnet.shutdown().await?;
