@@ -250,6 +250,49 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
             );
         }
     }
+    // Where an uncached request's time goes, one at a time without load: reading the day rows
+    // (query and JSON decoding), the JSON decoding alone, and the model.
+    println!(
+        "\n| alone, per request | active days | read day rows ms | of which JSON ms | score_days ms |\n\
+         | --- | ---: | ---: | ---: | ---: |"
+    );
+    for wallet in &wallets {
+        let store = days.store();
+        let id = store
+            .machine_id_of_wallet(*wallet)
+            .await?
+            .ok_or("machine")?;
+        let machine = store.machine(id).await?.ok_or("machine")?;
+        let t = Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(store.machine_days(id).await?);
+        }
+        let read = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        let d = store.machine_days(id).await?.days;
+        let texts: Vec<String> = d
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()?;
+        let t = Instant::now();
+        for _ in 0..20 {
+            for text in &texts {
+                std::hint::black_box(serde_json::from_str::<peaqos_mcr_model::DaySummary>(text)?);
+            }
+        }
+        let json = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        let admin = peaqos_mcr_model::AdminState::default();
+        let t = Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(peaqos_mcr_model::score_days(
+                &d,
+                machine.bonded,
+                &admin,
+                now,
+            ));
+        }
+        let model = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        println!("| | {} | {read:.3} | {json:.3} | {model:.3} |", d.len());
+    }
     for s in [days, raw, cached] {
         s.shutdown().await;
     }
