@@ -1,6 +1,7 @@
 //! The one-command local stack: `peaqos demo` on a fresh directory (in-process stack),
 //! `peaqos dev` (URLs, .env, commands against it, Ctrl-C, --data-dir persistence), and
-//! `peaqos activate` funded by the stack's Gas Station with a TOTP code.
+//! `peaqos activate` funded by the stack's Gas Station with a TOTP code; the demo fleet scored
+//! from the per-day summaries exactly as from its raw events.
 
 use crate::common;
 
@@ -31,6 +32,68 @@ async fn demo_on_a_fresh_directory_prints_ratings() {
     }
     // Nothing is left behind in the directory.
     assert!(!cli.path().join(".env").exists());
+}
+
+/// The demo fleet (`peaqos demo`'s six profiles: USD, EUR and HKD revenue and activity at
+/// three trust levels, daily to fortnightly, one machine recent only; 120 days like the
+/// in-process demo test, so a debug devnet answers the concurrent batches in time): each
+/// machine's `/mcr` from the per-day summaries (what the service serves) equals the score from
+/// its raw events with the same stored rates, field for field, and the served body is the one
+/// the raw events give.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_fleet_scores_from_summaries_equal_the_raw_events() {
+    use peaqos_mcr::scoring::{compute_from_days, compute_raw, unix_now};
+
+    let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
+        .await
+        .expect("stack");
+    let cli = Cli::new();
+    cli.write_env(&stack.env_file());
+    let r = cli.run_async(&["demo", "--json"]).await;
+    r.expect(0);
+    let demo: serde_json::Value = serde_json::from_str(&r.stdout).expect("demo JSON");
+    let machines = demo["machines"].as_array().expect("machines");
+    assert_eq!(machines.len(), 6, "{demo}");
+    stack
+        .wait_indexed(Duration::from_secs(60))
+        .await
+        .expect("indexed");
+    let store = stack.mcr.store();
+    let fx = store.stored_fx().await.expect("stored rates");
+    let now = unix_now();
+    let mut fx_dependent = 0;
+    for m in machines {
+        let id: u64 = m["machine_id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("machine id");
+        let did = m["did"].as_str().expect("did");
+        let machine = store.machine(id).await.expect("read").expect("registered");
+        let days = compute_from_days(store, machine.clone(), now)
+            .await
+            .expect("from summaries");
+        let raw = compute_raw(store, machine, &*fx, now)
+            .await
+            .expect("from events");
+        assert_eq!(days.score, raw.score, "{} ({did})", m["profile"]);
+        assert_eq!(days.last_updated, raw.last_updated, "{did}");
+        assert_eq!(days.fx_last_day, raw.fx_last_day, "{did}");
+        assert!(raw.score.event_count > 0, "{did}");
+        fx_dependent += usize::from(raw.fx_last_day.is_some());
+        let served: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/mcr/{did}", stack.mcr.url()))
+            .send()
+            .await
+            .expect("GET /mcr")
+            .json()
+            .await
+            .expect("JSON");
+        let want = serde_json::to_value(raw.response(did)).expect("JSON");
+        assert_eq!(served, want, "{did}");
+    }
+    // The EUR and HKD profiles are in the fleet: rates matter to the comparison.
+    assert!(fx_dependent >= 2, "{fx_dependent}");
+    stack.shutdown().await.expect("shutdown");
 }
 
 pub(crate) fn code_now() -> String {
