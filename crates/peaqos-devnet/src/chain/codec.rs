@@ -140,15 +140,46 @@ pub(crate) fn decode_body(block: &StoredBlock, body: &[u8]) -> Result<Vec<Stored
     Ok(txs)
 }
 
+/// A log as a block body holds it, borrowed: what a log query matches before it copies the
+/// log into its answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LogRef<'a> {
+    /// The emitting contract.
+    pub(crate) address: Address,
+    /// Its topics.
+    pub(crate) topics: &'a [B256],
+    /// Its data.
+    pub(crate) data: &'a [u8],
+}
+
+impl LogRef<'_> {
+    /// An owned copy.
+    pub(crate) fn to_log(self) -> Log {
+        Log {
+            address: self.address,
+            data: LogData::new_unchecked(self.topics.to_vec(), Bytes::copy_from_slice(self.data)),
+        }
+    }
+}
+
 /// Calls `visit` with each log of a compressed body, the index of its transaction and its index
-/// in the block, without decoding the transactions: a log query reads only the logs.
+/// in the block, without decoding the transactions or copying the logs: a log query reads only
+/// the logs, and copies only those it answers with. `buf` is reused between calls (one
+/// allocation per query, not one per block).
 pub(crate) fn visit_logs<E>(
     body: &[u8],
-    mut visit: impl FnMut(usize, u64, &Log) -> Result<(), E>,
+    buf: &mut Vec<u8>,
+    mut visit: impl FnMut(usize, u64, LogRef<'_>) -> Result<(), E>,
 ) -> Result<Result<(), E>, CorruptBody> {
-    let raw =
-        lz4_flex::block::decompress_size_prepended(body).map_err(|e| CorruptBody(e.to_string()))?;
-    let mut r = Reader(&raw);
+    let (size, compressed) = body
+        .split_first_chunk::<4>()
+        .ok_or_else(|| CorruptBody("no size".to_owned()))?;
+    buf.clear();
+    buf.resize(u32::from_le_bytes(*size) as usize, 0);
+    let written = lz4_flex::block::decompress_into(compressed, buf)
+        .map_err(|e| CorruptBody(e.to_string()))?;
+    let mut r = Reader(&buf[..written]);
+    let mut topics = Vec::with_capacity(4);
     let count = r.len()?;
     let mut log_index = 0u64;
     for tx_index in 0..count {
@@ -162,8 +193,19 @@ pub(crate) fn visit_logs<E>(
             r.take(20)?;
         }
         for _ in 0..r.len()? {
-            let log = r.log()?;
-            if let Err(e) = visit(tx_index, log_index, &log) {
+            let address = Address::from_slice(r.take(20)?);
+            topics.clear();
+            for _ in 0..r.byte()? {
+                topics.push(B256::from_slice(r.take(32)?));
+            }
+            let data_len = r.len()?;
+            let data = r.take(data_len)?;
+            let log = LogRef {
+                address,
+                topics: &topics,
+                data,
+            };
+            if let Err(e) = visit(tx_index, log_index, log) {
                 return Ok(Err(e));
             }
             log_index += 1;

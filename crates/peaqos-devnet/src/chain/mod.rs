@@ -1108,6 +1108,7 @@ impl Chain {
         const LOG_FIXED_BYTES: usize = 400;
         let mut out = Vec::new();
         let mut bytes = 0usize;
+        let mut buf = Vec::new();
         let to = to.min(self.block_number());
         for number in from..=to {
             let Some(block) = self.block(number) else {
@@ -1118,19 +1119,19 @@ impl Chain {
             }
             self.state
                 .store
-                .visit_logs(number, |tx_index, log_index, log| {
-                    if !filter.matches(log) {
+                .visit_logs(number, &mut buf, |tx_index, log_index, log| {
+                    if !filter.matches_address(log.address) || !filter.matches_topics(log.topics) {
                         return Ok(());
                     }
                     if out.len() >= limits.results {
                         return Err(ChainError::LogsLimit(format!("{} results", limits.results)));
                     }
-                    bytes += LOG_FIXED_BYTES + 2 * log.data.data.len() + 68 * log.topics().len();
+                    bytes += LOG_FIXED_BYTES + 2 * log.data.len() + 68 * log.topics.len();
                     if bytes > limits.bytes {
                         return Err(ChainError::LogsLimit(format!("{} bytes", limits.bytes)));
                     }
                     out.push(RpcLog {
-                        inner: log.clone(),
+                        inner: log.to_log(),
                         block_hash: Some(block.hash),
                         block_number: Some(number),
                         block_timestamp: None,

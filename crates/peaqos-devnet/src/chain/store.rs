@@ -7,11 +7,11 @@
 
 use std::{borrow::Cow, collections::HashMap};
 
-use alloy::primitives::{B256, Log};
+use alloy::primitives::B256;
 use serde::{Serialize, Serializer, ser::SerializeMap};
 
 use super::{
-    codec::{self, CorruptBody},
+    codec::{self, CorruptBody, LogRef},
     types::{StoredBlock, StoredTx},
 };
 
@@ -133,10 +133,13 @@ impl BlockStore {
     /// Calls `visit` with each log of block `number`, the index of its transaction and its
     /// index in the block, in order; stops at the first error `visit` returns. A compressed
     /// block is read without decoding its transactions.
+    ///
+    /// `buf` is scratch space for decompressing, reused from block to block.
     pub(crate) fn visit_logs<E>(
         &self,
         number: u64,
-        mut visit: impl FnMut(usize, u64, &Log) -> Result<(), E>,
+        buf: &mut Vec<u8>,
+        mut visit: impl FnMut(usize, u64, LogRef<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let Some(position) = usize::try_from(number).ok() else {
             return Ok(());
@@ -146,15 +149,22 @@ impl BlockStore {
             Some(Body::Decoded(txs)) => {
                 for (tx_index, tx) in txs.iter().enumerate() {
                     for (i, log) in tx.receipt.logs.iter().enumerate() {
+                        let log = LogRef {
+                            address: log.address,
+                            topics: log.topics(),
+                            data: &log.data.data,
+                        };
                         visit(tx_index, tx.receipt.first_log_index + i as u64, log)?;
                     }
                 }
                 Ok(())
             }
-            Some(Body::Encoded(bytes)) => codec::visit_logs(bytes, visit).unwrap_or_else(|e| {
-                tracing::error!(block = number, "{e}");
-                Ok(())
-            }),
+            Some(Body::Encoded(bytes)) => {
+                codec::visit_logs(bytes, buf, visit).unwrap_or_else(|e| {
+                    tracing::error!(block = number, "{e}");
+                    Ok(())
+                })
+            }
         }
     }
 
