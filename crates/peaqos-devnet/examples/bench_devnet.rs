@@ -20,6 +20,10 @@
 //!    transactions of many `submitEvent` subcalls from the machine's EOA, blocks kept at or
 //!    under the 15M gas target so the base fee stays flat), then `VmRSS` / `VmHWM` from
 //!    `/proc/<pid>/status`: RSS and bytes per event.
+//! 3. Logs: a fresh devnet process with a chain of `--log-blocks` blocks of one `submitEvent`
+//!    each (8 machines in turn), then `eth_getLogs` latency over the newest and the oldest
+//!    10,000 blocks (the range limit): one machine's events, every event, one event by its
+//!    index, and one block by hash.
 //!
 //! Figures only: nothing here asserts on timings.
 #![allow(clippy::print_stdout)] // printing the figures is the point
@@ -40,7 +44,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, TxKind, U256, keccak256},
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolEvent},
 };
 use clap::{Parser, ValueEnum};
 use eyre::{WrapErr, bail, eyre};
@@ -86,6 +90,9 @@ struct Args {
     /// Events stored before measuring the devnet's memory.
     #[arg(long, default_value_t = 1_000_000)]
     events: usize,
+    /// Blocks (one submitEvent each) of the chain `eth_getLogs` is timed on.
+    #[arg(long, default_value_t = 100_000)]
+    log_blocks: usize,
     /// submitEvent subcalls per Batch transaction while filling (default: as many as fit in
     /// 14.5M gas, at most 512).
     #[arg(long)]
@@ -115,12 +122,14 @@ struct Args {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Part {
-    /// Throughput and memory.
+    /// Throughput, memory and logs.
     All,
     /// Only the tx/s figures.
     Throughput,
     /// Only the devnet's RSS with `--events` stored events.
     Memory,
+    /// Only the `eth_getLogs` latency on a chain of `--log-blocks` blocks.
+    Logs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -734,6 +743,118 @@ async fn memory(bin: &Path, keys: &[PrivateKeySigner], args: &Args) -> eyre::Res
     Ok(())
 }
 
+// ---------------------------------------------------------------------- logs
+
+/// Median and worst of `runs` timings of `query`, in milliseconds, and its result count.
+async fn time_logs(
+    p: &DynProvider,
+    filter: &alloy::rpc::types::Filter,
+    runs: usize,
+) -> eyre::Result<(f64, f64, usize)> {
+    let mut times = Vec::with_capacity(runs);
+    let mut count = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let logs = p.get_logs(filter).await.wrap_err("eth_getLogs")?;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        count = logs.len();
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times[times.len() - 1], count))
+}
+
+async fn logs(bin: &Path, keys: &[PrivateKeySigner], args: &Args) -> eyre::Result<()> {
+    const SENDERS: usize = 8;
+    const RANGE: u64 = 10_000;
+    const RUNS: usize = 11;
+    let node = spawn_devnet_bin(bin)?;
+    let pid = node.pid().ok_or_else(|| eyre!("no pid"))?;
+    let p = node.provider()?;
+    let senders = &keys[1..=SENDERS];
+    let machines = register_machines(&node, senders).await?;
+    let ts = latest_timestamp(&p).await?;
+    let rss_registered = proc_status_kib(pid, "VmRSS:")?;
+    let first_block = p.get_block_number().await? + 1;
+
+    let per_sender = args.log_blocks.div_ceil(SENDERS);
+    let mut work = Vec::new();
+    for (s, key) in senders.iter().enumerate() {
+        let nonce = p.get_transaction_count(key.address()).await?;
+        let txs: Vec<(Bytes, B256)> = (0..per_sender as u64)
+            .map(|i| {
+                let data = submit_event(machines[s], i, ts);
+                sign(key, nonce + i, node.events, SUBMIT_GAS, data)
+            })
+            .collect();
+        work.push(txs);
+    }
+    let start = Instant::now();
+    let tasks: Vec<_> = work
+        .into_iter()
+        .map(|txs| tokio::spawn(send_and_wait(p.clone(), txs, Poll::Busy)))
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    let fill_secs = start.elapsed().as_secs_f64();
+    let latest = p.get_block_number().await?;
+    let blocks = latest + 1 - first_block;
+    let rss = proc_status_kib(pid, "VmRSS:")?;
+    println!(
+        "  chain: {blocks} blocks of one submitEvent each (latest {latest}), filled in {fill_secs:.1} s; \
+         RSS grew {:.1} MiB = {:.0} bytes per block",
+        rss.saturating_sub(rss_registered) as f64 / 1024.0,
+        rss.saturating_sub(rss_registered) as f64 * 1024.0 / blocks as f64
+    );
+
+    let submitted = EventRegistry::EventSubmitted::SIGNATURE_HASH;
+    let base = alloy::rpc::types::Filter::new()
+        .address(node.events)
+        .event_signature(submitted);
+    let newest = (latest + 1 - RANGE.min(blocks), latest);
+    let oldest = (first_block, first_block + RANGE.min(blocks) - 1);
+    let one_block = p
+        .get_block_by_number(BlockNumberOrTag::Number(first_block + 17))
+        .await?
+        .ok_or_else(|| eyre!("no block {}", first_block + 17))?
+        .header
+        .hash;
+    let machine = B256::from(machines[0]);
+    let mut rows: Vec<(String, alloy::rpc::types::Filter)> = Vec::new();
+    // An index of the machine's inside each range (the machines take turns, so each has about
+    // an eighth of a range's events).
+    let newest_index = per_sender as u64 - 100;
+    for (label, (from, to), index) in [("newest", newest, newest_index), ("oldest", oldest, 100)] {
+        let range = base.clone().from_block(from).to_block(to);
+        rows.push((
+            format!("{label} {RANGE} blocks, one machine's events"),
+            range.clone().topic1(machine),
+        ));
+        rows.push((
+            format!("{label} {RANGE} blocks, every event"),
+            range.clone(),
+        ));
+        rows.push((
+            format!("{label} {RANGE} blocks, one event by index"),
+            range.topic1(machine).topic2(B256::from(U256::from(index))),
+        ));
+    }
+    rows.push((
+        "one old block by hash".to_owned(),
+        base.clone().at_block_hash(one_block),
+    ));
+    println!(
+        "\n  {:<44} {:>8} {:>11} {:>11}",
+        "eth_getLogs (EventRegistry, EventSubmitted)", "logs", "median", "worst"
+    );
+    for (label, filter) in rows {
+        let (median, worst, count) = time_logs(&p, &filter, RUNS).await?;
+        println!("  {label:<44} {count:>8} {median:>8.2} ms {worst:>8.2} ms");
+    }
+    println!("  ({RUNS} runs each, over HTTP, the client's parse included)");
+    Ok(())
+}
+
 // ---------------------------------------------------------------------- main
 
 fn cpu_model() -> String {
@@ -776,7 +897,7 @@ async fn main() -> eyre::Result<()> {
             devnet_bin.display().to_string()
         }
     );
-    if !args.no_anvil && args.run != Part::Memory {
+    if !args.no_anvil && matches!(args.run, Part::All | Part::Throughput) {
         println!(
             "  anvil:   {} ({}), --hardfork cancun {}",
             anvil_bin.display(),
@@ -837,6 +958,14 @@ async fn main() -> eyre::Result<()> {
             args.events
         );
         memory(&devnet_bin, &keys, &args).await?;
+    }
+
+    if matches!(args.run, Part::All | Part::Logs) {
+        println!(
+            "\nlogs: eth_getLogs on a fresh devnet process with {} blocks",
+            args.log_blocks
+        );
+        logs(&devnet_bin, &keys, &args).await?;
     }
     Ok(())
 }

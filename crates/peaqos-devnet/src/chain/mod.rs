@@ -1,14 +1,19 @@
 //! The chain: state, blocks, receipts, time, snapshots. Single-threaded; the node keeps it behind
 //! a mutex and runs RPC calls on it from one dedicated thread (`crate::node`).
 
+mod codec;
 mod exec;
 mod history;
+mod saved;
+mod store;
+#[cfg(test)]
+mod store_tests;
 #[cfg(test)]
 mod tests;
 mod trace;
 pub mod types;
 
-use std::collections::{BTreeMap, HashMap};
+use std::{borrow::Cow, collections::BTreeMap};
 
 use alloy::{
     consensus::{Header, Transaction, TxEnvelope, transaction::SignerRecoverable},
@@ -17,8 +22,8 @@ use alloy::{
         eip1559::BaseFeeParams,
         eip2930::{AccessList, AccessListItem},
     },
-    primitives::{Address, B256, Bloom, Bytes, Log, TxKind, U256, keccak256},
-    rpc::types::{Filter, TransactionRequest},
+    primitives::{Address, B256, Bloom, Bytes, TxKind, U256, keccak256},
+    rpc::types::{Filter, Log as RpcLog, TransactionRequest},
 };
 use revm::{
     DatabaseCommit,
@@ -34,6 +39,7 @@ use exec::{ExecEnv, intrinsic_gas, transact, transact_batch};
 pub use exec::{SPEC, TxRejected};
 use history::History;
 pub use history::{DEFAULT_HISTORY_BLOCKS, HistoricDb, HistoryWindow};
+use store::BlockStore;
 pub use trace::{
     DEFAULT_TRACE_TIMEOUT, MAX_TRACE_BYTES, MAX_TRACE_TIMEOUT, TraceBounds, TraceError, TraceFrame,
     Tracer,
@@ -69,27 +75,23 @@ impl Default for ChainConfig {
     }
 }
 
-/// Everything that changes: what `--state` saves.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Everything that changes: what `--state` saves (its JSON form: `saved.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "saved::SavedState")]
 pub struct ChainState {
     /// The configuration the state was made with.
     pub config: ChainConfig,
     /// Accounts, code and storage (the precompiles' storage included).
     pub db: CacheDB<EmptyDB>,
-    /// Sealed blocks, from genesis.
-    pub blocks: Vec<StoredBlock>,
-    /// Mined transactions by hash.
-    pub txs: HashMap<B256, StoredTx>,
-    /// Block numbers by block hash.
-    pub block_numbers: HashMap<B256, u64>,
+    /// Sealed blocks from genesis with their transactions and receipts.
+    store: BlockStore,
     /// Seconds added to the wall clock (`evm_increaseTime`).
     pub time_offset: i64,
     /// Timestamp of the next block (`evm_setNextBlockTimestamp`).
     pub next_timestamp: Option<u64>,
     /// Transactions executed into the open block, not sealed yet (interval mining).
     pub pending: Vec<StoredTx>,
-    /// The open block's environment, when there are pending transactions.
-    #[serde(skip)]
+    /// The open block's environment, when there are pending transactions (not saved).
     pending_env: Option<PendingEnv>,
 }
 
@@ -242,13 +244,11 @@ impl Chain {
         let state = ChainState {
             config,
             db,
-            blocks: vec![StoredBlock {
+            store: BlockStore::new(StoredBlock {
                 header,
                 hash,
                 transactions: Vec::new(),
-            }],
-            txs: HashMap::new(),
-            block_numbers: HashMap::from([(hash, 0)]),
+            }),
             time_offset: 0,
             next_timestamp: None,
             pending: Vec::new(),
@@ -266,7 +266,7 @@ impl Chain {
     /// Resumes from a saved state. Older states are not saved: reads go back to the block the
     /// state was saved at.
     pub fn from_state(state: ChainState) -> Self {
-        let latest = state.blocks.last().map_or(0, |b| b.header.number);
+        let latest = state.store.latest().header.number;
         Self {
             state,
             snapshots: BTreeMap::new(),
@@ -330,26 +330,28 @@ impl Chain {
 
     /// The latest sealed block.
     pub fn latest(&self) -> &StoredBlock {
-        // Genesis is created in `new`, so there is always one block.
-        &self.state.blocks[self.state.blocks.len() - 1]
+        self.state.store.latest()
     }
 
     /// A block by number.
     pub fn block(&self, number: u64) -> Option<&StoredBlock> {
-        self.state.blocks.get(usize::try_from(number).ok()?)
+        self.state.store.block(number)
     }
 
     /// A block by hash.
     pub fn block_by_hash(&self, hash: &B256) -> Option<&StoredBlock> {
-        self.state
-            .block_numbers
-            .get(hash)
-            .and_then(|n| self.block(*n))
+        self.state.store.number_of(hash).and_then(|n| self.block(n))
     }
 
-    /// A mined transaction (with its receipt) by hash.
-    pub fn tx(&self, hash: &B256) -> Option<&StoredTx> {
-        self.state.txs.get(hash)
+    /// A mined transaction (with its receipt) by hash: borrowed from a recent block, decoded
+    /// from an older one's compressed form.
+    pub fn tx(&self, hash: &B256) -> Option<Cow<'_, StoredTx>> {
+        self.state.store.tx(hash)
+    }
+
+    /// The transactions (with receipts) of block `number`, in order.
+    pub fn block_txs(&self, number: u64) -> Option<Cow<'_, [StoredTx]>> {
+        self.state.store.body(number)
     }
 
     /// Base fee the next block will have.
@@ -694,7 +696,7 @@ impl Chain {
         automine: bool,
     ) -> Result<B256, ChainError> {
         let hash = *envelope.tx_hash();
-        if self.state.txs.contains_key(&hash)
+        if self.state.store.contains_tx(&hash)
             || self
                 .state
                 .pending
@@ -907,7 +909,7 @@ impl Chain {
         };
         self.revision += 1;
         let parent = self.latest().clone();
-        let txs = std::mem::take(&mut self.state.pending);
+        let mut txs = std::mem::take(&mut self.state.pending);
         let mut bloom = Bloom::default();
         for tx in &txs {
             bloom.accrue_bloom(&tx.receipt.logs_bloom);
@@ -936,17 +938,18 @@ impl Chain {
             ..Default::default()
         };
         let hash = header.hash_slow();
-        for mut tx in txs {
+        for tx in &mut txs {
             tx.block_hash = hash;
-            self.state.txs.insert(*tx.envelope.tx_hash(), tx);
         }
-        self.state.block_numbers.insert(hash, p.number);
         self.history.prune(p.number);
-        self.state.blocks.push(StoredBlock {
-            header,
-            hash,
-            transactions: tx_hashes,
-        });
+        self.state.store.push(
+            StoredBlock {
+                header,
+                hash,
+                transactions: tx_hashes,
+            },
+            txs,
+        );
         self.state.next_timestamp = None;
     }
 
@@ -1031,14 +1034,8 @@ impl Chain {
         };
         self.revision += 1;
         self.snapshots.retain(|k, _| *k < id);
-        let keep = usize::try_from(snapshot.height).map_or(usize::MAX, |h| h + 1);
         let state = &mut self.state;
-        for block in state.blocks.drain(keep.min(state.blocks.len())..) {
-            state.block_numbers.remove(&block.hash);
-            for hash in &block.transactions {
-                state.txs.remove(hash);
-            }
-        }
+        state.store.truncate(snapshot.height);
         state.pending.clear();
         state.pending_env = None;
         state.db = snapshot.db;
@@ -1097,45 +1094,56 @@ impl Chain {
     // ------------------------------------------------------------------ logs
 
     /// Logs of blocks `from..=to` matching `filter`'s addresses and topics (its block range is
-    /// the caller's: `from` / `to`), each with its transaction and log index; refused
+    /// the caller's: `from` / `to`), with their block, transaction and log index; refused
     /// ([`ChainError::LogsLimit`]) past `limits`.
+    ///
+    /// A block whose bloom rules the filter out is skipped; of an older (compressed) block only
+    /// the logs are read, not its transactions.
     pub fn logs(
         &self,
         from: u64,
         to: u64,
         filter: &Filter,
         limits: LogLimits,
-    ) -> Result<Vec<(&Log, &StoredTx, u64)>, ChainError> {
+    ) -> Result<Vec<RpcLog>, ChainError> {
         // The JSON of a log without its data and topics (addresses, hashes, numbers, keys).
         const LOG_FIXED_BYTES: usize = 400;
         let mut out = Vec::new();
         let mut bytes = 0usize;
+        let mut buf = Vec::new();
         let to = to.min(self.block_number());
         for number in from..=to {
             let Some(block) = self.block(number) else {
                 break;
             };
-            if !filter.matches_bloom(block.header.logs_bloom) {
+            if block.transactions.is_empty() || !filter.matches_bloom(block.header.logs_bloom) {
                 continue;
             }
-            for hash in &block.transactions {
-                let Some(tx) = self.state.txs.get(hash) else {
-                    continue;
-                };
-                for (i, log) in tx.receipt.logs.iter().enumerate() {
-                    if !filter.matches(log) {
-                        continue;
+            self.state
+                .store
+                .visit_logs(number, &mut buf, |tx_index, log_index, log| {
+                    if !filter.matches_address(log.address) || !filter.matches_topics(log.topics) {
+                        return Ok(());
                     }
                     if out.len() >= limits.results {
                         return Err(ChainError::LogsLimit(format!("{} results", limits.results)));
                     }
-                    bytes += LOG_FIXED_BYTES + 2 * log.data.data.len() + 68 * log.topics().len();
+                    bytes += LOG_FIXED_BYTES + 2 * log.data.len() + 68 * log.topics.len();
                     if bytes > limits.bytes {
                         return Err(ChainError::LogsLimit(format!("{} bytes", limits.bytes)));
                     }
-                    out.push((log, tx, tx.receipt.first_log_index + i as u64));
-                }
-            }
+                    out.push(RpcLog {
+                        inner: log.to_log(),
+                        block_hash: Some(block.hash),
+                        block_number: Some(number),
+                        block_timestamp: None,
+                        transaction_hash: block.transactions.get(tx_index).copied(),
+                        transaction_index: Some(tx_index as u64),
+                        log_index: Some(log_index),
+                        removed: false,
+                    });
+                    Ok(())
+                })?;
         }
         Ok(out)
     }

@@ -142,13 +142,16 @@ impl Chain {
         );
         let mut db = CacheDB::new(parent);
         let before = usize::try_from(tx.index).unwrap_or(usize::MAX);
-        for earlier in block.transactions.iter().take(before) {
-            let earlier = self.tx(earlier).ok_or(TraceError::TxNotFound(*earlier))?;
+        // One decode of the block's body (older blocks are stored compressed).
+        let body = self
+            .block_txs(tx.block_number)
+            .ok_or(ChainError::BlockNotFound(tx.block_number))?;
+        for earlier in body.iter().take(before) {
             self.replay(&mut db, &env, earlier)?;
         }
         let mut run = TraceRun::new(tracer, bounds);
         let outcome = if tx.envelope.to() == Some(BATCH_PRECOMPILE_ADDRESS) {
-            let call = self.batch_tx_of(tx);
+            let call = self.batch_tx_of(&tx);
             match decode_batch(tx.envelope.input()) {
                 Ok(batch) => run.batch(&db, &env, BatchTx { batch, ..call }, tx.envelope.input()),
                 Err(e) => Ok(run.batch_refused(&call, tx.envelope.input(), e.revert_data())),

@@ -95,17 +95,9 @@ fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, 
             .and_then(|h| chain.tx(h))
             .map(convert::transaction)),
         R::TransactionReceipt(hash) => ok(chain.tx(&hash).map(convert::receipt)),
-        R::BlockReceipts(block) => {
-            ok(block_number(chain, block)
-                .and_then(|n| chain.block(n))
-                .map(|b| {
-                    b.transactions
-                        .iter()
-                        .filter_map(|h| chain.tx(h))
-                        .map(convert::receipt)
-                        .collect::<Vec<_>>()
-                }))
-        }
+        R::BlockReceipts(block) => ok(block_number(chain, block)
+            .and_then(|n| chain.block_txs(n))
+            .map(|txs| txs.iter().map(convert::receipt).collect::<Vec<_>>())),
         R::GetLogs(filter) => ok(logs(chain, &filter)?),
         // Execution.
         R::Call(tx, block) => {
@@ -335,11 +327,7 @@ pub(super) fn logs(chain: &Chain, filter: &Filter) -> Result<Vec<Log>, RpcError>
         results: super::MAX_LOGS_RESULTS,
         bytes: super::MAX_LOGS_RESPONSE_BYTES,
     };
-    Ok(chain
-        .logs(from, to, filter, limits)?
-        .into_iter()
-        .map(|(log, tx, index)| convert::log(log, tx, index))
-        .collect())
+    Ok(chain.logs(from, to, filter, limits)?)
 }
 
 fn fee_history(

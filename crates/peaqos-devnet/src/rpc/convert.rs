@@ -9,17 +9,19 @@ use alloy::{
     serde::{OtherFields, WithOtherFields},
 };
 use serde_json::Value;
+use std::borrow::Borrow;
 
 use crate::chain::{Chain, StoredBlock, StoredTx};
 
 /// A block, with transaction hashes or full transactions.
 pub(crate) fn block(chain: &Chain, block: &StoredBlock, full: bool) -> Block {
     let transactions = if full {
+        // One decode for the whole block (older blocks are stored compressed).
         BlockTransactions::Full(
-            block
-                .transactions
+            chain
+                .block_txs(block.header.number)
+                .unwrap_or_default()
                 .iter()
-                .filter_map(|h| chain.tx(h))
                 .map(transaction)
                 .collect(),
         )
@@ -40,7 +42,10 @@ pub(crate) fn block(chain: &Chain, block: &StoredBlock, full: bool) -> Block {
 }
 
 /// A mined transaction. `gasPrice` is the effective price for every type, as geth reports it.
-pub(crate) fn transaction(tx: &StoredTx) -> Transaction {
+///
+/// Takes a borrowed or a decoded transaction (what [`Chain::tx`] gives).
+pub(crate) fn transaction(tx: impl Borrow<StoredTx>) -> Transaction {
+    let tx = tx.borrow();
     Transaction {
         inner: Recovered::new_unchecked(tx.envelope.clone(), tx.from),
         block_hash: Some(tx.block_hash),
@@ -55,7 +60,8 @@ pub(crate) fn transaction(tx: &StoredTx) -> Transaction {
 ///
 /// alloy leaves `blobGasUsed` out when it is `None`; the devnet has always sent it as `null`
 /// (web3.py then shows the key), so it is kept as an extra field.
-pub(crate) fn receipt(tx: &StoredTx) -> WithOtherFields<TransactionReceipt> {
+pub(crate) fn receipt(tx: impl Borrow<StoredTx>) -> WithOtherFields<TransactionReceipt> {
+    let tx = tx.borrow();
     let r = &tx.receipt;
     let logs = r
         .logs

@@ -13,7 +13,7 @@ use alloy::{
 };
 use serde_json::Value;
 
-use super::{MAX_LOGS_BLOCK_RANGE, RpcError, codes, convert};
+use super::{MAX_LOGS_BLOCK_RANGE, RpcError, codes};
 use crate::chain::{Chain, LogLimits};
 
 /// A filter not polled for this long is uninstalled (anvil's and geth's 5 minutes).
@@ -140,10 +140,6 @@ impl Filters {
                     return super::api::ok(Vec::<Log>::new());
                 }
                 let logs = chain.logs(start, end, filter, log_limits())?;
-                let logs: Vec<Log> = logs
-                    .into_iter()
-                    .map(|(log, tx, index)| convert::log(log, tx, index))
-                    .collect();
                 *next = end + 1;
                 super::api::ok(logs)
             }

@@ -9,9 +9,9 @@ mod api;
 mod convert;
 pub mod filters;
 mod request;
+pub mod subscriptions;
 mod trace;
 mod trace_decode;
-pub mod subscriptions;
 pub mod wallet;
 pub mod ws;
 

@@ -193,10 +193,10 @@ fn sealed_block(chain: &Chain, number: u64) -> Option<SealedBlock> {
         .logs(number, number, &Filter::default(), unbounded)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|(log, tx, index)| {
-            let json = serde_json::value::to_raw_value(&convert::log(log, tx, index)).ok()?;
+        .filter_map(|log| {
+            let json = serde_json::value::to_raw_value(&log).ok()?;
             Some(LogEvent {
-                log: log.clone(),
+                log: log.inner,
                 json,
             })
         })
