@@ -49,7 +49,7 @@ async fn demo_fleet_scores_from_summaries_equal_the_raw_events() {
         .expect("stack");
     let cli = Cli::new();
     cli.write_env(&stack.env_file());
-    let r = cli.run_async(&["demo", "--json"]).await;
+    let r = cli.run_async(&["demo", "--days", "120", "--json"]).await;
     r.expect(0);
     let demo: serde_json::Value = serde_json::from_str(&r.stdout).expect("demo JSON");
     let machines = demo["machines"].as_array().expect("machines");
