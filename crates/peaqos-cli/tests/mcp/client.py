@@ -117,7 +117,8 @@ async def main():
                 except McpError:
                     pass
             # Still serving after the bad calls.
-            assert not (await call(session, "whoami", {})).isError
+            r = await call(session, "whoami", {})
+            assert not r.isError, payload(r)
     assert EXPECTED <= set(seen), sorted(set(seen))
     print("MCP OK")
 
