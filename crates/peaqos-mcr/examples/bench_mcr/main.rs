@@ -362,10 +362,9 @@ async fn indexer_ingest(devnet: &Devnet, url: &str) -> Res<(u64, f64)> {
     let contracts = devnet.deployment.as_ref().unwrap().contract_addresses();
     let head = chain_head(&client(devnet, 0)).await?;
     let started = Instant::now();
-    let mut config = McrConfig::for_devnet(&devnet.url, contracts, url);
-    // Nodes cap `eth_getLogs` answers (the devnet and most providers at 10,000 logs): 40 blocks
-    // of these batches hold about 4,000.
-    config.max_block_range = 40;
+    // The default MCR_MAX_BLOCK_RANGE (1,000 blocks, here all 20,000 events): the node refuses
+    // more than 10,000 logs and the indexer halves the range until it fits.
+    let config = McrConfig::for_devnet(&devnet.url, contracts, url);
     let mcr = McrService::spawn(config).await?;
     mcr.wait_indexed(head, Duration::from_secs(600)).await?;
     let secs = started.elapsed().as_secs_f64();
