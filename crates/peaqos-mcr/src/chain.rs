@@ -108,13 +108,22 @@ impl Chain {
         Ok(out)
     }
 
-    /// The logs of `addresses` in blocks `from..=to`.
+    /// The logs of `addresses` in blocks `from..=to`; [`Error::LogsLimit`] when the node
+    /// refuses the range as too large (see [`is_logs_limit`]).
     pub async fn logs(&self, addresses: Vec<Address>, from: u64, to: u64) -> Result<Vec<Log>> {
         let filter = Filter::new()
             .address(addresses)
             .from_block(from)
             .to_block(to);
-        self.provider.get_logs(&filter).await.map_err(Error::rpc)
+        self.provider
+            .get_logs(&filter)
+            .await
+            .map_err(|e| match e.as_error_resp() {
+                Some(p) if is_logs_limit(p.code, &p.message) => {
+                    Error::LogsLimit(peaqos_service::redact_urls_in(&p.message))
+                }
+                _ => Error::rpc(e),
+            })
     }
 
     /// `eth_call`s at `latest`, one batch request: `(to, calldata)` → outcome. A transport
@@ -202,5 +211,48 @@ impl Chain {
             Some(CallOutcome::Ok(data)) => !data.is_empty(),
             None => false,
         })
+    }
+}
+
+/// Whether a JSON-RPC error to `eth_getLogs` means "this range returns too much, ask for less":
+/// -32005 (the devnet and Infura past 10,000 logs; not a rate limit, which Infura also reports
+/// as -32005), or the texts other providers use ("query returned more than 10000 results",
+/// "Log response size exceeded", "query exceeds max block range").
+pub fn is_logs_limit(code: i64, message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    if m.contains("rate limit") || m.contains("request rate") {
+        return false;
+    }
+    code == -32005
+        || (m.contains("more than") && m.contains("results"))
+        || m.contains("response size exceeded")
+        || m.contains("block range")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_logs_limit;
+
+    #[test]
+    fn refused_log_ranges_are_recognised() {
+        assert!(is_logs_limit(
+            -32005,
+            "query returned more than 10000 results"
+        ));
+        assert!(is_logs_limit(
+            -32000,
+            "query returned more than 10000 results"
+        ));
+        assert!(is_logs_limit(
+            -32602,
+            "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range"
+        ));
+        assert!(is_logs_limit(-32602, "query exceeds max block range 10000"));
+        assert!(!is_logs_limit(
+            -32005,
+            "daily request count exceeded, request rate limited"
+        ));
+        assert!(!is_logs_limit(-32000, "header not found"));
+        assert!(!is_logs_limit(-32603, "internal error"));
     }
 }

@@ -75,7 +75,8 @@ fn events_query() -> &'static str {
      WHERE machine_id = $1 AND timestamp >= $2 AND timestamp < $3"
 }
 
-/// Rewrites the rows of `days` `(machine_id, day)` from their events.
+/// Rewrites the rows of `days` `(machine_id, day)` from their events, then the month rows
+/// holding them ([`crate::month_summaries`]) from the day rows.
 pub(crate) async fn refresh(
     conn: &mut AnyConnection,
     fx: &dyn FxSource,
@@ -100,7 +101,7 @@ pub(crate) async fn refresh(
             .await?;
         write_days(conn, machine, events, fx).await?;
     }
-    Ok(())
+    crate::month_summaries::refresh(conn, &crate::month_summaries::months_of(days)).await
 }
 
 /// Summarizes `events` (of one machine) and inserts one row per day.
@@ -241,21 +242,27 @@ pub(crate) async fn read(pool: &sqlx::AnyPool, machine: i64) -> Result<MachineDa
     .await?;
     let mut out = MachineDays::default();
     for r in &rows {
-        let text: String = r.try_get("summary")?;
-        let s: DaySummary = serde_json::from_str(&text).map_err(|_| Error::CorruptStore {
-            table: T,
-            column: "summary",
-            value: text.clone(),
-        })?;
-        let block: i64 = r.try_get("last_block_timestamp")?;
-        let block = u64::try_from(block).unwrap_or(0);
-        if s.events > 0 {
-            out.last_block_timestamp = Some(out.last_block_timestamp.unwrap_or(0).max(block));
-        }
-        if s.fx_dependent {
-            out.fx_last_day = Some(s.day);
-        }
-        out.days.push(s);
+        push_row(&mut out, r)?;
     }
     Ok(out)
+}
+
+/// Adds one `mcr_day_summaries` row (`last_block_timestamp`, `summary`; rows by day) to `out`.
+pub(crate) fn push_row(out: &mut MachineDays, r: &sqlx::any::AnyRow) -> Result<()> {
+    let text: String = r.try_get("summary")?;
+    let s: DaySummary = serde_json::from_str(&text).map_err(|_| Error::CorruptStore {
+        table: T,
+        column: "summary",
+        value: text.clone(),
+    })?;
+    let block: i64 = r.try_get("last_block_timestamp")?;
+    let block = u64::try_from(block).unwrap_or(0);
+    if s.events > 0 {
+        out.last_block_timestamp = Some(out.last_block_timestamp.unwrap_or(0).max(block));
+    }
+    if s.fx_dependent {
+        out.fx_last_day = Some(s.day);
+    }
+    out.days.push(s);
+    Ok(())
 }

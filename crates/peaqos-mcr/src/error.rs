@@ -21,6 +21,10 @@ pub enum Error {
     /// The chain RPC failed or answered something unusable.
     #[error("chain RPC error: {0}")]
     Rpc(String),
+    /// The node refused an `eth_getLogs` range as too large (too many logs, too many bytes
+    /// or too many blocks); the indexer halves the range and retries.
+    #[error("chain RPC refused the log range: {0}")]
+    LogsLimit(String),
     /// The chain changed under a read (a reorg while indexing); the step is retried.
     #[error("chain changed while reading: {0}")]
     ChainMoved(String),
@@ -67,6 +71,7 @@ impl Error {
             Self::Database(_) => "DATABASE_ERROR",
             Self::Migration(_) => "MIGRATION_FAILED",
             Self::Rpc(_) => "RPC_ERROR",
+            Self::LogsLimit(_) => "RPC_LOGS_LIMIT",
             Self::ChainMoved(_) => "CHAIN_MOVED",
             Self::CorruptStore { .. } => "CORRUPT_STORE",
             Self::Bind { .. } => "BIND_FAILED",

@@ -276,6 +276,9 @@ pub struct Indexer {
     start_block: u64,
     confirmations: u64,
     max_block_range: u64,
+    /// Blocks the next step asks for: halved when the node refuses a range as too large
+    /// (down to one block), doubled back towards `max_block_range` after each step that works.
+    window: AtomicU64,
 }
 
 impl Indexer {
@@ -295,6 +298,7 @@ impl Indexer {
             start_block,
             confirmations,
             max_block_range: max_block_range.max(1),
+            window: AtomicU64::new(max_block_range.max(1)),
         }
     }
 
@@ -392,8 +396,7 @@ impl Indexer {
             status.synced.store(true, Ordering::Relaxed);
             return Ok(Progress::CaughtUp);
         }
-        let to = target.min(from.saturating_add(self.max_block_range - 1));
-        let batch = self.read_range(checkpoint, from, to).await?;
+        let (to, batch) = self.read_fitting_range(checkpoint, from, target).await?;
         let mut touched: BTreeSet<u64> = batch.events.iter().map(|e| e.machine_id).collect();
         touched.extend(batch.changes.iter().map(|c| c.2));
         touched.extend(batch.machines.iter().map(|m| m.machine_id));
@@ -442,6 +445,43 @@ impl Indexer {
         status.rolled_back();
         status.set_indexed(keep.map(|b| b.number));
         Ok(())
+    }
+
+    /// Reads blocks from `from` up to at most `target` into a [`Batch`], as many as the window
+    /// allows; a range the node refuses as too large ([`Error::LogsLimit`]) is halved and read
+    /// again, down to one block (a single block still refused fails the step). Returns the last
+    /// block read.
+    async fn read_fitting_range(
+        &self,
+        checkpoint: Option<BlockRef>,
+        from: u64,
+        target: u64,
+    ) -> Result<(u64, Batch)> {
+        let mut window = self
+            .window
+            .load(Ordering::Relaxed)
+            .clamp(1, self.max_block_range);
+        loop {
+            let to = target.min(from.saturating_add(window - 1));
+            match self.read_range(checkpoint, from, to).await {
+                Ok(batch) => {
+                    let grown = window.saturating_mul(2).min(self.max_block_range);
+                    self.window.store(grown, Ordering::Relaxed);
+                    return Ok((to, batch));
+                }
+                Err(Error::LogsLimit(why)) if to > from => {
+                    window = (to - from).div_ceil(2).max(1);
+                    self.window.store(window, Ordering::Relaxed);
+                    tracing::info!(
+                        from,
+                        to,
+                        window,
+                        "the node refused the log range ({why}): halving it"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Reads blocks `from..=to` into a [`Batch`].

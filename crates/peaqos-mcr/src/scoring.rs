@@ -135,19 +135,39 @@ pub async fn compute_for(
     }
 }
 
-/// Scores `machine` at `now` from its per-day summaries (the stored rates).
+/// Scores `machine` at `now` from its per-day summaries (the stored rates), read from its
+/// month rows (at most 12 a year: what an uncached score reads).
 pub async fn compute_from_days(store: &Store, machine: MachineState, now: u64) -> Result<Computed> {
     let days = store.machine_days(machine.machine_id).await?;
+    Ok(score_summaries(machine, &days, now))
+}
+
+/// [`compute_from_days`] reading one row per active day (the month rows' source; for
+/// comparisons and benchmarks).
+pub async fn compute_from_day_rows(
+    store: &Store,
+    machine: MachineState,
+    now: u64,
+) -> Result<Computed> {
+    let days = store.machine_day_rows(machine.machine_id).await?;
+    Ok(score_summaries(machine, &days, now))
+}
+
+fn score_summaries(
+    machine: MachineState,
+    days: &crate::day_summaries::MachineDays,
+    now: u64,
+) -> Computed {
     let admin = admin_of(&machine);
     let score = peaqos_mcr_model::score_days(&days.days, machine.bonded, &admin, now);
-    Ok(finish(
+    finish(
         machine,
         score,
         admin,
         days.last_block_timestamp,
         now,
         days.fx_last_day,
-    ))
+    )
 }
 
 /// Scores `machine` at `now` from every one of its events with rates `fx` (what

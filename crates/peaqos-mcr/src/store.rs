@@ -40,6 +40,11 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         "machine_days",
         include_str!("../migrations/0005_machine_days.sql"),
     ),
+    (
+        6,
+        "machine_months",
+        include_str!("../migrations/0006_machine_months.sql"),
+    ),
 ];
 
 /// Rows per multi-row `INSERT` on PostgreSQL (well under its 65,535 bind parameters).
@@ -433,8 +438,12 @@ impl Store {
             fx_cache: std::sync::Arc::default(),
         };
         let mut tx = store.pool.begin().await?;
-        if day_summaries::build_if_needed(&mut tx, fx_max_staleness_days).await? {
+        let days_rebuilt = day_summaries::build_if_needed(&mut tx, fx_max_staleness_days).await?;
+        if days_rebuilt {
             tracing::info!("built the per-day score summaries from the stored events");
+        }
+        if crate::month_summaries::build_if_needed(&mut tx, days_rebuilt).await? {
+            tracing::info!("built the per-month score summaries from the per-day ones");
         }
         tx.commit().await?;
         Ok(store)
@@ -450,8 +459,15 @@ impl Store {
         &self.pool
     }
 
-    /// A machine's per-day summaries (one row per UTC day with an event).
+    /// A machine's per-day summaries, read from its month rows (at most 12 a year): what
+    /// an uncached score reads.
     pub async fn machine_days(&self, machine_id: u64) -> Result<MachineDays> {
+        crate::month_summaries::read(&self.pool, i64_of(machine_id, "machine_id")?).await
+    }
+
+    /// A machine's per-day summaries read from the day rows (one per UTC day with an event;
+    /// the month rows' source): for comparisons and benchmarks.
+    pub async fn machine_day_rows(&self, machine_id: u64) -> Result<MachineDays> {
         day_summaries::read(&self.pool, i64_of(machine_id, "machine_id")?).await
     }
 
@@ -838,33 +854,36 @@ impl Store {
     /// A machine's current state, `None` when it is not registered.
     pub async fn machine(&self, machine_id: u64) -> Result<Option<MachineState>> {
         let id = i64_of(machine_id, "machine_id")?;
-        let Some(row) = sqlx::query("SELECT wallet FROM machines WHERE machine_id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-        else {
+        // One query for the machine and its journal (an uncached score makes few round trips):
+        // a machine without changes is one row with a NULL change.
+        let rows = sqlx::query(
+            "SELECT m.wallet AS wallet, u.kind AS kind, u.value AS value FROM machines m \
+             LEFT JOIN machine_updates u ON u.machine_id = m.machine_id \
+             WHERE m.machine_id = $1 ORDER BY u.block_number, u.log_index",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
         let mut state = MachineState {
             machine_id,
-            wallet: get_parsed(&row, "machines", "wallet")?,
+            wallet: get_parsed(row, "machines", "wallet")?,
             operator: None,
             status: 1,
             bonded: false,
             flagged_at: None,
             trust_override_bps: None,
         };
-        let rows = sqlx::query(
-            "SELECT kind, value FROM machine_updates WHERE machine_id = $1 \
-             ORDER BY block_number, log_index",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
         let mut before_deactivation = 1;
         for r in &rows {
-            let kind: String = r.try_get("kind")?;
-            let value: String = r.try_get("value")?;
+            let (Some(kind), Some(value)) = (
+                r.try_get::<Option<String>, _>("kind")?,
+                r.try_get::<Option<String>, _>("value")?,
+            ) else {
+                continue;
+            };
             let change = MachineChange::decode(&kind, &value)?;
             match change {
                 MachineChange::Status(4) => before_deactivation = state.status,

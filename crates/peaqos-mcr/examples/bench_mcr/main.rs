@@ -23,6 +23,7 @@ use axum::{Router, routing::get};
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_mcr::{
     McrConfig, McrService,
+    month_summaries::{self, month_of},
     store::{Batch, BlockRef, Store, StoredEvent},
 };
 use peaqos_sdk::{
@@ -126,7 +127,7 @@ async fn insert_history(store: &Store, events: &[StoredEvent]) -> Res<()> {
 }
 
 /// Uncached `/mcr/{did}` for machines with 100, 10,000 and 100,000 events, scored from the
-/// per-day summaries (`McrService::spawn`) and from the raw events (`spawn_with_fx`, what the
+/// summaries (`McrService::spawn`: the month rows, each packing its per-day summaries) and from the raw events (`spawn_with_fx`, what the
 /// service did before the summaries), side by side in one run; plus the harness's ceiling
 /// (a bare axum handler) and the cached path.
 async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
@@ -241,7 +242,7 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
             .len();
         for (name, s) in [
             ("uncached, raw events", &raw),
-            ("uncached, per-day summaries", &days),
+            ("uncached, month rows", &days),
         ] {
             let l = load(&format!("{}/mcr/did:peaq:{wallet}", s.url()), secs, conns)?;
             println!(
@@ -251,10 +252,12 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
         }
     }
     // Where an uncached request's time goes, one at a time without load: reading the day rows
-    // (query and JSON decoding), the JSON decoding alone, and the model.
+    // (query and JSON decoding) against the month rows (query and text decoding), the
+    // decoding alone, and the model.
     println!(
-        "\n| alone, per request | active days | read day rows ms | of which JSON ms | score_days ms |\n\
-         | --- | ---: | ---: | ---: | ---: |"
+        "\n| alone, per request | active days | months | read day rows ms | of which JSON ms | \
+         read month rows ms | of which text ms | score_days ms |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for wallet in &wallets {
         let store = days.store();
@@ -265,10 +268,33 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
         let machine = store.machine(id).await?.ok_or("machine")?;
         let t = Instant::now();
         for _ in 0..20 {
-            std::hint::black_box(store.machine_days(id).await?);
+            std::hint::black_box(store.machine_day_rows(id).await?);
         }
         let read = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        let t = Instant::now();
+        for _ in 0..20 {
+            std::hint::black_box(store.machine_days(id).await?);
+        }
+        let read_months = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
         let d = store.machine_days(id).await?.days;
+        let mut by_month: std::collections::BTreeMap<i64, Vec<peaqos_mcr_model::DaySummary>> =
+            std::collections::BTreeMap::new();
+        for s in &d {
+            by_month.entry(month_of(s.day)).or_default().push(*s);
+        }
+        let month_texts: Vec<(i64, String)> = by_month
+            .iter()
+            .map(|(m, days)| (*m, month_summaries::encode(*m, days)))
+            .collect();
+        let t = Instant::now();
+        for _ in 0..20 {
+            let mut out = Vec::with_capacity(d.len());
+            for (m, text) in &month_texts {
+                month_summaries::decode(*m, text, &mut out).ok_or("decodes")?;
+            }
+            std::hint::black_box(out);
+        }
+        let text = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
         let texts: Vec<String> = d
             .iter()
             .map(serde_json::to_string)
@@ -291,7 +317,11 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
             ));
         }
         let model = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
-        println!("| | {} | {read:.3} | {json:.3} | {model:.3} |", d.len());
+        println!(
+            "| | {} | {} | {read:.3} | {json:.3} | {read_months:.3} | {text:.3} | {model:.3} |",
+            d.len(),
+            month_texts.len()
+        );
     }
     for s in [days, raw, cached] {
         s.shutdown().await;
@@ -362,10 +392,9 @@ async fn indexer_ingest(devnet: &Devnet, url: &str) -> Res<(u64, f64)> {
     let contracts = devnet.deployment.as_ref().unwrap().contract_addresses();
     let head = chain_head(&client(devnet, 0)).await?;
     let started = Instant::now();
-    let mut config = McrConfig::for_devnet(&devnet.url, contracts, url);
-    // Nodes cap `eth_getLogs` answers (the devnet and most providers at 10,000 logs): 40 blocks
-    // of these batches hold about 4,000.
-    config.max_block_range = 40;
+    // The default MCR_MAX_BLOCK_RANGE (1,000 blocks, here all 20,000 events): the node refuses
+    // more than 10,000 logs and the indexer halves the range until it fits.
+    let config = McrConfig::for_devnet(&devnet.url, contracts, url);
     let mcr = McrService::spawn(config).await?;
     mcr.wait_indexed(head, Duration::from_secs(600)).await?;
     let secs = started.elapsed().as_secs_f64();

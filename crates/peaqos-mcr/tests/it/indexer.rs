@@ -260,6 +260,66 @@ async fn sqlite_indexes_everything_end_to_end() {
     end_to_end(&sqlite_url(&dir)).await;
 }
 
+/// A provider that refuses `eth_getLogs` answers of more than `CAP` logs (like the devnet,
+/// Infura and Alchemy at 10,000; a proxy of the devnet with a lower cap, as mining 10,000
+/// events takes minutes in a debug build) and more logs than that within the default
+/// `MCR_MAX_BLOCK_RANGE`: the indexer halves the refused range until it fits, grows it back,
+/// and indexes everything.
+async fn splits_refused_log_ranges(db_url: &str) {
+    const CAP: usize = 100;
+    const MACHINES: usize = 3;
+    const PER_MACHINE: usize = 150;
+    let devnet = devnet().await;
+    let owner = client(&devnet, 0);
+    let now = chain_now(&owner).await;
+    let started = Instant::now();
+    let mut writers = Vec::new();
+    for _ in 0..MACHINES {
+        let c = fresh_client(&devnet, &owner).await;
+        writers.push(tokio::spawn(async move {
+            let id = register(&c).await;
+            submit(&c, &events(id, PER_MACHINE, now, 30, 3), 30).await;
+        }));
+    }
+    for w in writers {
+        w.await.expect("submitter");
+    }
+    eprintln!(
+        "{} events in {} blocks in {:.1} s",
+        MACHINES * PER_MACHINE,
+        head(&owner).await,
+        started.elapsed().as_secs_f64()
+    );
+    let proxy = RpcProxy::start_with_log_cap(&devnet.url, Some(CAP)).await;
+    let c = contracts(&devnet);
+    let defaults = peaqos_mcr::McrConfig::for_devnet(&devnet.url, c, db_url);
+    assert_eq!(
+        defaults.max_block_range, 1000,
+        "the default MCR_MAX_BLOCK_RANGE"
+    );
+    let mcr = spawn_mcr_with(&devnet, db_url, |config| config.rpc_url = proxy.url.clone()).await;
+    sync(&mcr, &owner).await;
+    assert_eq!(
+        assert_store_equals_chain(mcr.store(), &owner).await,
+        MACHINES * PER_MACHINE
+    );
+    assert_eq!(mcr.status().errors(), 0, "{:?}", mcr.status().last_error());
+    // The first range was refused at least once, then split.
+    assert!(
+        proxy.calls("eth_getLogs") > 2,
+        "{}",
+        proxy.calls("eth_getLogs")
+    );
+    mcr.shutdown().await;
+    devnet.shutdown().await.expect("devnet stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_splits_a_log_range_the_node_refuses() {
+    let dir = ScratchDir::new("mcr-logs-cap").expect("dir");
+    splits_refused_log_ranges(&sqlite_url(&dir)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_rolls_back_a_reorg() {
     let dir = ScratchDir::new("mcr-reorg").expect("dir");

@@ -650,6 +650,13 @@ pub struct RpcProxy {
 impl RpcProxy {
     /// Starts a proxy of `upstream`.
     pub async fn start(upstream: &str) -> Self {
+        Self::start_with_log_cap(upstream, None).await
+    }
+
+    /// Starts a proxy of `upstream` that, like a provider with a lower cap than the devnet's,
+    /// refuses an `eth_getLogs` (a single request) whose answer holds more than `cap` logs:
+    /// -32005 `query returned more than {cap} results` (Infura's form).
+    pub async fn start_with_log_cap(upstream: &str, cap: Option<usize>) -> Self {
         use axum::{Router, body::Bytes, extract::State, routing::post};
         use std::sync::{Arc, Mutex};
         type Calls = Arc<Mutex<std::collections::HashMap<String, usize>>>;
@@ -659,9 +666,13 @@ impl RpcProxy {
             .route(
                 "/",
                 post(
-                    |State((calls, upstream, http)): State<(Calls, String, reqwest::Client)>,
+                    move |State((calls, upstream, http)): State<(Calls, String, reqwest::Client)>,
                      body: Bytes| async move {
+                        let mut get_logs_id = None;
                         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) {
+                            if v["method"] == "eth_getLogs" {
+                                get_logs_id = Some(v["id"].clone());
+                            }
                             let items = match v {
                                 serde_json::Value::Array(a) => a,
                                 other => vec![other],
@@ -681,7 +692,23 @@ impl RpcProxy {
                             .await
                             .expect("upstream answers");
                         let status = res.status().as_u16();
-                        let bytes = res.bytes().await.expect("upstream body");
+                        let mut bytes = res.bytes().await.expect("upstream body");
+                        if let (Some(cap), Some(id)) = (cap, get_logs_id) {
+                            let logs = serde_json::from_slice::<serde_json::Value>(&bytes)
+                                .ok()
+                                .and_then(|v| v["result"].as_array().map(Vec::len));
+                            if logs.is_some_and(|n| n > cap) {
+                                let refusal = serde_json::json!({
+                                    "jsonrpc": "2.0",
+                                    "id": id,
+                                    "error": {
+                                        "code": -32005,
+                                        "message": format!("query returned more than {cap} results"),
+                                    },
+                                });
+                                bytes = refusal.to_string().into();
+                            }
+                        }
                         (
                             axum::http::StatusCode::from_u16(status).expect("status"),
                             [("content-type", "application/json")],
