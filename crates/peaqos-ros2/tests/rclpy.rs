@@ -850,7 +850,7 @@ async fn ros2_graph_shows_peaqos_node_and_its_26_services() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let (node, client) = disabled_node_and_rclpy(dir.path()).await;
-    let g = client.graph("peaqos_node").await;
+    let g = client.graph("peaqos_node", ENDPOINTS.len()).await;
     // `ros2 node list` / get_node_names_and_namespaces(): from the node's ros_discovery_info.
     assert!(
         g["nodes"]

@@ -189,10 +189,12 @@ impl Rclpy {
         assert_eq!(v["ok"], true, "{service} discovered");
     }
 
-    /// Waits until the ROS graph shows node `name`; returns what rclpy's graph API sees:
+    /// Waits until the ROS graph shows node `name` with at least `expect` services under
+    /// `/<name>/` (DDS discovers them one by one; an incomplete graph after the wait is
+    /// returned as it is, for the test to report); returns what rclpy's graph API sees:
     /// `nodes` ([name, namespace] pairs), `services` and `node_services` ({name: [types]}).
-    pub async fn graph(&self, name: &str) -> Value {
-        let v = self.send(json!({"graph": name})).await;
+    pub async fn graph(&self, name: &str, expect: usize) -> Value {
+        let v = self.send(json!({"graph": name, "expect": expect})).await;
         assert_eq!(v["ok"], true, "graph: {v}");
         v["response"].clone()
     }

@@ -5,7 +5,8 @@ Reads one JSON command per line on stdin and answers one JSON line per command o
   -> {"id": 1, "ok": true, "response": {...}, "ms": 1.2}
 Calls are asynchronous: many may be in flight at once; answers come in completion order.
 {"id": n, "wait": "<service>", "type": "..."} waits for the service to be discovered.
-{"id": n, "graph": "<node name>"} waits until the ROS graph shows that node, then answers its
+{"id": n, "graph": "<node name>", "expect": k} waits until the ROS graph shows that node and
+  at least k services under /<node name>/ (discovery is incremental), then answers its
   nodes ([name, namespace] pairs), all services and the node's own services ({name: [types]}).
 """
 
@@ -43,21 +44,31 @@ def to_dict(msg):
     return out
 
 
-def graph(node, name):
+def graph(node, name, expect=0):
+    """The graph once it shows the node and (DDS discovers endpoints one by one) at least
+    `expect` of its services under /<name>/, both in the whole graph and tied to the node;
+    whatever it shows after WAIT_SECS otherwise (the test then reports what is missing)."""
+    prefix = "/" + name + "/"
+
+    def mine(services):
+        return sum(1 for s in services if s.startswith(prefix))
+
     deadline = time.monotonic() + WAIT_SECS
-    while time.monotonic() < deadline:
+    while True:
         nodes = node.get_node_names_and_namespaces()
-        if any(n == name for n, _ in nodes):
+        services = dict(node.get_service_names_and_types())
+        try:
+            own = dict(node.get_service_names_and_types_by_node(name, "/"))
+        except Exception as e:  # noqa: BLE001 - an unknown node raises; the test reports it
+            own = {"error": repr(e)}
+        seen = any(n == name for n, _ in nodes)
+        if (seen and mine(services) >= expect and mine(own) >= expect) \
+                or time.monotonic() >= deadline:
             break
         time.sleep(0.2)
-    own = {}
-    try:
-        own = dict(node.get_service_names_and_types_by_node(name, "/"))
-    except Exception as e:  # noqa: BLE001 - an unknown node raises; the test reports it
-        own = {"error": repr(e)}
     return {
-        "nodes": [list(n) for n in node.get_node_names_and_namespaces()],
-        "services": dict(node.get_service_names_and_types()),
+        "nodes": [list(n) for n in nodes],
+        "services": services,
         "node_services": own,
     }
 
@@ -93,7 +104,8 @@ def main():
                 emit({"id": cid, "ok": ok})
                 continue
             if "graph" in cmd:
-                emit({"id": cid, "ok": True, "response": graph(node, cmd["graph"])})
+                response = graph(node, cmd["graph"], cmd.get("expect", 0))
+                emit({"id": cid, "ok": True, "response": response})
                 continue
             c = client_for(cmd["service"], cmd["type"])
             req = getattr(srv_mod, cmd["type"]).Request()
