@@ -3,8 +3,8 @@
 //! transaction, and `forge script --broadcast` deploying and calling a contract.
 //!
 //! `cast run` replays a transaction in foundry's own EVM from the state it reads over RPC, so
-//! it cannot execute peaq's precompiles: a Batch transaction replayed there runs the 5-byte stub
-//! at `0x…0805` and reverts (as it would against peaq itself). The trace through Batch is the
+//! it cannot execute peaq's precompiles: a Batch transaction replayed there runs the 5 bytes of
+//! code the node reports at `0x…0805` and reverts (as it would against peaq itself). The trace through Batch is the
 //! node's: `cast rpc debug_traceTransaction <tx> '{"tracer":"callTracer"}'`, checked here.
 //!
 //! cast and forge are the npm `@foundry-rs/*-linux-amd64` 1.7.1 binaries `npm ci` in

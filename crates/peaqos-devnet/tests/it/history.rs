@@ -6,6 +6,8 @@
 use peaqos_devnet::{Devnet, DevnetConfig, chain::HistoryWindow};
 use serde_json::{Value, json};
 
+use crate::raw_http::{ok, rpc};
+
 /// Returns storage slot 0: `PUSH1 0 SLOAD PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN`.
 const SLOT_READER: &str = "0x60005460005260206000f3";
 /// Returns `block.number`: `NUMBER PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN`.
@@ -13,23 +15,6 @@ const NUMBER_READER: &str = "0x4360005260206000f3";
 const TARGET: &str = "0x0000000000000000000000000000000000001111";
 const READER: &str = "0x0000000000000000000000000000000000002222";
 const CLOCK: &str = "0x0000000000000000000000000000000000003333";
-
-async fn rpc(url: &str, method: &str, params: Value) -> Value {
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    crate::raw_http::post_raw(&addr, &body.to_string())
-        .await
-        .json()
-}
-
-async fn ok(url: &str, method: &str, params: Value) -> Value {
-    let reply = rpc(url, method, params).await;
-    assert!(reply.get("error").is_none(), "{method}: {reply}");
-    reply["result"].clone()
-}
 
 /// Every state read the test makes, at `block`.
 async fn reads(url: &str, block: &Value) -> Vec<Value> {

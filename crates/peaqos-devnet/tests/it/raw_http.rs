@@ -2,7 +2,7 @@
 //! devnet as they are.
 
 use peaqos_devnet::Devnet;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// An HTTP/1.1 reply: status, the raw header block, the body.
@@ -56,4 +56,22 @@ pub(crate) async fn post_raw(addr: &str, body: &str) -> Reply {
         body,
     )
     .await
+}
+
+/// The JSON-RPC answer to `method(params)` at `url` (`http://127.0.0.1:PORT`), sent as a plain
+/// HTTP body (errors come back as they are, in `error`).
+pub(crate) async fn rpc(url: &str, method: &str, params: Value) -> Value {
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    post_raw(&addr, &body.to_string()).await.json()
+}
+
+/// [`rpc`]'s `result`; fails the test on an `error`.
+pub(crate) async fn ok(url: &str, method: &str, params: Value) -> Value {
+    let reply = rpc(url, method, params).await;
+    assert!(reply.get("error").is_none(), "{method}: {reply}");
+    reply["result"].clone()
 }

@@ -14,6 +14,8 @@ use peaqos_types::constants::{
 };
 use serde_json::{Value, json};
 
+use crate::raw_http::{ok, rpc};
+
 /// Calls `CALLEE` with its own calldata (returning what it returns), then `REVERTER` (whose
 /// revert it ignores).
 const CALLER: &str = "0x000000000000000000000000000000000000aaaa";
@@ -30,23 +32,6 @@ const REVERTER_CODE: &str = "0x600160005260206000fd";
 /// A counter: returns slot 0 and stores it plus one.
 const COUNTER: &str = "0x000000000000000000000000000000000000dddd";
 const COUNTER_CODE: &str = "0x6000548060010160005560005260206000f3";
-
-async fn rpc(url: &str, method: &str, params: Value) -> Value {
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    crate::raw_http::post_raw(&addr, &body.to_string())
-        .await
-        .json()
-}
-
-async fn ok(url: &str, method: &str, params: Value) -> Value {
-    let reply = rpc(url, method, params).await;
-    assert!(reply.get("error").is_none(), "{method}: {reply}");
-    reply["result"].clone()
-}
 
 async fn dev_account(url: &str, index: usize) -> String {
     ok(url, "eth_accounts", json!([])).await[index]
