@@ -12,8 +12,8 @@ pub use fx::{
 };
 pub use model::{
     ActivityOrRevenueFactor, AdminState, DaySummary, EventRecord, Explain, Gates, MachineInput,
-    McrRating, McrScore, RevenueTrend, ScoreStatus, TrustFactor, flag_active,
-    negative_flag_plausible, score, score_days, summarize,
+    MachineSummary, McrRating, McrScore, RevenueTrend, ScoreStatus, TrustFactor, flag_active,
+    negative_flag_plausible, score, score_days, score_summary, summarize,
 };
 
 /// The version of the scoring model, reported next to every score.

@@ -389,56 +389,95 @@ pub fn score(input: &MachineInput<'_>, now: u64, fx: &dyn FxSource) -> McrScore 
 /// Scores one machine at `now` from its [`DaySummary`]s (one per day, any order): the same
 /// result as [`score`] on the events they summarize. O(days).
 pub fn score_days(days: &[DaySummary], bonded: bool, admin: &AdminState, now: u64) -> McrScore {
-    let mut sorted: Vec<&DaySummary> = days.iter().collect();
-    sorted.sort_unstable_by_key(|d| d.day);
-    let mut event_count = 0u64;
-    let mut revenue_event_count = 0u64;
-    let mut activity_event_count = 0u64;
-    let mut total_cents: u128 = 0;
-    let mut degraded = false;
-    let mut distinct = 0u64;
-    let mut activity_events = 0u64;
-    // Days with any distinct event, and revenue days with their USD total.
-    let mut active_days: Vec<i64> = Vec::new();
-    let mut revenue_days: Vec<(i64, u128)> = Vec::new();
-    let mut first_ts: Option<u64> = None;
-    let mut last_ts: Option<u64> = None;
-    let mut trust = TrustSums::default();
-    for d in sorted {
-        event_count += d.events;
-        revenue_event_count += d.revenue_events;
-        activity_event_count += d.activity_events;
-        total_cents += d.revenue_cents;
-        degraded |= d.degraded;
-        let slots = d.slots();
-        distinct += slots;
-        activity_events += d.activity_slots.iter().sum::<u64>();
-        if slots > 0 {
-            active_days.push(d.day);
-        }
-        if d.revenue_slot_count() > 0 {
-            revenue_days.push((d.day, d.revenue_slot_total()));
-        }
-        if first_ts.is_none() {
-            first_ts = d.first_ts;
-        }
-        if d.last_ts.is_some() {
-            last_ts = d.last_ts;
-        }
-        for c in 0..TRUST_CLASSES {
-            trust.revenue_slots[c] += d.revenue_slots[c];
-            trust.revenue_cents[c] += d.revenue_slot_cents[c];
-            trust.activity_slots[c] += d.activity_slots[c];
-        }
-    }
-    let qualifying: Vec<(i64, u128)> = revenue_days
-        .into_iter()
-        .filter(|(_, cents)| *cents >= u128::from(MIN_QUALIFYING_DAY_USD_CENTS))
-        .collect();
-    let qualifying_days: Vec<i64> = qualifying.iter().map(|(d, _)| *d).collect();
+    score_summary(&MachineSummary::from_days(days), bonded, admin, now)
+}
 
-    let span_days = match (first_ts, last_ts) {
-        (Some(f), Some(l)) => secs_to_days(l - f),
+/// What the model needs of a machine's whole history, whatever its length: sums that merge
+/// exactly (counts, USD cents, distinct events and their cents per trust class, the first and
+/// last distinct timestamps), the days with a distinct event and the qualifying revenue days
+/// with their distinct USD cents. [`score_days`] is [`MachineSummary::from_days`] followed by
+/// [`score_summary`]; a store that keeps one per machine scores from one row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MachineSummary {
+    /// All events, copies and unknown types included.
+    pub events: u64,
+    /// Revenue events, copies included.
+    pub revenue_events: u64,
+    /// Activity events, copies included.
+    pub activity_events: u64,
+    /// USD cents of every revenue event, copies included.
+    pub revenue_cents: u128,
+    /// Some revenue used a stale rate or had no FX data.
+    pub degraded: bool,
+    /// The first distinct event's timestamp.
+    pub first_ts: Option<u64>,
+    /// The last distinct event's timestamp.
+    pub last_ts: Option<u64>,
+    /// Distinct revenue events per trust class.
+    pub revenue_slots: [u64; TRUST_CLASSES],
+    /// USD cents of the distinct revenue events per trust class.
+    pub revenue_slot_cents: [u128; TRUST_CLASSES],
+    /// Distinct activity events per trust class.
+    pub activity_slots: [u64; TRUST_CLASSES],
+    /// The UTC days with a distinct event, ascending.
+    pub active_days: Vec<i64>,
+    /// The qualifying revenue days (distinct revenue of at least
+    /// [`MIN_QUALIFYING_DAY_USD_CENTS`]) with their distinct USD cents, ascending.
+    pub qualifying_days: Vec<(i64, u128)>,
+}
+
+impl MachineSummary {
+    /// Merges per-day summaries (one per day, any order).
+    pub fn from_days(days: &[DaySummary]) -> Self {
+        let mut sorted: Vec<&DaySummary> = days.iter().collect();
+        sorted.sort_unstable_by_key(|d| d.day);
+        let mut s = Self::default();
+        for d in sorted {
+            s.events += d.events;
+            s.revenue_events += d.revenue_events;
+            s.activity_events += d.activity_events;
+            s.revenue_cents += d.revenue_cents;
+            s.degraded |= d.degraded;
+            if d.slots() > 0 {
+                s.active_days.push(d.day);
+            }
+            let revenue = d.revenue_slot_total();
+            if d.revenue_slot_count() > 0 && revenue >= u128::from(MIN_QUALIFYING_DAY_USD_CENTS) {
+                s.qualifying_days.push((d.day, revenue));
+            }
+            if s.first_ts.is_none() {
+                s.first_ts = d.first_ts;
+            }
+            if d.last_ts.is_some() {
+                s.last_ts = d.last_ts;
+            }
+            for c in 0..TRUST_CLASSES {
+                s.revenue_slots[c] += d.revenue_slots[c];
+                s.revenue_slot_cents[c] += d.revenue_slot_cents[c];
+                s.activity_slots[c] += d.activity_slots[c];
+            }
+        }
+        s
+    }
+
+    fn activity_slot_count(&self) -> u64 {
+        self.activity_slots.iter().sum()
+    }
+
+    fn distinct(&self) -> u64 {
+        self.revenue_slots.iter().sum::<u64>() + self.activity_slot_count()
+    }
+}
+
+/// Scores one machine at `now` from its [`MachineSummary`]: the same result as [`score_days`]
+/// on the days it merges. O(active days), a few arithmetic operations each.
+pub fn score_summary(s: &MachineSummary, bonded: bool, admin: &AdminState, now: u64) -> McrScore {
+    let distinct = s.distinct();
+    let activity_events = s.activity_slot_count();
+    let qualifying_days: Vec<i64> = s.qualifying_days.iter().map(|(d, _)| *d).collect();
+
+    let span_days = match (s.first_ts, s.last_ts) {
+        (Some(f), Some(l)) => secs_to_days(l.saturating_sub(f)),
         _ => 0.0,
     };
     let events_gate = qualifying_days.len() as u64 >= GATE_MIN_QUALIFYING_REVENUE_DAYS
@@ -456,8 +495,20 @@ pub fn score_days(days: &[DaySummary], bonded: bool, admin: &AdminState, now: u6
     };
 
     let revenue = operating_factor(&qualifying_days, REVENUE_POINTS);
-    let activity = operating_factor(&active_days, ACTIVITY_POINTS);
-    let trust = trust_factor(&trust, last_ts, &active_days, span_days, admin, now);
+    let activity = operating_factor(&s.active_days, ACTIVITY_POINTS);
+    let trust_sums = TrustSums {
+        revenue_slots: s.revenue_slots,
+        revenue_cents: s.revenue_slot_cents,
+        activity_slots: s.activity_slots,
+    };
+    let trust = trust_factor(
+        &trust_sums,
+        s.last_ts,
+        &s.active_days,
+        span_days,
+        admin,
+        now,
+    );
     let bond_points = if bonded { BOND_POINTS } else { 0.0 };
     let raw_score = bond_points + revenue.points + activity.points + trust.points;
     let rounded_score = round_score(raw_score);
@@ -476,21 +527,21 @@ pub fn score_days(days: &[DaySummary], bonded: bool, admin: &AdminState, now: u6
         (ScoreStatus::Rated, rating, score)
     };
 
-    let total_revenue_usd_cents = u128_to_f64(total_cents);
+    let total_revenue_usd_cents = u128_to_f64(s.revenue_cents);
     McrScore {
         score,
         rating,
-        mcr_degraded: degraded,
-        revenue_trend: revenue_trend(&qualifying, now),
+        mcr_degraded: s.degraded,
+        revenue_trend: revenue_trend(&s.qualifying_days, now),
         total_revenue_usd_cents,
-        average_revenue_per_event: if revenue_event_count == 0 {
+        average_revenue_per_event: if s.revenue_events == 0 {
             0.0
         } else {
-            total_revenue_usd_cents / revenue_event_count as f64
+            total_revenue_usd_cents / s.revenue_events as f64
         },
-        event_count,
-        revenue_event_count,
-        activity_event_count,
+        event_count: s.events,
+        revenue_event_count: s.revenue_events,
+        activity_event_count: s.activity_events,
         model_version: MODEL_VERSION,
         explain: Explain {
             model_version: MODEL_VERSION,

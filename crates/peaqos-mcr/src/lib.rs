@@ -9,7 +9,7 @@ pub mod error;
 pub mod fx;
 pub mod indexer;
 pub mod leader;
-pub mod month_summaries;
+pub mod machine_summaries;
 pub mod partner;
 pub mod scoring;
 pub mod service;

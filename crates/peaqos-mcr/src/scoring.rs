@@ -15,6 +15,7 @@ use crate::{
     Result,
     fx::LiveFx,
     indexer::IndexerStatus,
+    machine_summaries::StoredSummary,
     store::{MachineState, Store},
 };
 
@@ -100,78 +101,87 @@ fn usd_number(v: f64, integer_when_whole: bool) -> Number {
 /// Which rates a score uses.
 #[derive(Clone, Copy)]
 pub enum Rates<'a> {
-    /// The rates stored in the database (live FX): scored from the per-day summaries, which
-    /// the store keeps converted with exactly these rates.
+    /// The rates stored in the database (live FX): scored from the machine's summary row,
+    /// which the store keeps converted with exactly these rates.
     Stored,
     /// A fixed source (`McrService::spawn_with_fx`): scored from the events.
     Fixed(&'a dyn FxSource),
 }
 
-/// Scores machine `machine_id` from the store at `now`; `None` when it is not registered.
+/// Which machine to score.
+#[derive(Debug, Clone, Copy)]
+pub enum MachineKey {
+    /// By machine id.
+    Id(u64),
+    /// By the machine's wallet.
+    Wallet(Address),
+}
+
+/// Scores a machine from the store at `now`; `None` when it is not registered. With the
+/// stored rates this is one query: the machine, its journal and its summary row
+/// ([`crate::machine_summaries`]), whatever the length of its history.
 pub async fn compute(
     store: &Store,
-    machine_id: u64,
+    key: MachineKey,
     rates: Rates<'_>,
     now: u64,
 ) -> Result<Option<Computed>> {
-    let Some(machine) = store.machine(machine_id).await? else {
-        return Ok(None);
-    };
-    compute_for(store, machine, rates, now).await.map(Some)
-}
-
-/// Scores `machine` (already read from the store) at `now`: with the stored rates from its
-/// per-day summaries, one row per UTC day with an event however many events (see
-/// [`crate::day_summaries`]); with a fixed source from its events ([`compute_raw`]).
-pub async fn compute_for(
-    store: &Store,
-    machine: MachineState,
-    rates: Rates<'_>,
-    now: u64,
-) -> Result<Computed> {
     match rates {
-        Rates::Stored => compute_from_days(store, machine, now).await,
-        Rates::Fixed(fx) => compute_raw(store, machine, fx, now).await,
+        Rates::Stored => {
+            let found = match key {
+                MachineKey::Id(id) => store.machine_for_score(id).await?,
+                MachineKey::Wallet(w) => store.machine_for_score_by_wallet(w).await?,
+            };
+            Ok(found.map(|(machine, stored)| score_stored(machine, stored.as_ref(), now)))
+        }
+        Rates::Fixed(fx) => {
+            let id = match key {
+                MachineKey::Id(id) => id,
+                MachineKey::Wallet(w) => match store.machine_id_of_wallet(w).await? {
+                    Some(id) => id,
+                    None => return Ok(None),
+                },
+            };
+            let Some(machine) = store.machine(id).await? else {
+                return Ok(None);
+            };
+            compute_raw(store, machine, fx, now).await.map(Some)
+        }
     }
 }
 
-/// Scores `machine` at `now` from its per-day summaries (the stored rates), read from its
-/// month rows (at most 12 a year: what an uncached score reads).
-pub async fn compute_from_days(store: &Store, machine: MachineState, now: u64) -> Result<Computed> {
-    let days = store.machine_days(machine.machine_id).await?;
-    Ok(score_summaries(machine, &days, now))
-}
-
-/// [`compute_from_days`] reading one row per active day (the month rows' source; for
-/// comparisons and benchmarks).
-pub async fn compute_from_day_rows(
-    store: &Store,
-    machine: MachineState,
-    now: u64,
-) -> Result<Computed> {
-    let days = store.machine_day_rows(machine.machine_id).await?;
-    Ok(score_summaries(machine, &days, now))
-}
-
-fn score_summaries(
-    machine: MachineState,
-    days: &crate::day_summaries::MachineDays,
-    now: u64,
-) -> Computed {
+/// Scores `machine` at `now` from its summary row's figures (`None`: no event yet).
+pub fn score_stored(machine: MachineState, stored: Option<&StoredSummary>, now: u64) -> Computed {
     let admin = admin_of(&machine);
-    let score = peaqos_mcr_model::score_days(&days.days, machine.bonded, &admin, now);
+    let empty = StoredSummary::default();
+    let stored = stored.unwrap_or(&empty);
+    let score = peaqos_mcr_model::score_summary(&stored.summary, machine.bonded, &admin, now);
     finish(
         machine,
         score,
         admin,
-        days.last_block_timestamp,
+        stored.last_block_timestamp,
         now,
-        days.fx_last_day,
+        stored.fx_last_day,
     )
 }
 
+/// Scores `machine` at `now` from its summary row's `summary` column (what `/mcr` does with
+/// the stored rates).
+pub async fn compute_from_summary(
+    store: &Store,
+    machine: MachineState,
+    now: u64,
+) -> Result<Computed> {
+    let stored = store
+        .machine_for_score(machine.machine_id)
+        .await?
+        .and_then(|(_, s)| s);
+    Ok(score_stored(machine, stored.as_ref(), now))
+}
+
 /// Scores `machine` at `now` from every one of its events with rates `fx` (what
-/// [`compute_for`] does from the summaries; for comparisons and benchmarks).
+/// [`compute`] does from the summary row; for comparisons and benchmarks).
 pub async fn compute_raw(
     store: &Store,
     machine: MachineState,

@@ -14,8 +14,8 @@ use peaqos_service::database::{
 use sqlx::{AnyPool, Row, any::AnyRow};
 
 use crate::{
-    Error, Result,
-    day_summaries::{self, MachineDays},
+    Error, Result, day_summaries,
+    machine_summaries::{self, Days, StoredSummary},
 };
 
 /// The on-chain operator relation (issue 15).
@@ -44,6 +44,11 @@ const MIGRATIONS: &[EmbeddedMigration] = &[
         6,
         "machine_months",
         include_str!("../migrations/0006_machine_months.sql"),
+    ),
+    (
+        7,
+        "machine_summaries",
+        include_str!("../migrations/0007_machine_summaries.sql"),
     ),
 ];
 
@@ -390,6 +395,41 @@ enum Val {
     N(Option<String>),
 }
 
+/// A machine's state from its row joined with its journal (`wallet` on the first row; `kind`
+/// and `value` of each change in order, NULL for a machine without changes).
+fn machine_of_rows(machine_id: u64, rows: &[sqlx::any::AnyRow]) -> Result<MachineState> {
+    let mut state = MachineState {
+        machine_id,
+        wallet: rows
+            .first()
+            .map(|row| get_parsed(row, "machines", "wallet"))
+            .transpose()?
+            .unwrap_or_default(),
+        operator: None,
+        status: 1,
+        bonded: false,
+        flagged_at: None,
+        trust_override_bps: None,
+    };
+    let mut before_deactivation = 1;
+    for r in rows {
+        let (Some(kind), Some(value)) = (
+            r.try_get::<Option<String>, _>("kind")?,
+            r.try_get::<Option<String>, _>("value")?,
+        ) else {
+            continue;
+        };
+        let change = MachineChange::decode(&kind, &value)?;
+        match change {
+            MachineChange::Status(4) => before_deactivation = state.status,
+            MachineChange::Status(STATUS_REACTIVATED) => state.status = before_deactivation,
+            _ => {}
+        }
+        state.apply(change);
+    }
+    Ok(state)
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://FILE`, created if missing, WAL; or `postgres://…`) with at
     /// most `max_connections` connections and applies the migrations.
@@ -438,12 +478,8 @@ impl Store {
             fx_cache: std::sync::Arc::default(),
         };
         let mut tx = store.pool.begin().await?;
-        let days_rebuilt = day_summaries::build_if_needed(&mut tx, fx_max_staleness_days).await?;
-        if days_rebuilt {
-            tracing::info!("built the per-day score summaries from the stored events");
-        }
-        if crate::month_summaries::build_if_needed(&mut tx, days_rebuilt).await? {
-            tracing::info!("built the per-month score summaries from the per-day ones");
+        if day_summaries::build_if_needed(&mut tx, fx_max_staleness_days).await? {
+            tracing::info!("built the per-machine score summaries from the stored events");
         }
         tx.commit().await?;
         Ok(store)
@@ -459,16 +495,60 @@ impl Store {
         &self.pool
     }
 
-    /// A machine's per-day summaries, read from its month rows (at most 12 a year): what
-    /// an uncached score reads.
-    pub async fn machine_days(&self, machine_id: u64) -> Result<MachineDays> {
-        crate::month_summaries::read(&self.pool, i64_of(machine_id, "machine_id")?).await
+    /// A machine's per-day summaries (each with its latest block time), from its summary
+    /// row's `days` column (what writes patch; empty before its first event): for
+    /// comparisons and benchmarks.
+    pub async fn machine_days(&self, machine_id: u64) -> Result<Days> {
+        machine_summaries::read_days(&self.pool, i64_of(machine_id, "machine_id")?).await
     }
 
-    /// A machine's per-day summaries read from the day rows (one per UTC day with an event;
-    /// the month rows' source): for comparisons and benchmarks.
-    pub async fn machine_day_rows(&self, machine_id: u64) -> Result<MachineDays> {
-        day_summaries::read(&self.pool, i64_of(machine_id, "machine_id")?).await
+    /// A machine's state and its summary row's figures (`None` before its first event), in
+    /// one query: what an uncached score reads. `None` when it is not registered.
+    pub async fn machine_for_score(
+        &self,
+        machine_id: u64,
+    ) -> Result<Option<(MachineState, Option<StoredSummary>)>> {
+        let id = i64_of(machine_id, "machine_id")?;
+        self.machine_with_summary("m.machine_id = $1", Val::I(id))
+            .await
+    }
+
+    /// [`Store::machine_for_score`] of the machine whose wallet is `wallet`.
+    pub async fn machine_for_score_by_wallet(
+        &self,
+        wallet: Address,
+    ) -> Result<Option<(MachineState, Option<StoredSummary>)>> {
+        self.machine_with_summary("m.wallet = $1", Val::T(hex_address(wallet)))
+            .await
+    }
+
+    async fn machine_with_summary(
+        &self,
+        condition: &str,
+        key: Val,
+    ) -> Result<Option<(MachineState, Option<StoredSummary>)>> {
+        // The journal rows repeat the summary columns; a machine has a handful of changes.
+        let sql = format!(
+            "SELECT m.machine_id AS machine_id, m.wallet AS wallet, u.kind AS kind, \
+             u.value AS value, s.last_block_timestamp AS last_block_timestamp, \
+             s.fx_last_day AS fx_last_day, s.summary AS summary FROM machines m \
+             LEFT JOIN mcr_machine_summaries s ON s.machine_id = m.machine_id \
+             LEFT JOIN machine_updates u ON u.machine_id = m.machine_id \
+             WHERE {condition} ORDER BY u.block_number, u.log_index"
+        );
+        let query = sqlx::query(&sql);
+        let query = match key {
+            Val::I(v) => query.bind(v),
+            Val::T(v) => query.bind(v),
+            Val::N(v) => query.bind(v),
+        };
+        let rows = query.fetch_all(&self.pool).await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let machine_id = get_u64(first, "machines", "machine_id")?;
+        let state = machine_of_rows(machine_id, &rows)?;
+        Ok(Some((state, machine_summaries::stored_of_row(first)?)))
     }
 
     /// The stored FX rates as the day summaries use them (with this store's staleness limit).
@@ -675,20 +755,10 @@ impl Store {
         )
         .await?;
         if !batch.events.is_empty() {
-            let days = batch
-                .events
-                .iter()
-                .map(|e| {
-                    Ok((
-                        i64_of(e.machine_id, "machine_id")?,
-                        peaqos_mcr_model::date::utc_day(e.timestamp),
-                    ))
-                })
-                .collect::<Result<_>>()?;
             let fx =
                 day_summaries::locked_fx(&mut tx, Some(&self.fx_cache), self.fx_max_staleness_days)
                     .await?;
-            day_summaries::refresh(&mut tx, &*fx, &days).await?;
+            day_summaries::add(&mut tx, b, &*fx, &batch.events).await?;
         }
         if let Some(to) = batch.to {
             set_checkpoint(&mut tx, Some(to)).await?;
@@ -864,35 +934,10 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        let Some(row) = rows.first() else {
+        if rows.is_empty() {
             return Ok(None);
-        };
-        let mut state = MachineState {
-            machine_id,
-            wallet: get_parsed(row, "machines", "wallet")?,
-            operator: None,
-            status: 1,
-            bonded: false,
-            flagged_at: None,
-            trust_override_bps: None,
-        };
-        let mut before_deactivation = 1;
-        for r in &rows {
-            let (Some(kind), Some(value)) = (
-                r.try_get::<Option<String>, _>("kind")?,
-                r.try_get::<Option<String>, _>("value")?,
-            ) else {
-                continue;
-            };
-            let change = MachineChange::decode(&kind, &value)?;
-            match change {
-                MachineChange::Status(4) => before_deactivation = state.status,
-                MachineChange::Status(STATUS_REACTIVATED) => state.status = before_deactivation,
-                _ => {}
-            }
-            state.apply(change);
         }
-        Ok(Some(state))
+        machine_of_rows(machine_id, &rows).map(Some)
     }
 
     /// Every event of a machine, by index.

@@ -1,7 +1,7 @@
 //! The one-command local stack: `peaqos demo` on a fresh directory (in-process stack),
 //! `peaqos dev` (URLs, .env, commands against it, Ctrl-C, --data-dir persistence), and
 //! `peaqos activate` funded by the stack's Gas Station with a TOTP code; the demo fleet scored
-//! from the per-day summaries exactly as from its raw events.
+//! from its summary row exactly as from its raw events.
 
 use crate::common;
 
@@ -37,12 +37,15 @@ async fn demo_on_a_fresh_directory_prints_ratings() {
 /// The demo fleet (`peaqos demo`'s six profiles: USD, EUR and HKD revenue and activity at
 /// three trust levels, daily to fortnightly, one machine recent only; 120 days like the
 /// in-process demo test, so a debug devnet answers the concurrent batches in time): each
-/// machine's `/mcr` from the per-day summaries (what the service serves) equals the score from
+/// machine's `/mcr` from its summary row (what the service serves) equals the score from
 /// its raw events with the same stored rates, field for field, and the served body is the one
 /// the raw events give.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_fleet_scores_from_summaries_equal_the_raw_events() {
-    use peaqos_mcr::scoring::{compute_from_days, compute_raw, unix_now};
+    use peaqos_mcr::{
+        machine_summaries::StoredSummary,
+        scoring::{compute_from_summary, compute_raw, unix_now},
+    };
 
     let stack = LocalStack::start(StackConfig::ephemeral(), |_| {})
         .await
@@ -69,15 +72,23 @@ async fn demo_fleet_scores_from_summaries_equal_the_raw_events() {
             .expect("machine id");
         let did = m["did"].as_str().expect("did");
         let machine = store.machine(id).await.expect("read").expect("registered");
-        let days = compute_from_days(store, machine.clone(), now)
-            .await
-            .expect("from summaries");
-        let raw = compute_raw(store, machine, &*fx, now)
+        let raw = compute_raw(store, machine.clone(), &*fx, now)
             .await
             .expect("from events");
-        assert_eq!(days.score, raw.score, "{} ({did})", m["profile"]);
-        assert_eq!(days.last_updated, raw.last_updated, "{did}");
-        assert_eq!(days.fx_last_day, raw.fx_last_day, "{did}");
+        let agg = compute_from_summary(store, machine, now)
+            .await
+            .expect("from the summary");
+        assert_eq!(agg.score, raw.score, "{} ({did})", m["profile"]);
+        assert_eq!(agg.last_updated, raw.last_updated, "{did}");
+        assert_eq!(agg.fx_last_day, raw.fx_last_day, "{did}");
+        // The merged summary is the one the row's per-day summaries give.
+        let (_, stored) = store
+            .machine_for_score(id)
+            .await
+            .expect("read")
+            .expect("registered");
+        let days = store.machine_days(id).await.expect("days");
+        assert_eq!(stored, Some(StoredSummary::of_days(&days)), "{did}");
         assert!(raw.score.event_count > 0, "{did}");
         fx_dependent += usize::from(raw.fx_last_day.is_some());
         let served: serde_json::Value = reqwest::Client::new()

@@ -4,8 +4,8 @@
 //! machine or operator.
 //!
 //! The rows are generated in SQL (`generate_series`) in the schema the indexer writes; the
-//! per-day summaries are then built by `Store::connect`, the code path that builds them for a
-//! database from before migration 0005. The database (`mcr_bench_fleet`) is dropped at the end
+//! summary rows are then built by `Store::connect`, the code path that builds them for a
+//! database from before migration 0007. The database (`mcr_bench_fleet`) is dropped at the end
 //! unless `BENCH_KEEP_DB=1`.
 
 use std::{
@@ -112,13 +112,13 @@ async fn fill(url: &str, machines: i64, per_machine: i64, now: i64) -> Res<()> {
         );
         from = to + 1;
     }
-    // As a database from before migration 0005: the next start builds the summaries.
+    // As a database from before migration 0007: the next start builds the summary rows.
     exec(
         &mut conn,
-        "UPDATE mcr_day_summaries_meta SET fx_max_staleness_days = -1 WHERE id = 1",
+        "UPDATE mcr_machine_summaries_meta SET fx_max_staleness_days = -1 WHERE id = 1",
     )
     .await?;
-    exec(&mut conn, "DELETE FROM mcr_day_summaries").await?;
+    exec(&mut conn, "DELETE FROM mcr_machine_summaries").await?;
     exec(&mut conn, "ANALYZE").await?;
     conn.close().await?;
     Ok(())
@@ -168,27 +168,27 @@ async fn measure(
     let mut conn = sqlx::AnyConnection::connect(url).await?;
     exec(&mut conn, "VACUUM ANALYZE").await?;
     let events = scalar(&mut conn, "SELECT COUNT(*) FROM events").await?;
-    let day_rows = scalar(&mut conn, "SELECT COUNT(*) FROM mcr_day_summaries").await?;
+    let rows = scalar(&mut conn, "SELECT COUNT(*) FROM mcr_machine_summaries").await?;
     let size = scalar(&mut conn, &format!("SELECT pg_database_size('{DB}')")).await?;
     let table = |t: &str| format!("SELECT pg_total_relation_size('{t}')");
     let events_size = scalar(&mut conn, &table("events")).await?;
-    let days_size = scalar(&mut conn, &table("mcr_day_summaries")).await?;
+    let rows_size = scalar(&mut conn, &table("mcr_machine_summaries")).await?;
     conn.close().await?;
     let gib = |b: i64| b as f64 / f64::from(1u32 << 30);
     println!(
-        "\n## PostgreSQL fleet: {machines} machines, {events} events, {day_rows} day rows\n\n\
+        "\n## PostgreSQL fleet: {machines} machines, {events} events, {rows} summary rows\n\n\
          filled in {fill_secs:.0} s (SQL), summaries built in {build_secs:.0} s (Store::connect)\n\n\
          | what | value |\n| --- | ---: |\n\
          | database size (`pg_database_size`) | {:.2} GiB |\n\
          | bytes per event (database / events) | {:.0} |\n\
          | `events` with its indexes | {:.2} GiB ({:.0} B/event) |\n\
-         | `mcr_day_summaries` with its indexes | {:.2} GiB ({:.0} B/row) |",
+         | `mcr_machine_summaries` with its index | {:.2} GiB ({:.0} B/row) |",
         gib(size),
         size as f64 / events as f64,
         gib(events_size),
         events_size as f64 / events as f64,
-        gib(days_size),
-        days_size as f64 / day_rows.max(1) as f64,
+        gib(rows_size),
+        rows_size as f64 / rows.max(1) as f64,
     );
 
     let contracts = devnet

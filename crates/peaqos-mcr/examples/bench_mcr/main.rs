@@ -1,5 +1,5 @@
 //! MCR service benchmark (docs/mcr.md): uncached `/mcr/{did}` for machines with 100, 10,000
-//! and 100,000 events, scored from the per-day summaries and from the raw events side by side,
+//! and 100,000 events, scored from the summary rows and from the raw events side by side,
 //! next to a static axum handler (the load generator's ceiling) and the cached path; then
 //! ingest into SQLite and PostgreSQL (store writes and the whole indexer).
 //!
@@ -23,7 +23,7 @@ use axum::{Router, routing::get};
 use peaqos_devnet::{Devnet, DevnetConfig};
 use peaqos_mcr::{
     McrConfig, McrService,
-    month_summaries::{self, month_of},
+    machine_summaries::{self, StoredSummary},
     store::{Batch, BlockRef, Store, StoredEvent},
 };
 use peaqos_sdk::{
@@ -111,7 +111,7 @@ fn history(machine_id: u64, n: u64, days: u64, now: u64, block: u64) -> Vec<Stor
         .collect()
 }
 
-/// Writes `events` through `Store::apply` (the indexer's write path: per-day summaries in the
+/// Writes `events` through `Store::apply` (the indexer's write path: summary rows in the
 /// same transaction), 5,000 per transaction, at the store's checkpoint block (no new block, so
 /// the running indexer sees nothing to roll back).
 async fn insert_history(store: &Store, events: &[StoredEvent]) -> Res<()> {
@@ -127,9 +127,9 @@ async fn insert_history(store: &Store, events: &[StoredEvent]) -> Res<()> {
 }
 
 /// Uncached `/mcr/{did}` for machines with 100, 10,000 and 100,000 events, scored from the
-/// summaries (`McrService::spawn`: the month rows, each packing its per-day summaries) and from the raw events (`spawn_with_fx`, what the
-/// service did before the summaries), side by side in one run; plus the harness's ceiling
-/// (a bare axum handler) and the cached path.
+/// summary rows (`McrService::spawn`: one row per machine) and from the raw events
+/// (`spawn_with_fx`, what the service did before the summaries), side by side in one run;
+/// plus the harness's ceiling (a bare axum handler) and the cached path.
 async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
     let dir = ScratchDir::new("mcr-bench-http")?;
     // (events, days of history): a year of history, then five years for the long tail.
@@ -238,11 +238,10 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
                     .ok_or("machine")?,
             )
             .await?
-            .days
             .len();
         for (name, s) in [
             ("uncached, raw events", &raw),
-            ("uncached, month rows", &days),
+            ("uncached, summary row", &days),
         ] {
             let l = load(&format!("{}/mcr/did:peaq:{wallet}", s.url()), secs, conns)?;
             println!(
@@ -251,76 +250,65 @@ async fn scoring_bench(devnet: &Devnet, secs: u64, conns: usize) -> Res<()> {
             );
         }
     }
-    // Where an uncached request's time goes, one at a time without load: reading the day rows
-    // (query and JSON decoding) against the month rows (query and text decoding), the
-    // decoding alone, and the model.
+    // Where an uncached request's time goes, one at a time without load: the one query
+    // (machine, journal, summary row, decoded), the summary's decoding alone, the model on
+    // it, and for comparison the model on the per-day summaries it is derived from.
     println!(
-        "\n| alone, per request | active days | months | read day rows ms | of which JSON ms | \
-         read month rows ms | of which text ms | score_days ms |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "\n| alone, per request | active days | summary bytes | read the row ms | of which \
+         decoding ms | score_summary ms | score_days ms |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
+    const REPS: u32 = 200;
     for wallet in &wallets {
         let store = days.store();
-        let id = store
-            .machine_id_of_wallet(*wallet)
+        let t = Instant::now();
+        for _ in 0..REPS {
+            std::hint::black_box(store.machine_for_score_by_wallet(*wallet).await?);
+        }
+        let read = t.elapsed().as_secs_f64() * 1000.0 / f64::from(REPS);
+        let (machine, stored) = store
+            .machine_for_score_by_wallet(*wallet)
             .await?
             .ok_or("machine")?;
-        let machine = store.machine(id).await?.ok_or("machine")?;
+        let stored = stored.ok_or("summary row")?;
+        let bytes = machine_summaries::encode_summary(&stored.summary);
         let t = Instant::now();
-        for _ in 0..20 {
-            std::hint::black_box(store.machine_day_rows(id).await?);
+        for _ in 0..REPS {
+            std::hint::black_box(
+                machine_summaries::decode_summary(std::hint::black_box(&bytes)).ok_or("decodes")?,
+            );
         }
-        let read = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
-        let t = Instant::now();
-        for _ in 0..20 {
-            std::hint::black_box(store.machine_days(id).await?);
-        }
-        let read_months = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
-        let d = store.machine_days(id).await?.days;
-        let mut by_month: std::collections::BTreeMap<i64, Vec<peaqos_mcr_model::DaySummary>> =
-            std::collections::BTreeMap::new();
-        for s in &d {
-            by_month.entry(month_of(s.day)).or_default().push(*s);
-        }
-        let month_texts: Vec<(i64, String)> = by_month
-            .iter()
-            .map(|(m, days)| (*m, month_summaries::encode(*m, days)))
-            .collect();
-        let t = Instant::now();
-        for _ in 0..20 {
-            let mut out = Vec::with_capacity(d.len());
-            for (m, text) in &month_texts {
-                month_summaries::decode(*m, text, &mut out).ok_or("decodes")?;
-            }
-            std::hint::black_box(out);
-        }
-        let text = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
-        let texts: Vec<String> = d
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<_, _>>()?;
-        let t = Instant::now();
-        for _ in 0..20 {
-            for text in &texts {
-                std::hint::black_box(serde_json::from_str::<peaqos_mcr_model::DaySummary>(text)?);
-            }
-        }
-        let json = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        let decode = t.elapsed().as_secs_f64() * 1000.0 / f64::from(REPS);
         let admin = peaqos_mcr_model::AdminState::default();
         let t = Instant::now();
-        for _ in 0..20 {
-            std::hint::black_box(peaqos_mcr_model::score_days(
-                &d,
+        for _ in 0..REPS {
+            std::hint::black_box(peaqos_mcr_model::score_summary(
+                &stored.summary,
                 machine.bonded,
                 &admin,
                 now,
             ));
         }
-        let model = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+        let model = t.elapsed().as_secs_f64() * 1000.0 / f64::from(REPS);
+        let d = store.machine_days(machine.machine_id).await?;
+        if StoredSummary::of_days(&d) != stored {
+            return Err("the summary is not the one its days give".into());
+        }
+        let list: Vec<peaqos_mcr_model::DaySummary> = d.values().map(|(s, _)| *s).collect();
+        let t = Instant::now();
+        for _ in 0..REPS {
+            std::hint::black_box(peaqos_mcr_model::score_days(
+                &list,
+                machine.bonded,
+                &admin,
+                now,
+            ));
+        }
+        let model_days = t.elapsed().as_secs_f64() * 1000.0 / f64::from(REPS);
         println!(
-            "| | {} | {} | {read:.3} | {json:.3} | {read_months:.3} | {text:.3} | {model:.3} |",
+            "| | {} | {} | {read:.3} | {decode:.4} | {model:.4} | {model_days:.4} |",
             d.len(),
-            month_texts.len()
+            bytes.len()
         );
     }
     for s in [days, raw, cached] {

@@ -156,13 +156,18 @@ impl Shared {
             return Ok(Some(hit));
         }
         self.metrics.cache_miss();
-        let Some(id) = self.store.machine_id_of_wallet(wallet).await? else {
+        let stamp = self.cache.stamp(&self.status);
+        let key = scoring::MachineKey::Wallet(wallet);
+        let Some(c) = scoring::compute(&self.store, key, self.rates(), scoring::unix_now()).await?
+        else {
             return Ok(None);
         };
-        self.score_machine(id).await
+        let c = Arc::new(c);
+        self.cache.put(c.machine.wallet, c.clone(), stamp);
+        Ok(Some(c))
     }
 
-    /// The rates scores use: the stored ones (per-day summaries) with live FX, else the fixed
+    /// The rates scores use: the stored ones (summary rows) with live FX, else the fixed
     /// source.
     fn rates(&self) -> scoring::Rates<'_> {
         if self.live_fx.is_some() {
@@ -170,18 +175,6 @@ impl Shared {
         } else {
             scoring::Rates::Fixed(self.fx.as_ref())
         }
-    }
-
-    /// The score of machine `id` (cached under its wallet), `None` when it is not registered.
-    async fn score_machine(&self, id: u64) -> Result<Option<Arc<Computed>>, ApiError> {
-        let stamp = self.cache.stamp(&self.status);
-        let Some(c) = scoring::compute(&self.store, id, self.rates(), scoring::unix_now()).await?
-        else {
-            return Ok(None);
-        };
-        let c = Arc::new(c);
-        self.cache.put(c.machine.wallet, c.clone(), stamp);
-        Ok(Some(c))
     }
 }
 
@@ -424,20 +417,35 @@ impl Shared {
         &self,
         id: u64,
     ) -> Result<Option<Arc<Computed>>, ApiError> {
-        // Stamped before the store is read, like `score_machine`.
+        // Stamped before the store is read, like `score_wallet`.
         let stamp = self.cache.stamp(&self.status);
-        let Some(m) = self.store.machine(id).await? else {
-            return Ok(None);
+        let now = scoring::unix_now();
+        // The machine (and with the stored rates its summary row) in one read; its wallet
+        // is the cache key.
+        let c = match self.rates() {
+            scoring::Rates::Stored => {
+                let Some((m, stored)) = self.store.machine_for_score(id).await? else {
+                    return Ok(None);
+                };
+                if let Some(hit) = self.cache.get(m.wallet, &self.status) {
+                    self.metrics.cache_hit();
+                    return Ok(Some(hit));
+                }
+                scoring::score_stored(m, stored.as_ref(), now)
+            }
+            scoring::Rates::Fixed(fx) => {
+                let Some(m) = self.store.machine(id).await? else {
+                    return Ok(None);
+                };
+                if let Some(hit) = self.cache.get(m.wallet, &self.status) {
+                    self.metrics.cache_hit();
+                    return Ok(Some(hit));
+                }
+                scoring::compute_raw(&self.store, m, fx, now).await?
+            }
         };
-        if let Some(hit) = self.cache.get(m.wallet, &self.status) {
-            self.metrics.cache_hit();
-            return Ok(Some(hit));
-        }
         self.metrics.cache_miss();
-        // The machine is read already: score it without a second lookup.
-        let c = Arc::new(
-            scoring::compute_for(&self.store, m, self.rates(), scoring::unix_now()).await?,
-        );
+        let c = Arc::new(c);
         self.cache.put(c.machine.wallet, c.clone(), stamp);
         Ok(Some(c))
     }

@@ -1,13 +1,15 @@
-//! Constant-time scoring: scores from the per-day summaries the store keeps equal scores from
-//! the raw events, exactly, on random histories (duplicates with other trust levels, several
-//! currencies with stale and missing rates, unknown types, reorgs, FX changes), and a database
-//! from before migration 0005 gets its summaries built when it is opened. Every comparison
-//! covers both read paths: the month rows (what `/mcr` reads) and the day rows (their source).
+//! Constant-time scoring: scores from the summary row the store keeps per machine equal scores
+//! from the raw events, exactly, on random histories (duplicates with other trust levels,
+//! several currencies with stale and missing rates, unknown types, reorgs, FX changes), and a
+//! database from before migration 0007 gets its rows built when it is opened. Every
+//! comparison covers both columns of the row: the merged summary (what `/mcr` reads) and the
+//! per-day summaries it is derived from.
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use peaqos_mcr::{
     fx,
-    scoring::{compute_from_day_rows, compute_from_days, compute_raw},
+    machine_summaries::StoredSummary,
+    scoring::{compute_from_summary, compute_raw},
     store::{Batch, BlockRef, MachineChange, NewMachine, Store, StoredEvent},
 };
 use peaqos_mcr_model::EcbFx;
@@ -100,41 +102,36 @@ impl Chain {
     }
 }
 
-/// Every machine scored from its month rows, from its day rows and from its events: the same,
-/// field for field.
+/// Every machine scored from its summary row's merged summary and from its events: the same,
+/// field for field; and the merged summary is the one its per-day summaries give (the
+/// `score_days` path: `score_days` is `MachineSummary::from_days` then `score_summary`).
 async fn assert_same_scores(store: &Store, fx: &EcbFx, rng: &mut StdRng, what: &str) {
     for id in 1..=MACHINES {
-        let machine = store.machine(id).await.expect("read").expect("registered");
-        let day_rows = store.machine_day_rows(id).await.expect("day rows");
-        let from_months = store.machine_days(id).await.expect("month rows");
-        assert_eq!(from_months.days, day_rows.days, "{what}: machine {id}");
+        let (machine, stored) = store
+            .machine_for_score(id)
+            .await
+            .expect("read")
+            .expect("registered");
+        let days = store.machine_days(id).await.expect("days");
+        assert_eq!(
+            stored.clone().unwrap_or_default(),
+            StoredSummary::of_days(&days),
+            "{what}: machine {id}"
+        );
+        assert_eq!(stored.is_some(), !days.is_empty(), "{what}: machine {id}");
         let now = t0() + rng.random_range(0..600u64) * SECONDS_PER_DAY;
         let raw = compute_raw(store, machine.clone(), fx, now)
             .await
             .expect("from events");
-        let months = compute_from_days(store, machine.clone(), now)
+        let agg = compute_from_summary(store, machine, now)
             .await
-            .expect("from month rows");
-        let days = compute_from_day_rows(store, machine, now)
-            .await
-            .expect("from day rows");
-        for (path, agg) in [("months", months), ("days", days)] {
-            assert_eq!(
-                agg.score, raw.score,
-                "{what}: {path}: machine {id} at {now}"
-            );
-            assert_eq!(
-                agg.last_updated, raw.last_updated,
-                "{what}: {path}: machine {id}"
-            );
-            assert_eq!(
-                agg.fx_last_day, raw.fx_last_day,
-                "{what}: {path}: machine {id}"
-            );
-        }
+            .expect("from the summary");
+        assert_eq!(agg.score, raw.score, "{what}: machine {id} at {now}");
+        assert_eq!(agg.last_updated, raw.last_updated, "{what}: machine {id}");
+        assert_eq!(agg.fx_last_day, raw.fx_last_day, "{what}: machine {id}");
         assert!(
-            day_rows.days.len() as u64 <= raw.score.event_count,
-            "{what}: one row per active day at most"
+            days.len() as u64 <= raw.score.event_count,
+            "{what}: one summary per active day at most"
         );
     }
 }
@@ -240,47 +237,20 @@ async fn random_histories_score_the_same(url: &str, seed: u64) {
     )
     .await;
 
-    // A database from before migration 0006: day rows, no month rows; opening it builds them
-    // from the day rows.
     let before: Vec<_> = fixed_now_scores(&store).await;
     store.close().await;
     sqlx::any::install_default_drivers();
+    // A database from before migration 0005: no summaries; opening it runs migrations 0005
+    // to 0007 (0007 drops the day and month tables of 0005 and 0006) and builds the rows
+    // from the events.
     let mut conn = sqlx::AnyConnection::connect(url)
         .await
         .expect("raw connection");
     for sql in [
-        "DROP TABLE mcr_month_summaries",
-        "DROP TABLE mcr_month_summaries_meta",
+        "DROP TABLE mcr_machine_summaries",
+        "DROP TABLE mcr_machine_summaries_meta",
+        "DELETE FROM _sqlx_migrations WHERE version = 7",
         "DELETE FROM _sqlx_migrations WHERE version = 6",
-    ] {
-        sqlx::query(sql).execute(&mut conn).await.expect(sql);
-    }
-    sqlx::Connection::close(conn).await.expect("close");
-    let store = Store::connect(url, 2).await.expect("migrates");
-    assert_eq!(
-        fixed_now_scores(&store).await,
-        before,
-        "same scores after migration 0006"
-    );
-    assert_same_scores(
-        &store,
-        &fx,
-        &mut check_rng,
-        &format!("seed {seed} month rows built"),
-    )
-    .await;
-    store.close().await;
-
-    // A database from before migration 0005: no summaries; opening it builds them.
-    let mut conn = sqlx::AnyConnection::connect(url)
-        .await
-        .expect("raw connection");
-    for sql in [
-        "DROP TABLE mcr_month_summaries",
-        "DROP TABLE mcr_month_summaries_meta",
-        "DELETE FROM _sqlx_migrations WHERE version = 6",
-        "DROP TABLE mcr_day_summaries",
-        "DROP TABLE mcr_day_summaries_meta",
         "DROP INDEX events_machine_time",
         "DELETE FROM _sqlx_migrations WHERE version = 5",
     ] {
@@ -308,7 +278,7 @@ async fn fixed_now_scores(store: &Store) -> Vec<peaqos_mcr_model::McrScore> {
     let mut out = Vec::new();
     for id in 1..=MACHINES {
         let machine = store.machine(id).await.expect("read").expect("registered");
-        let c = compute_from_days(store, machine, t0() + 500 * SECONDS_PER_DAY)
+        let c = compute_from_summary(store, machine, t0() + 500 * SECONDS_PER_DAY)
             .await
             .expect("score");
         out.push(c.score);
