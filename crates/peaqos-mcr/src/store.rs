@@ -518,8 +518,13 @@ impl Store {
         &self,
         wallet: Address,
     ) -> Result<Option<(MachineState, Option<StoredSummary>)>> {
-        self.machine_with_summary("m.wallet = $1", Val::T(hex_address(wallet)))
-            .await
+        // The lowest id if a wallet ever had several machines (the registry refuses a second
+        // registration), so one machine's journal is never mixed with another's.
+        self.machine_with_summary(
+            "m.machine_id = (SELECT MIN(machine_id) FROM machines WHERE wallet = $1)",
+            Val::T(hex_address(wallet)),
+        )
+        .await
     }
 
     async fn machine_with_summary(
@@ -913,10 +918,12 @@ impl Store {
 
     /// The machine whose wallet is `wallet`.
     pub async fn machine_id_of_wallet(&self, wallet: Address) -> Result<Option<u64>> {
-        let row = sqlx::query("SELECT machine_id FROM machines WHERE wallet = $1")
-            .bind(hex_address(wallet))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT machine_id FROM machines WHERE wallet = $1 ORDER BY machine_id LIMIT 1",
+        )
+        .bind(hex_address(wallet))
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| get_u64(&r, "machines", "machine_id"))
             .transpose()
     }

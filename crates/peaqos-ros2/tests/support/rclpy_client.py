@@ -6,7 +6,8 @@ Reads one JSON command per line on stdin and answers one JSON line per command o
 Calls are asynchronous: many may be in flight at once; answers come in completion order.
 {"id": n, "wait": "<service>", "type": "..."} waits for the service to be discovered.
 {"id": n, "graph": "<node name>", "expect": k} waits until the ROS graph shows that node and
-  at least k services under /<node name>/ (discovery is incremental), then answers its
+  at least k peaq_ros2_interfaces services under /<node name>/ (discovery is incremental;
+  the standard parameter services do not count), then answers its
   nodes ([name, namespace] pairs), all services and the node's own services ({name: [types]}).
 """
 
@@ -46,12 +47,20 @@ def to_dict(msg):
 
 def graph(node, name, expect=0):
     """The graph once it shows the node and (DDS discovers endpoints one by one) at least
-    `expect` of its services under /<name>/, both in the whole graph and tied to the node;
+    `expect` of its peaq_ros2_interfaces services under /<name>/, both in the whole graph and
+    tied to the node;
     whatever it shows after WAIT_SECS otherwise (the test then reports what is missing)."""
     prefix = "/" + name + "/"
 
     def mine(services):
-        return sum(1 for s in services if s.startswith(prefix))
+        # Only the peaqos services count: the node's standard parameter services
+        # (rcl_interfaces) are discovered too and would make the count early.
+        return sum(
+            1
+            for s, types in services.items()
+            if s.startswith(prefix)
+            and any(t.startswith("peaq_ros2_interfaces/") for t in types)
+        )
 
     deadline = time.monotonic() + WAIT_SECS
     while True:
