@@ -1,5 +1,6 @@
 //! Dashboard figures (docs/dashboard.md): server time of the fleet page and of a machine page
-//! with 10,000 events, the history endpoint for a year at a daily step, and page weight.
+//! with 10,000 events, the history endpoint for a year and for the default 90 days at a daily
+//! step, and page weight.
 //!
 //! ```sh
 //! cargo run --release -p peaqos-mcr --example bench_ui
@@ -222,6 +223,12 @@ async fn main() -> Res<()> {
         (
             format!("GET /mcr/{{did}}/history, a year daily (366 points), {BIG_EVENTS} events"),
             format!("{base}/mcr/{big_did}/history?from={}", now - 365 * DAY),
+        ),
+        (
+            format!(
+                "GET /mcr/{{did}}/history, default (last 90 days, 91 points), {BIG_EVENTS} events"
+            ),
+            format!("{base}/mcr/{big_did}/history"),
         ),
         (
             format!("GET /mcr/{{did}}, {BIG_EVENTS} events (for scale)"),

@@ -8,6 +8,10 @@
 use std::{collections::BTreeMap, str::FromStr, time::Duration};
 
 use alloy::primitives::{Address, B256, Bytes, U256};
+use peaqos_mcr_model::{
+    DaySummary,
+    date::{SECONDS_PER_DAY, utc_day},
+};
 use peaqos_service::database::{
     ConnectOptions, DatabaseError, EmbeddedMigration, connect_and_migrate,
 };
@@ -963,6 +967,62 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(score_event_of_row).collect()
+    }
+
+    /// What `/mcr/{did}/history` reads for points from `first` on: the per-day summaries of
+    /// the machine's summary row whose events are all known at `first` (every block time and
+    /// every event time of the day at or before it), and the events of every other day (one
+    /// range read from the earliest such day, through `events_machine_time`), both in one
+    /// read transaction. A history of the last 30 days of a machine with years of events
+    /// reads one row and about 30 days of events.
+    pub async fn history_input(
+        &self,
+        machine_id: u64,
+        first: u64,
+    ) -> Result<(Vec<DaySummary>, Vec<ScoreEvent>)> {
+        let id = i64_of(machine_id, "machine_id")?;
+        let mut tx = self.pool.begin().await?;
+        let days = machine_summaries::read_days(&mut *tx, id).await?;
+        let settled_at = |day: i64, block: u64| {
+            // The day's last second: no event of the day is dated later.
+            let last_second = u64::try_from(day.saturating_add(1))
+                .ok()
+                .map(|d| d.saturating_mul(SECONDS_PER_DAY).saturating_sub(1));
+            last_second.is_some_and(|l| l <= first) && block <= first
+        };
+        let mut settled = Vec::new();
+        let mut first_open: Option<i64> = None;
+        for (day, (summary, block)) in &days {
+            if settled_at(*day, *block) {
+                settled.push(*summary);
+            } else if first_open.is_none() {
+                first_open = Some(*day);
+            }
+        }
+        let Some(open) = first_open else {
+            return Ok((settled, Vec::new()));
+        };
+        let from = u64::try_from(open)
+            .unwrap_or(0)
+            .saturating_mul(SECONDS_PER_DAY);
+        let rows = sqlx::query(
+            "SELECT event_type, value, currency, timestamp, trust_level, block_timestamp \
+             FROM events WHERE machine_id = $1 AND timestamp >= $2 ORDER BY event_index",
+        )
+        .bind(id)
+        .bind(i64_of(from, "timestamp")?)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let e = score_event_of_row(r)?;
+            let day = utc_day(e.timestamp);
+            if !days.get(&day).is_some_and(|(_, b)| settled_at(day, *b)) {
+                events.push(e);
+            }
+        }
+        Ok((settled, events))
     }
 
     /// Up to `limit` events of a machine from index `offset`.

@@ -9,7 +9,7 @@
 //! point.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, BTreeSet, HashMap},
     sync::{Arc, RwLock},
 };
 
@@ -19,7 +19,7 @@ use axum::{
     extract::{Query, State},
     response::{IntoResponse, Response},
 };
-use peaqos_mcr_model::{AdminState, EventRecord, FxSource, MachineInput, McrRating};
+use peaqos_mcr_model::{AdminState, DaySummary, EventRecord, FxSource, McrRating, date::utc_day};
 use serde::Serialize;
 
 use super::{ApiError, AppState, PathParam, Shared, errors, parse_did};
@@ -153,32 +153,74 @@ pub fn history_points(
     now: u64,
     fx: &dyn FxSource,
 ) -> Vec<HistoryPoint> {
+    history_points_from(bonded, admin, &[], events, times, now, fx)
+}
+
+/// [`history_points`] with the days in `settled` already summarized: days whose events are
+/// all known at the earliest of `times` (the store's per-day summaries of the machine's
+/// summary row), so only the events of the other days are read and summarized. `events`
+/// must hold no event of a settled day.
+///
+/// Incremental: the events are taken in the order they become known, and at each point only
+/// the days that gained an event are summarized again (from their events known then); the
+/// point is then [`peaqos_mcr_model::score_days`] over all days. This is exactly the model's
+/// `score` of the events known then (a day's summary depends only on that day's events), at
+/// `O(events · log + points · days)` instead of a scoring of every known event per point.
+pub fn history_points_from(
+    bonded: bool,
+    admin: AdminState,
+    settled: &[DaySummary],
+    events: &[(u64, EventRecord)],
+    times: &[u64],
+    now: u64,
+    fx: &dyn FxSource,
+) -> Vec<HistoryPoint> {
     let mut sorted: Vec<&(u64, EventRecord)> = events.iter().collect();
     sorted.sort_by_key(|(known_at, _)| *known_at);
-    let records: Vec<EventRecord> = sorted.iter().map(|(_, e)| e.clone()).collect();
-    times
-        .iter()
-        .map(|&at| {
-            let known = if at >= now {
-                records.len()
-            } else {
-                sorted.partition_point(|(known_at, _)| *known_at <= at)
-            };
-            let input = MachineInput {
-                bonded,
-                events: &records[..known],
-                admin,
-            };
-            let s = peaqos_mcr_model::score(&input, at, fx);
-            HistoryPoint {
-                at,
-                mcr_score: s.score,
-                mcr: s.rating,
-                mcr_degraded: s.mcr_degraded,
-                event_count: s.event_count,
+    let mut days: BTreeMap<i64, DaySummary> = settled.iter().map(|d| (d.day, *d)).collect();
+    // The known events of every day that is not settled.
+    let mut open: HashMap<i64, Vec<EventRecord>> = HashMap::new();
+    // Points in time order (a point's known events are a prefix of `sorted`).
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    order.sort_by_key(|&i| times[i]);
+    let mut out: Vec<Option<HistoryPoint>> = vec![None; times.len()];
+    let mut taken = 0;
+    let mut list: Vec<DaySummary> = Vec::new();
+    for i in order {
+        let at = times[i];
+        let known = if at >= now {
+            sorted.len()
+        } else {
+            sorted.partition_point(|(known_at, _)| *known_at <= at)
+        };
+        let mut touched: BTreeSet<i64> = BTreeSet::new();
+        for (_, e) in sorted.get(taken..known).unwrap_or_default() {
+            let day = utc_day(e.timestamp);
+            open.entry(day).or_default().push(e.clone());
+            touched.insert(day);
+        }
+        taken = taken.max(known);
+        for day in touched {
+            let summary = open
+                .get(&day)
+                .map(|evs| peaqos_mcr_model::summarize(evs, fx))
+                .and_then(|s| s.into_iter().next());
+            if let Some(summary) = summary {
+                days.insert(day, summary);
             }
-        })
-        .collect()
+        }
+        list.clear();
+        list.extend(days.values().copied());
+        let s = peaqos_mcr_model::score_days(&list, bonded, &admin, at);
+        out[i] = Some(HistoryPoint {
+            at,
+            mcr_score: s.score,
+            mcr: s.rating,
+            mcr_degraded: s.mcr_degraded,
+            event_count: s.event_count,
+        });
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// When an event becomes part of a history: when its block was made, and not before the time
@@ -211,20 +253,33 @@ pub(crate) fn admin_of(c: &Computed) -> AdminState {
 }
 
 /// The history of the scored machine `c` over `w`; the point at `c.now` is `c` itself.
+///
+/// With the stored rates the days already settled at the first point come from the machine's
+/// summary row (converted with the same stored rates) and only the later days' events are
+/// read, so a 30-day sparkline of a machine with years of history reads about 30 days of
+/// events; with a fixed FX source every event is read and summarized with it.
 pub(crate) async fn compute(
     s: &Shared,
     c: &Computed,
     w: Window,
 ) -> Result<Vec<HistoryPoint>, ApiError> {
-    let events = s.store.score_events(c.machine.machine_id).await?;
+    let times = w.times();
+    let first = times.first().copied().unwrap_or(w.to);
+    let (settled, events) = match s.rates() {
+        crate::scoring::Rates::Stored => s.store.history_input(c.machine.machine_id, first).await?,
+        crate::scoring::Rates::Fixed(_) => (
+            Vec::new(),
+            s.store.score_events(c.machine.machine_id).await?,
+        ),
+    };
     let events: Vec<(u64, EventRecord)> = events
         .into_iter()
         .map(|e: ScoreEvent| (known_at(&e), EventRecord::from(e)))
         .collect();
-    let times = w.times();
-    let mut points = history_points(
+    let mut points = history_points_from(
         c.machine.bonded,
         admin_of(c),
+        &settled,
         &events,
         &times,
         c.now,
@@ -338,7 +393,7 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use peaqos_mcr_model::NoFx;
+    use peaqos_mcr_model::{MachineInput, NoFx};
     use proptest::prelude::*;
 
     const DAY: u64 = 86_400;
@@ -450,6 +505,48 @@ mod tests {
                 let want = if bonded { McrRating::Provisioned } else { McrRating::NR };
                 prop_assert_eq!((p.mcr, p.mcr_score, p.event_count), (want, 0, 0));
             }
+        }
+
+        /// The incremental computation, with or without the days settled at the first
+        /// point given as summaries, equals the model's score of the events known at each
+        /// point (hourly and daily points, in any order).
+        #[test]
+        fn incremental_equals_rescoring_at_every_point(
+            events in prop::collection::vec(event(), 0..80),
+            bonded in any::<bool>(),
+            first_day in 0u64..420,
+            first_sec in 0u64..DAY,
+            hourly in any::<bool>(),
+            shuffle in any::<u64>(),
+        ) {
+            let now = T0 + 430 * DAY;
+            let first = T0 + first_day * DAY + first_sec;
+            let step = if hourly { 3_600 } else { DAY };
+            let mut times: Vec<u64> = (0..30).map(|k| (first + k * step).min(now)).collect();
+            // Any order: the points come back in the order asked.
+            let n = times.len();
+            times.rotate_left(usize::try_from(shuffle % n as u64).unwrap_or(0));
+            let rescored: Vec<HistoryPoint> = times.iter().map(|&at| {
+                let known: Vec<EventRecord> = events.iter()
+                    .filter(|(k, _)| at >= now || *k <= at)
+                    .map(|(_, e)| e.clone())
+                    .collect();
+                let input = MachineInput { bonded, events: &known, admin: AdminState::default() };
+                let s = peaqos_mcr_model::score(&input, at, &NoFx);
+                HistoryPoint { at, mcr_score: s.score, mcr: s.rating, mcr_degraded: s.mcr_degraded, event_count: s.event_count }
+            }).collect();
+            prop_assert_eq!(&history_points(bonded, AdminState::default(), &events, &times, now, &NoFx), &rescored);
+            // Settled: every event of the day known at the first point and the day over.
+            let earliest = times.iter().copied().min().unwrap_or(first);
+            let day_of = |e: &EventRecord| utc_day(e.timestamp);
+            let settled_day = |day: i64| {
+                (u64::try_from(day + 1).unwrap_or(0) * DAY).saturating_sub(1) <= earliest
+                    && events.iter().filter(|(_, e)| day_of(e) == day).all(|(k, _)| *k <= earliest)
+            };
+            let (old, rest): (Vec<_>, Vec<_>) = events.iter().cloned().partition(|(_, e)| settled_day(day_of(e)));
+            let old: Vec<EventRecord> = old.into_iter().map(|(_, e)| e).collect();
+            let settled = peaqos_mcr_model::summarize(&old, &NoFx);
+            prop_assert_eq!(history_points_from(bonded, AdminState::default(), &settled, &rest, &times, now, &NoFx), rescored);
         }
 
         /// A new event never changes the points before it is known.

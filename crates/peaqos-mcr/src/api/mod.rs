@@ -169,7 +169,7 @@ impl Shared {
 
     /// The rates scores use: the stored ones (summary rows) with live FX, else the fixed
     /// source.
-    fn rates(&self) -> scoring::Rates<'_> {
+    pub(crate) fn rates(&self) -> scoring::Rates<'_> {
         if self.live_fx.is_some() {
             scoring::Rates::Stored
         } else {

@@ -9,10 +9,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::{extract::State, response::Response};
-use peaqos_mcr_model::{
-    EVENT_TYPE_REVENUE, ScoreStatus, convert_to_usd_cents,
-    date::{civil_from_days, utc_day},
-};
+use peaqos_mcr_model::{DaySummary, EventRecord, ScoreStatus, date::civil_from_days, summarize};
 use peaqos_types::{
     api::{EventKind, MachineProfileResponse},
     constants::DID_ATTR_DATA_API,
@@ -28,7 +25,7 @@ use crate::api::{
     ApiError, AppState, PathParam, Shared, did_of, parse_did,
     profile::{attr, event_entry, profile},
 };
-use crate::scoring::Computed;
+use crate::scoring::{Computed, Rates};
 
 /// Recent events shown (newest first).
 pub const RECENT_EVENTS: u32 = 20;
@@ -287,21 +284,38 @@ async fn history_section(s: &Shared, body: &mut String, c: &Arc<Computed>) -> Re
 }
 
 /// Revenue (USD cents, converted at each event's date by the model's FX) and activity per
-/// UTC month, the latest [`MONTHS_SHOWN`] months with events.
+/// UTC month, the latest [`MONTHS_SHOWN`] months with events: sums of the machine's per-day
+/// summaries (with live FX the `days` column of its summary row, one row whatever its
+/// history; with a fixed FX source summarized from its events).
 async fn monthly_section(s: &Shared, body: &mut String, c: &Computed) -> Result<(), ApiError> {
-    let events = s.store.score_events(c.machine.machine_id).await?;
-    let mut months: BTreeMap<(i64, u32), (f64, u64)> = BTreeMap::new();
-    for e in &events {
-        let (y, m, _) = civil_from_days(utc_day(e.timestamp));
-        let slot = months.entry((y, m)).or_default();
-        if e.event_type == EVENT_TYPE_REVENUE {
-            let conv = convert_to_usd_cents(e.value, &e.currency, e.timestamp, s.fx.as_ref());
-            #[allow(clippy::cast_precision_loss)]
-            let cents = conv.usd_cents.unwrap_or(0) as f64;
-            slot.0 += cents;
-        } else {
-            slot.1 += 1;
+    let id = c.machine.machine_id;
+    let days: Vec<DaySummary> = match s.rates() {
+        Rates::Stored => s
+            .store
+            .machine_days(id)
+            .await?
+            .into_values()
+            .map(|(d, _)| d)
+            .collect(),
+        Rates::Fixed(fx) => {
+            let events: Vec<EventRecord> = s
+                .store
+                .score_events(id)
+                .await?
+                .into_iter()
+                .map(EventRecord::from)
+                .collect();
+            summarize(&events, fx)
         }
+    };
+    let mut months: BTreeMap<(i64, u32), (f64, u64)> = BTreeMap::new();
+    for d in &days {
+        let (y, m, _) = civil_from_days(d.day);
+        let slot = months.entry((y, m)).or_default();
+        #[allow(clippy::cast_precision_loss)]
+        let cents = d.revenue_cents as f64;
+        slot.0 += cents;
+        slot.1 += d.activity_events;
     }
     let skip = months.len().saturating_sub(MONTHS_SHOWN);
     let months: Vec<Month> = months

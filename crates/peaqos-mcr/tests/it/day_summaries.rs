@@ -3,17 +3,19 @@
 //! several currencies with stale and missing rates, unknown types, reorgs, FX changes), and a
 //! database from before migration 0007 gets its rows built when it is opened. Every
 //! comparison covers both columns of the row: the merged summary (what `/mcr` reads) and the
-//! per-day summaries it is derived from.
+//! per-day summaries it is derived from; and every machine's history computed from the row's
+//! settled days plus the other days' events equals the history rescored from all its events.
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use peaqos_mcr::{
+    api::history,
     fx,
     machine_summaries::StoredSummary,
     scoring::{compute_from_summary, compute_raw},
-    store::{Batch, BlockRef, MachineChange, NewMachine, Store, StoredEvent},
+    store::{Batch, BlockRef, MachineChange, NewMachine, ScoreEvent, Store, StoredEvent},
 };
-use peaqos_mcr_model::EcbFx;
 use peaqos_mcr_model::date::{SECONDS_PER_DAY, days_from_civil, format_day};
+use peaqos_mcr_model::{AdminState, EcbFx, EventRecord};
 use peaqos_test_utils::{ScratchDir, pg::PgDatabase};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sqlx::Connection as _;
@@ -75,11 +77,17 @@ impl Chain {
             } else {
                 rng.random_range(0..SECONDS_PER_DAY)
             };
+            // Some are dated before their block (known later than their day ends).
+            let timestamp = if rng.random_bool(0.1) {
+                block.timestamp - rng.random_range(0..2 * SECONDS_PER_DAY)
+            } else {
+                t0() + day * SECONDS_PER_DAY + secs
+            };
             (
                 event_type,
                 U256::from(rng.random_range(0..400_000u64)),
                 currency,
-                t0() + day * SECONDS_PER_DAY + secs,
+                timestamp,
             )
         };
         StoredEvent {
@@ -133,7 +141,49 @@ async fn assert_same_scores(store: &Store, fx: &EcbFx, rng: &mut StdRng, what: &
             days.len() as u64 <= raw.score.event_count,
             "{what}: one summary per active day at most"
         );
+        assert_same_history(store, fx, rng, id, what).await;
     }
+}
+
+/// A machine's history (`/mcr/{did}/history`'s computation) from the settled days of its
+/// summary row and the events of the other days equals the history from all its events
+/// rescored at every point: random first points (often inside a day, so that day is open),
+/// steps from an hour to four days, and a `now` after the last point.
+async fn assert_same_history(store: &Store, fx: &EcbFx, rng: &mut StdRng, id: u64, what: &str) {
+    // A third of the points start around the blocks (which are made from t0 on, 10 minutes
+    // apart), where days hold events mined after the day ended.
+    let first = if rng.random_bool(0.33) {
+        t0() - SECONDS_PER_DAY + rng.random_range(0..3 * SECONDS_PER_DAY)
+    } else {
+        t0() + rng.random_range(0..440u64) * SECONDS_PER_DAY - SECONDS_PER_DAY
+            + rng.random_range(0..SECONDS_PER_DAY)
+    };
+    let step = [3_600, 6 * 3_600, SECONDS_PER_DAY, 4 * SECONDS_PER_DAY][rng.random_range(0..4)];
+    let times: Vec<u64> = (0..rng.random_range(1..40u64))
+        .map(|k| first + k * step)
+        .collect();
+    let now = times.last().copied().unwrap_or(first) + rng.random_range(0..3 * SECONDS_PER_DAY);
+    let bonded = rng.random_bool(0.5);
+    let admin = AdminState::default();
+    let known = |events: Vec<ScoreEvent>| -> Vec<(u64, EventRecord)> {
+        events
+            .into_iter()
+            .map(|e| (history::known_at(&e), EventRecord::from(e)))
+            .collect()
+    };
+    let all = known(store.score_events(id).await.expect("events"));
+    let raw = history::history_points(bonded, admin, &all, &times, now, fx);
+    let (settled, rest) = store.history_input(id, first).await.expect("history input");
+    let rest = known(rest);
+    assert!(
+        rest.len() <= all.len(),
+        "{what}: machine {id}: the history reads no more events than there are"
+    );
+    let hybrid = history::history_points_from(bonded, admin, &settled, &rest, &times, now, fx);
+    assert_eq!(
+        hybrid, raw,
+        "{what}: machine {id}: history from {first} every {step} s"
+    );
 }
 
 async fn random_histories_score_the_same(url: &str, seed: u64) {
