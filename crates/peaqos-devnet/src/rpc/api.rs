@@ -29,6 +29,20 @@ pub fn execute(node: &Node, request: DevnetRequest) -> Result<Value, RpcError> {
     node.with_chain_mut(|chain| run(chain, node, request))
 }
 
+/// Runs one request and gives its result as JSON text (what the HTTP and WebSocket answers
+/// carry). `eth_getLogs` is written straight to text after the chain is released
+/// ([`super::log_json`]); every other result is [`execute`]'s value as text.
+pub(super) fn execute_text(node: &Node, request: DevnetRequest) -> Result<String, RpcError> {
+    match request {
+        DevnetRequest::GetLogs(filter) => {
+            let found = node.with_chain(|chain| logs(chain, &filter))?;
+            Ok(super::log_json::logs_json(&found))
+        }
+        other => serde_json::to_string(&execute(node, other)?)
+            .map_err(|e| RpcError::new(codes::INTERNAL_ERROR, e.to_string())),
+    }
+}
+
 fn run(chain: &mut Chain, node: &Node, request: DevnetRequest) -> Result<Value, RpcError> {
     use DevnetRequest as R;
     match request {

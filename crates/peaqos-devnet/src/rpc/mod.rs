@@ -8,6 +8,7 @@ pub mod access;
 mod api;
 mod convert;
 pub mod filters;
+mod log_json;
 mod request;
 pub mod subscriptions;
 mod trace;
@@ -404,26 +405,22 @@ fn handle_one(node: &Node, raw: &str) -> Option<Vec<u8>> {
             ));
         }
     };
-    let result = DevnetRequest::parse_raw(&method, params).and_then(|r| execute(node, r));
+    let result = DevnetRequest::parse_raw(&method, params).and_then(|r| api::execute_text(node, r));
     // A request without an id is a notification: no reply.
     let id = id?;
-    Some(match result.and_then(|v| to_bytes(&v)) {
+    Some(match result {
         Ok(result) => {
             // The key order serde_json has always given these objects: id, jsonrpc, result.
             let mut out = Vec::with_capacity(result.len() + id.len() + 32);
             out.extend_from_slice(b"{\"id\":");
             out.extend_from_slice(id.as_bytes());
             out.extend_from_slice(b",\"jsonrpc\":\"2.0\",\"result\":");
-            out.extend_from_slice(&result);
+            out.extend_from_slice(result.as_bytes());
             out.push(b'}');
             out
         }
         Err(e) => error_bytes(id, &e),
     })
-}
-
-fn to_bytes(v: &Value) -> Result<Vec<u8>, RpcError> {
-    serde_json::to_vec(v).map_err(|e| RpcError::new(codes::INTERNAL_ERROR, e.to_string()))
 }
 
 /// `{"error":…,"id":…,"jsonrpc":"2.0"}` (serde_json's key order, as always) with `id` as sent.
